@@ -1,0 +1,134 @@
+/**
+ * The files a run folder holds, as written by the CLI and read by the report. All JSON is
+ * written atomically; accuracies are percentages; FLOPs are 2 x multiply-adds.
+ *
+ * Layout of a training or fine-tuning run `<dir>/`:
+ * - `config.json` ({@linkcode RunConfig}), `history.json` ({@linkcode EpochRecord}[]),
+ * - `last.safetensors`, `best.safetensors`: PyTorch reference names and layouts
+ *   (`feature.<i>.weight` OIHW for convs, `feature.<i>.weight/bias/running_mean/running_var`
+ *   for BN (the 1-D `feature.<i>.weight` are the BN gammas), `classifier.weight` [out, in],
+ *   `classifier.bias`), header metadata `cfg` = JSON of the cfg list,
+ * - `last.optimizer.safetensors`: momentum buffers (same names) and metadata `epoch`.
+ *
+ * A prune run `<dir>/`: `prune.json` ({@linkcode PruneSummary}), `pruned.safetensors`.
+ *
+ * A lab `<dir>/`: `lab.json` ({@linkcode LabSummary}) and one folder per stage.
+ *
+ * @module
+ */
+
+/** One entry of a cfg list: output channels of a conv layer, or "M" for a 2x2 max-pool. */
+export type CfgItem = number | "M";
+
+/** Everything a training run was started with. */
+export interface RunConfig {
+  readonly command: "train" | "finetune";
+  readonly cfg: CfgItem[];
+  readonly depth?: number;
+  readonly width: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly lambda: number;
+  readonly seed: number;
+  readonly subset?: number;
+  readonly testSubset?: number;
+  readonly backend: string;
+  readonly dataSource: string;
+  /** Epochs at which the learning rate is divided by 10. */
+  readonly lrSteps: number[];
+  /** For fine-tuning: the checkpoint it started from. */
+  readonly checkpoint?: string;
+  readonly startedAt: string;
+}
+
+/** One epoch of training, as appended to `history.json`. */
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly trainLoss: number;
+  readonly trainAcc: number;
+  readonly testLoss: number;
+  readonly testAcc: number;
+  readonly lr: number;
+  readonly seconds: number;
+  readonly imagesPerSecond: number;
+}
+
+/** The per-layer outcome of a prune. */
+export interface PruneSummary {
+  readonly ratio: number;
+  readonly threshold: number;
+  readonly minChannels: number;
+  readonly cfgBefore: CfgItem[];
+  readonly cfg: CfgItem[];
+  /** Channels kept per BN layer, in layer order. */
+  readonly kept: number[];
+  /** Channels per BN layer before pruning. */
+  readonly channelsBefore: number[];
+  /** Indices (0-based, BN layer order) of layers where the min-channels guard fired. */
+  readonly guardedLayers: number[];
+  readonly paramsBefore: number;
+  readonly paramsAfter: number;
+  readonly flopsBefore: number;
+  readonly flopsAfter: number;
+  readonly testAccBefore: number;
+  readonly maskedTestAcc: number;
+  readonly slimTestAcc: number;
+  /** Measured eval-mode images/s of the full and of the slim model. */
+  readonly imagesPerSecondBefore: number;
+  readonly imagesPerSecondAfter: number;
+  readonly checkpoint: string;
+}
+
+/** Something the lab detected and how it handled it (for the report's problems section). */
+export interface LabEvent {
+  readonly stage: string;
+  readonly kind:
+    | "guard"
+    | "collapse"
+    | "divergence"
+    | "time-budget"
+    | "resumed"
+    | "skipped"
+    | "recovered"
+    | "note";
+  readonly message: string;
+}
+
+/** One stage of the lab. */
+export interface LabStage {
+  readonly name: string;
+  /** Folder under the lab directory. */
+  readonly dir: string;
+  readonly kind: "train" | "prune" | "finetune" | "report";
+  readonly status: "done" | "failed" | "pending";
+  readonly seconds: number;
+  readonly lambda?: number;
+  readonly ratio?: number;
+}
+
+/** `lab.json`: the lab's options and what each stage did. */
+export interface LabSummary {
+  readonly profile: string;
+  /** What the profile scaled down compared to the paper, in words. */
+  readonly scaledDown: string[];
+  readonly cfg: CfgItem[];
+  readonly depth: number;
+  readonly width: number;
+  readonly lambdas: number[];
+  readonly pruneLambda: number;
+  readonly ratios: number[];
+  readonly seed: number;
+  readonly backend: string;
+  readonly dataSource: string;
+  readonly subset?: number;
+  readonly epochs: number;
+  readonly finetuneEpochs: number;
+  readonly batchSize: number;
+  readonly stages: LabStage[];
+  readonly events: LabEvent[];
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+}
