@@ -1,1 +1,39 @@
-/** @module */ export {};
+/**
+ * Network Slimming (Liu et al., ICCV 2017) on the VGG-BN models of `@slimming/vgg`, as in the
+ * reference's `main.py` (`updateBN`) and `vggprune.py`: the L1 sparsity term on BN scaling
+ * factors, the global |gamma| threshold, channel masks, the masked and the physically pruned
+ * model, and the multi-pass scheme. Pure functions: inputs are never changed, every returned
+ * tensor is new and the caller disposes it.
+ *
+ * @module
+ */
+export { sparsityGradient, sparsityPenalty } from "./sparsity.ts";
+export { absGammas, absGammasAsync } from "./gammas.ts";
+export { type GammaThreshold, gammaThreshold } from "./threshold.ts";
+export { type ChannelMaskOptions, type ChannelMasks, channelMasks } from "./masks.ts";
+export { maskParams } from "./mask_params.ts";
+export {
+  prune,
+  pruneFromAbsGammas,
+  type PruneOptions,
+  type PruneResult,
+  pruneWithMasks,
+} from "./prune.ts";
+export { prunedCfg, type PruneReport } from "./report.ts";
+export {
+  type CappedPruneReport,
+  type CappedPruneResult,
+  layerCapFloor,
+  type LayerCapOptions,
+  pruneLayerCapped,
+  pruneLayerCappedFromAbsGammas,
+} from "./layer_cap.ts";
+export {
+  type FineTune,
+  type MultiPassOptions,
+  multiPassPrune,
+  type MultiPassResult,
+} from "./multi_pass.ts";
+export { validateRatio } from "./_validate.ts";
+export { countFlops, countParams } from "@slimming/vgg";
+export type { Cfg, CfgItem, VggParams } from "@slimming/vgg";

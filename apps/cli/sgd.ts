@@ -1,0 +1,62 @@
+/**
+ * SGD with momentum and weight decay (PyTorch's rule) plus Network Slimming's L1
+ * subgradient on the BN gammas, over lists of tensors. Pure: returns new tensors.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { FUSED, hasFusedKernel } from "@slimming/tensor-utils";
+import { sparsityGradient } from "@slimming/slimming";
+
+/** Hyper-parameters of one SGD step. */
+export interface SgdOptions {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  /** Sparsity coefficient applied to the tensors flagged in `isGamma`. */
+  readonly lambda: number;
+}
+
+/** Momentum buffers, one per trainable tensor (null before the first step). */
+export type MomentumBuffers = tf.Tensor[] | null;
+
+/**
+ * One step: for each tensor `d = grad + [gamma] lambda * sign(p) + weightDecay * p`,
+ * `buf = first ? d : momentum * buf + d`, `p' = p - lr * buf`. Returns new parameters and
+ * buffers; the inputs stay valid (the caller disposes them).
+ */
+export function sgdStep(
+  params: readonly tf.Tensor[],
+  grads: readonly tf.Tensor[],
+  buffers: MomentumBuffers,
+  isGamma: readonly boolean[],
+  options: SgdOptions,
+): { params: tf.Tensor[]; buffers: tf.Tensor[] } {
+  const first = buffers === null;
+  const fused = hasFusedKernel(FUSED.sgd);
+  const nextParams: tf.Tensor[] = [];
+  const nextBuffers: tf.Tensor[] = [];
+  params.forEach((p, i) => {
+    const l1 = isGamma[i] ? options.lambda : 0;
+    if (fused) {
+      const [np, nb] = tf.engine().runKernel(
+        FUSED.sgd,
+        { param: p, grad: grads[i], buffer: first ? grads[i] : buffers[i] },
+        { lr: options.lr, momentum: options.momentum, weightDecay: options.weightDecay, l1, first },
+      ) as tf.Tensor[];
+      nextParams.push(np);
+      nextBuffers.push(nb);
+      return;
+    }
+    const [np, nb] = tf.tidy(() => {
+      let d = grads[i];
+      if (l1 !== 0) d = tf.add(d, sparsityGradient(p, l1));
+      d = tf.add(d, tf.mul(p, options.weightDecay));
+      const b = first ? d : tf.add(tf.mul(buffers[i], options.momentum), d);
+      return [tf.sub(p, tf.mul(b, options.lr)), b];
+    });
+    nextParams.push(np);
+    nextBuffers.push(nb);
+  });
+  return { params: nextParams, buffers: nextBuffers };
+}

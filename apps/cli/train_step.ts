@@ -1,0 +1,102 @@
+/**
+ * One training step of a VGG: forward in training mode, cross-entropy, gradients of every
+ * trainable tensor, SGD with the sparsity term; and the evaluation of a batch.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import {
+  forward,
+  trainableLeaves,
+  type VggParams,
+  withRunningStats,
+  withTrainable,
+} from "@slimming/vgg";
+import { type MomentumBuffers, type SgdOptions, sgdStep } from "./sgd.ts";
+
+/** Mean softmax cross-entropy of `logits` [n, k] against integer `labels` [n]. */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const logProbs = tf.logSoftmax(logits);
+    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels, logits.shape[1])), 1);
+    return tf.neg(tf.mean(picked)) as tf.Scalar;
+  });
+}
+
+/** Number of rows whose arg-max equals the label. */
+export function correctCount(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() =>
+    tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "int32")) as tf.Scalar
+  );
+}
+
+/** Model and optimizer state between steps. */
+export interface TrainState {
+  readonly params: VggParams;
+  readonly buffers: MomentumBuffers;
+}
+
+/** What one step measured (scalars, still on the backend). */
+export interface StepResult {
+  readonly state: TrainState;
+  readonly loss: tf.Scalar;
+  readonly correct: tf.Scalar;
+}
+
+/** Which trainable tensors are BN gammas (they get the sparsity term). */
+export function gammaFlags(params: VggParams): boolean[] {
+  return trainableLeaves(params).map(([name]) => name.endsWith(".bn.gamma"));
+}
+
+/**
+ * One SGD step on a batch. The returned state holds new tensors only; the caller disposes
+ * the old state (see {@linkcode disposeState}).
+ */
+export function trainStep(
+  state: TrainState,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  options: SgdOptions,
+): StepResult {
+  const trainables = trainableLeaves(state.params).map(([, t]) => t);
+  let logits: tf.Tensor2D | undefined;
+  let runningStats: Array<{ runningMean: tf.Tensor1D; runningVar: tf.Tensor1D }> = [];
+  const { value: loss, grads } = tf.valueAndGrads((...values: tf.Tensor[]) => {
+    const out = forward(withTrainable(state.params, values), x, { training: true });
+    logits = tf.keep(out.logits);
+    runningStats = out.runningStats ?? [];
+    for (const s of runningStats) tf.keep(s.runningMean), tf.keep(s.runningVar);
+    return crossEntropy(out.logits, labels);
+  })(trainables);
+  const step = sgdStep(trainables, grads, state.buffers, gammaFlags(state.params), options);
+  for (const g of grads) g.dispose();
+  const correct = correctCount(logits!, labels);
+  logits!.dispose();
+  const params = withRunningStats(withTrainable(state.params, step.params), runningStats);
+  return { state: { params, buffers: step.buffers }, loss: loss as tf.Scalar, correct };
+}
+
+/** Disposes a state's tensors. */
+export function disposeState(state: TrainState): void {
+  for (const [, t] of trainableLeaves(state.params)) t.dispose();
+  for (const layer of state.params.features) {
+    layer.bn.runningMean.dispose();
+    layer.bn.runningVar.dispose();
+  }
+  for (const b of state.buffers ?? []) b.dispose();
+}
+
+/** Eval-mode loss sum and correct count on a batch (scalars on the backend). */
+export function evalBatch(
+  params: VggParams,
+  x: tf.Tensor4D,
+  labels: tf.Tensor1D,
+): { lossSum: tf.Scalar; correct: tf.Scalar } {
+  return tf.tidy(() => {
+    const { logits } = forward(params, x, { training: false });
+    return {
+      lossSum: tf.mul(crossEntropy(logits, labels), labels.shape[0]) as tf.Scalar,
+      correct: correctCount(logits, labels),
+    };
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * What the report knows about a lab after reading its folder: lab.json plus, for every
+ * stage the lab planned, the files that stage left behind — or nothing, when it was not run.
+ *
+ * @module
+ */
+import type {
+  EpochRecord,
+  LabEvent,
+  LabStage,
+  LabSummary,
+  PruneSummary,
+  RunConfig,
+} from "../cli/run_format.ts";
+
+export type {
+  CfgItem,
+  EpochRecord,
+  LabEvent,
+  LabStage,
+  LabSummary,
+  PruneSummary,
+  RunConfig,
+} from "../cli/run_format.ts";
+
+/**
+ * `lab.json` as validated: the fields the report's structure depends on are required;
+ * the ones it only displays may be missing (they print as "—").
+ */
+export type LabInfo =
+  & Partial<Omit<LabSummary, "stages" | "events" | "lambdas" | "ratios">>
+  & Pick<LabSummary, "stages" | "events" | "lambdas" | "ratios">;
+
+/** The BN scaling factors γ of one checkpoint, one array per BN layer in network order. */
+export interface LayerGammas {
+  /** Tensor name, `feature.<i>.weight`. */
+  readonly name: string;
+  readonly values: Float32Array;
+}
+
+/** A training or fine-tuning run folder: what it was started with and each epoch's record. */
+export interface TrainingRun {
+  readonly dir: string;
+  readonly config?: RunConfig;
+  readonly history: EpochRecord[];
+  /** BN γ of `last.safetensors` (sparsity runs only), absent when there is no checkpoint. */
+  readonly gammas?: LayerGammas[];
+  /** Why `gammas` is absent although a checkpoint was expected. */
+  readonly gammaProblem?: string;
+}
+
+/** One sparsity training of the lab (one λ). `run` is absent when it was not run. */
+export interface SparsityResult {
+  readonly lambda: number;
+  readonly stage?: LabStage;
+  readonly run?: TrainingRun;
+}
+
+/** One prune of the lab (one ratio). `summary` is absent when it was not run. */
+export interface PruneResult {
+  readonly ratio: number;
+  readonly stage?: LabStage;
+  readonly summary?: PruneSummary;
+}
+
+/** One fine-tune of the lab (one ratio). `run` is absent when it was not run. */
+export interface FinetuneResult {
+  readonly ratio: number;
+  readonly stage?: LabStage;
+  readonly run?: TrainingRun;
+}
+
+/** Everything the report shows, read from one runs folder. */
+export interface LabData {
+  readonly runsDir: string;
+  readonly info: LabInfo;
+  /** One per λ (lab.json `lambdas`, then any other λ a train stage names), in that order. */
+  readonly sparsity: SparsityResult[];
+  /** One per ratio (lab.json `ratios`, then any other ratio a stage names), in that order. */
+  readonly prunes: PruneResult[];
+  /** One per ratio, same order as {@linkcode LabData.prunes}. */
+  readonly finetunes: FinetuneResult[];
+  /** The λ whose model was pruned (lab.json `pruneLambda`, else the largest λ). */
+  readonly pruneLambda?: number;
+  /** The lab's recorded events (lab.json `events`). */
+  readonly events: LabEvent[];
+}

@@ -1,0 +1,40 @@
+/**
+ * Reading the BN scaling factors (gamma) of a model onto the CPU, the values every
+ * pruning decision is made from.
+ *
+ * @module
+ */
+import { UsageError } from "@slimming/tensor-utils";
+import type { VggParams } from "@slimming/vgg";
+
+function absCopy(values: ArrayLike<number>, layer: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let c = 0; c < values.length; c++) {
+    const v = values[c];
+    if (!Number.isFinite(v)) {
+      throw new UsageError(
+        `BN gamma ${c} of layer ${layer} is ${v}: cannot rank channels of a diverged model`,
+      );
+    }
+    out[c] = Math.abs(v);
+  }
+  return out;
+}
+
+/**
+ * |gamma| of every BN layer, in layer order, as new arrays. Reads synchronously
+ * (`dataSync`): fine on the cpu and wasm backends; on a backend without synchronous reads
+ * use {@linkcode absGammasAsync}. A NaN or infinite gamma is a UsageError.
+ */
+export function absGammas(params: VggParams): Float32Array[] {
+  return params.features.map((layer, i) => absCopy(layer.bn.gamma.dataSync(), i));
+}
+
+/** {@linkcode absGammas}, read asynchronously so it works on every backend. */
+export async function absGammasAsync(params: VggParams): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (const [i, layer] of params.features.entries()) {
+    out.push(absCopy(await layer.bn.gamma.data(), i));
+  }
+  return out;
+}

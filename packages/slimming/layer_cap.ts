@@ -1,0 +1,87 @@
+/**
+ * One pass of the paper's multi-pass scheme (Sec. 4.5): the global threshold, with no layer
+ * losing more than a set fraction of its channels.
+ *
+ * @module
+ */
+import type { VggParams } from "@slimming/vgg";
+import { absGammas } from "./gammas.ts";
+import { flooredMasks, guardFloor, raisedLayers, rankThreshold } from "./_ranking.ts";
+import { validateMaxLayerRatio, validateMinChannels, validateRatio } from "./_validate.ts";
+import { pruneByDecision, type PruneResult } from "./prune.ts";
+import type { PruneReport } from "./report.ts";
+
+/** Options of {@linkcode pruneLayerCapped}. */
+export interface LayerCapOptions {
+  /** Largest fraction of a layer's channels one pass may remove, in [0, 1] (default 0.5). */
+  readonly maxLayerRatio?: number;
+  /** Fewest channels any layer keeps (default 1); see `channelMasks`. */
+  readonly minChannels?: number;
+}
+
+/** {@linkcode PruneReport} plus the per-layer cap. */
+export interface CappedPruneReport extends PruneReport {
+  /** The cap used: largest fraction of a layer's channels this pass could remove. */
+  readonly maxLayerRatio: number;
+  /** Layers (0-based, BN order) where the cap kept more channels than the threshold did. */
+  readonly cappedLayers: number[];
+}
+
+/** A capped pruning pass: the smaller model, its cfg, masks and report. */
+export interface CappedPruneResult extends PruneResult {
+  /** What the pass did, the cap included. */
+  readonly report: CappedPruneReport;
+}
+
+/**
+ * Fewest channels a layer of `channels` keeps when it may lose at most `maxLayerRatio` of
+ * them: ceil((1 - maxLayerRatio) * channels), computed as channels - floor(maxLayerRatio *
+ * channels) with a 1e-9 allowance for rounding (so 0.29 * 100 counts as 29).
+ */
+export function layerCapFloor(channels: number, maxLayerRatio: number): number {
+  return channels - Math.floor(maxLayerRatio * channels + 1e-9);
+}
+
+/**
+ * {@linkcode pruneLayerCapped} on |gamma| arrays already read (`absGammas` or
+ * `absGammasAsync`); `abs` must come from `params`.
+ */
+export function pruneLayerCappedFromAbsGammas(
+  params: VggParams,
+  abs: readonly Float32Array[],
+  ratio: number,
+  options: LayerCapOptions = {},
+): CappedPruneResult {
+  validateRatio(ratio);
+  const maxLayerRatio = validateMaxLayerRatio(options.maxLayerRatio ?? 0.5);
+  const minChannels = validateMinChannels(options.minChannels ?? 1);
+  const { threshold } = rankThreshold(abs, ratio);
+  const guards = abs.map((layer) => guardFloor(layer.length, minChannels));
+  const caps = abs.map((layer) => layerCapFloor(layer.length, maxLayerRatio));
+  const floors = guards.map((g, i) => Math.max(g, caps[i]));
+  const { masks, thresholdKept } = flooredMasks(abs, threshold, floors);
+  const guardedLayers = raisedLayers(thresholdKept, guards);
+  const result = pruneByDecision(params, ratio, { masks, threshold, guardedLayers });
+  const report = {
+    ...result.report,
+    maxLayerRatio,
+    cappedLayers: raisedLayers(thresholdKept, caps),
+  };
+  return { ...result, report };
+}
+
+/**
+ * Prunes at the global `ratio` like `prune`, then caps each layer: a layer keeps at least
+ * ceil((1 - maxLayerRatio) * channels) channels (default maxLayerRatio 0.5) and at least
+ * `minChannels`, by its largest |gamma| (ties to the lower channel index). The paper's
+ * multi-pass scheme uses a 50% threshold with this 50% per-layer cap. `params` is unchanged;
+ * the result's tensors are new. Reads the gammas synchronously (see `absGammas`).
+ */
+export function pruneLayerCapped(
+  params: VggParams,
+  ratio: number,
+  options: LayerCapOptions = {},
+): CappedPruneResult {
+  validateRatio(ratio);
+  return pruneLayerCappedFromAbsGammas(params, absGammas(params), ratio, options);
+}

@@ -1,0 +1,103 @@
+/**
+ * The array-level interface of the training kernels (see `src/slim_kernels.c`), with two
+ * implementations: the native library through Deno FFI and the WebAssembly SIMD build
+ * with a worker pool. Layouts: NHWC activations, HWIO [3, 3, in, out] conv weights.
+ *
+ * @module
+ */
+
+/** Image batch shape [n, height, width, channels]. */
+export type Nhwc = readonly [number, number, number, number];
+
+/** Outputs of the training forward of conv3x3 -> BN -> ReLU. */
+export interface ConvBnReluArrays {
+  /** Conv output before BN (saved for the backward pass). */
+  readonly z: Float32Array;
+  /** Activation after BN and ReLU. */
+  readonly y: Float32Array;
+  /** Per-channel batch mean. */
+  readonly mean: Float32Array;
+  /** Per-channel biased batch variance. */
+  readonly variance: Float32Array;
+}
+
+/** Outputs of the BN + ReLU backward pass. */
+export interface BnReluGradArrays {
+  readonly dz: Float32Array;
+  readonly dgamma: Float32Array;
+  readonly dbeta: Float32Array;
+}
+
+/** The fused kernels, on plain arrays. Every method returns new arrays; inputs are read only. */
+export interface KernelLib {
+  /** Backend name this library serves ("native" or "wasm-simd"). */
+  readonly name: string;
+  /** What runs the kernels, e.g. "native AVX-512, 2 threads". */
+  readonly description: string;
+  convBnRelu(
+    x: Float32Array,
+    shape: Nhwc,
+    weight: Float32Array,
+    outChannels: number,
+    gamma: Float32Array,
+    beta: Float32Array,
+    eps: number,
+  ): ConvBnReluArrays;
+  convAffineRelu(
+    x: Float32Array,
+    shape: Nhwc,
+    weight: Float32Array,
+    outChannels: number,
+    scale: Float32Array,
+    shift: Float32Array,
+  ): Float32Array;
+  conv3x3(x: Float32Array, shape: Nhwc, weight: Float32Array, outChannels: number): Float32Array;
+  /** Gradient to the input; `shape` is the input's shape. */
+  conv3x3GradInput(
+    dz: Float32Array,
+    shape: Nhwc,
+    weight: Float32Array,
+    outChannels: number,
+  ): Float32Array;
+  /** Gradient to the weight; `shape` is the input's shape. */
+  conv3x3GradFilter(
+    x: Float32Array,
+    dz: Float32Array,
+    shape: Nhwc,
+    outChannels: number,
+  ): Float32Array;
+  bnReluGrad(
+    dy: Float32Array,
+    z: Float32Array,
+    channels: number,
+    gamma: Float32Array,
+    beta: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    eps: number,
+  ): BnReluGradArrays;
+  maxPool2(x: Float32Array, shape: Nhwc): Float32Array;
+  /** Gradient of the 2x2 max-pool; `shape` is the input's shape. */
+  maxPool2Grad(x: Float32Array, dy: Float32Array, shape: Nhwc): Float32Array;
+  /**
+   * One SGD step (PyTorch's rule plus `l1 * sign(p)` added to the gradient); a null buffer means
+   * the first step.
+   */
+  sgd(
+    param: Float32Array,
+    grad: Float32Array,
+    buffer: Float32Array | null,
+    hyper: SgdHyper,
+  ): { param: Float32Array; buffer: Float32Array };
+  /** Stops worker threads and frees native resources. */
+  dispose(): void;
+}
+
+/** SGD hyper-parameters of one update. */
+export interface SgdHyper {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  /** Coefficient of the L1 subgradient (Network Slimming's lambda; 0 for non-gamma tensors). */
+  readonly l1: number;
+}

@@ -1,0 +1,118 @@
+/**
+ * Choosing and starting the tfjs backend that trains: `native` (C kernels through FFI),
+ * `wasm-simd` (the same kernels as WebAssembly SIMD on a worker pool), or stock tfjs
+ * backends (`cpu`, `wasm`, `webgpu`) for comparison. `auto` takes the fastest that starts.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { UsageError } from "../errors.ts";
+import type { KernelLib } from "./kernel_lib.ts";
+import { loadNativeLib } from "./native_lib.ts";
+import { registerSlimBackend } from "./slim_backend.ts";
+import { loadWasmLib } from "./wasm_lib.ts";
+
+/** Backends this project can run on. */
+export const BACKEND_NAMES = ["auto", "native", "wasm-simd", "cpu", "wasm", "webgpu"] as const;
+
+/** One of {@linkcode BACKEND_NAMES}. */
+export type BackendChoice = typeof BACKEND_NAMES[number];
+
+/** The backend in use and what runs it. */
+export interface BackendInfo {
+  readonly name: string;
+  readonly description: string;
+  /** Why faster choices were passed over (for `auto`). */
+  readonly skipped: string[];
+}
+
+const libs = new Map<string, KernelLib>();
+let silenced = false;
+
+/** Silences tfjs's console notices (the "running in Node.js" banner) once. */
+export function quietTfjs(): void {
+  if (silenced) return;
+  silenced = true;
+  tf.env().set("PROD", true);
+}
+
+/** Options of {@linkcode useBackend}. */
+export interface UseBackendOptions {
+  /** Kernel threads (default: all cores). */
+  readonly threads?: number;
+  /** Receives one-line notices (building native kernels). */
+  readonly log?: (line: string) => void;
+}
+
+async function startSlim(
+  name: "native" | "wasm-simd",
+  options: UseBackendOptions,
+): Promise<string | KernelLib> {
+  const existing = libs.get(name);
+  if (existing) return existing;
+  const lib = name === "native" ? await loadNativeLib(options) : await loadWasmLib(options);
+  if ("error" in lib) return lib.error;
+  libs.set(name, lib);
+  registerSlimBackend(lib);
+  return lib;
+}
+
+async function startStock(name: "cpu" | "wasm" | "webgpu"): Promise<string | undefined> {
+  if (name === "wasm") {
+    const wasm = await import("@tensorflow/tfjs-backend-wasm");
+    wasm.setWasmPaths(new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm")).href);
+  }
+  if (name === "webgpu") {
+    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+    if (!gpu || !(await gpu.requestAdapter().catch(() => null))) return "no WebGPU adapter";
+    await import("@tensorflow/tfjs-backend-webgpu");
+  }
+  return undefined;
+}
+
+/**
+ * Makes `choice` the active tfjs backend and says what runs it. `auto` tries `native`, then
+ * `wasm-simd`. An unknown name is a UsageError; a backend that cannot start is an Error
+ * naming why.
+ */
+export async function useBackend(
+  choice: string,
+  options: UseBackendOptions = {},
+): Promise<BackendInfo> {
+  quietTfjs();
+  if (!(BACKEND_NAMES as readonly string[]).includes(choice)) {
+    throw new UsageError(`unknown backend "${choice}" (choose ${BACKEND_NAMES.join(", ")})`);
+  }
+  const skipped: string[] = [];
+  const candidates = choice === "auto" ? ["native", "wasm-simd"] : [choice];
+  for (const name of candidates) {
+    let description: string;
+    if (name === "native" || name === "wasm-simd") {
+      const lib = await startSlim(name, options);
+      if (typeof lib === "string") {
+        skipped.push(`${name}: ${lib}`);
+        continue;
+      }
+      description = lib.description;
+    } else {
+      const why = await startStock(name as "cpu" | "wasm" | "webgpu");
+      if (why) {
+        skipped.push(`${name}: ${why}`);
+        continue;
+      }
+      description = `stock tfjs ${name} backend`;
+    }
+    if (!(await tf.setBackend(name))) {
+      skipped.push(`${name}: tfjs could not initialise it`);
+      continue;
+    }
+    return { name, description, skipped };
+  }
+  throw new Error(`no usable backend: ${skipped.join("; ")}`);
+}
+
+/** Stops kernel worker threads and unloads native libraries (call before exiting). */
+export function disposeBackends(): void {
+  for (const lib of libs.values()) lib.dispose();
+  libs.clear();
+}

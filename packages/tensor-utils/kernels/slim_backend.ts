@@ -1,0 +1,248 @@
+/**
+ * A tfjs backend whose hot kernels are a {@linkcode KernelLib}: the stock `cpu` backend
+ * (tensors are JS typed arrays) with the fused VGG kernels added and the 3x3 convolution
+ * and 2x2 max-pool kernels replaced. Every other op falls through to the stock cpu kernels.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { FUSED } from "../ops.ts";
+import type { KernelLib, Nhwc } from "./kernel_lib.ts";
+
+type TensorInfo = tf.TensorInfo;
+type Kernel = tf.KernelConfig["kernelFunc"];
+type Attrs = Record<string, unknown>;
+
+function valuesOf(backend: MathBackendCPU, t: TensorInfo): Float32Array {
+  const values = backend.data.get(t.dataId).values;
+  if (!(values instanceof Float32Array)) {
+    throw new TypeError(`fused kernels take float32 tensors, got ${t.dtype}`);
+  }
+  return values;
+}
+
+function nhwc(t: TensorInfo): Nhwc {
+  const [n, h, w, c] = t.shape;
+  return [n, h, w, c];
+}
+
+/** Whether a Conv2D-family op's attributes are the 3x3, stride 1, 'same', NHWC case. */
+function isConv3x3Same(attrs: Attrs, filterShape: readonly number[]): boolean {
+  const strides = attrs.strides;
+  const dilations = attrs.dilations ?? 1;
+  const one = (v: unknown) => v === 1 || (Array.isArray(v) && v.every((d) => d === 1));
+  return filterShape[0] === 3 && filterShape[1] === 3 && one(strides) && one(dilations) &&
+    (attrs.pad === "same" || attrs.pad === 1) && (attrs.dataFormat ?? "NHWC") === "NHWC";
+}
+
+function isPool2x2(attrs: Attrs): boolean {
+  const two = (v: unknown) =>
+    v === 2 || (Array.isArray(v) && v.length === 2 && v[0] === 2 && v[1] === 2);
+  return two(attrs.filterSize) && two(attrs.strides) && attrs.pad === "valid" &&
+    (attrs.dimRoundingMode === undefined || attrs.dimRoundingMode === null);
+}
+
+let gradientsRegistered = false;
+
+/** Registers the gradients of the fused kernels (backend independent, once per process). */
+export function registerFusedGradients(): void {
+  if (gradientsRegistered) return;
+  gradientsRegistered = true;
+  tf.registerGradient({
+    kernelName: FUSED.convBnRelu,
+    inputsToSave: ["x", "weight", "gamma", "beta"],
+    outputsToSave: [false, true, true, true],
+    gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: Attrs) => {
+      const dy = Array.isArray(dys) ? dys[0] : dys;
+      const [x, weight, gamma, beta, z, mean, variance] = saved;
+      const engine = tf.engine();
+      const [dz, dgamma, dbeta] = engine.runKernel(
+        FUSED.bnReluGrad,
+        { dy, z, gamma, beta, mean, variance },
+        { eps: attrs.eps as number },
+      ) as tf.Tensor[];
+      return {
+        x: () => engine.runKernel(FUSED.conv3x3GradInput, { dz, weight }, {}) as tf.Tensor,
+        weight: () => engine.runKernel(FUSED.conv3x3GradFilter, { x, dz }, {}) as tf.Tensor,
+        gamma: () => dgamma,
+        beta: () => dbeta,
+      };
+    },
+  });
+}
+
+/** The fused and replacement kernels for a backend backed by `lib`. */
+export function slimKernels(
+  lib: KernelLib,
+  stock: (name: string) => Kernel,
+): Record<string, Kernel> {
+  const cpu = (backend: unknown) => backend as MathBackendCPU;
+  const make = (backend: unknown, shape: number[], values: Float32Array): TensorInfo =>
+    cpu(backend).makeTensorInfo(shape, "float32", values);
+  return {
+    [FUSED.convBnRelu]: ({ inputs, backend, attrs }) => {
+      const { x, weight, gamma, beta } = inputs as Record<string, TensorInfo>;
+      const b = cpu(backend);
+      const cout = weight.shape[3];
+      const out = lib.convBnRelu(
+        valuesOf(b, x),
+        nhwc(x),
+        valuesOf(b, weight),
+        cout,
+        valuesOf(b, gamma),
+        valuesOf(b, beta),
+        (attrs as Attrs).eps as number,
+      );
+      const shape = [x.shape[0], x.shape[1], x.shape[2], cout];
+      return [
+        make(b, shape, out.y),
+        make(b, shape, out.z),
+        make(b, [cout], out.mean),
+        make(b, [cout], out.variance),
+      ];
+    },
+    [FUSED.bnReluGrad]: ({ inputs, backend, attrs }) => {
+      const { dy, z, gamma, beta, mean, variance } = inputs as Record<string, TensorInfo>;
+      const b = cpu(backend);
+      const c = z.shape[z.shape.length - 1];
+      const out = lib.bnReluGrad(
+        valuesOf(b, dy),
+        valuesOf(b, z),
+        c,
+        valuesOf(b, gamma),
+        valuesOf(b, beta),
+        valuesOf(b, mean),
+        valuesOf(b, variance),
+        (attrs as Attrs).eps as number,
+      );
+      return [make(b, [...z.shape], out.dz), make(b, [c], out.dgamma), make(b, [c], out.dbeta)];
+    },
+    [FUSED.conv3x3GradInput]: ({ inputs, backend }) => {
+      const { dz, weight } = inputs as Record<string, TensorInfo>;
+      const b = cpu(backend);
+      const [n, h, w] = dz.shape;
+      const cin = weight.shape[2];
+      const dx = lib.conv3x3GradInput(
+        valuesOf(b, dz),
+        [n, h, w, cin],
+        valuesOf(b, weight),
+        weight.shape[3],
+      );
+      return make(b, [n, h, w, cin], dx);
+    },
+    [FUSED.conv3x3GradFilter]: ({ inputs, backend }) => {
+      const { x, dz } = inputs as Record<string, TensorInfo>;
+      const b = cpu(backend);
+      const cout = dz.shape[3];
+      const dw = lib.conv3x3GradFilter(valuesOf(b, x), valuesOf(b, dz), nhwc(x), cout);
+      return make(b, [3, 3, x.shape[3], cout], dw);
+    },
+    [FUSED.convAffineRelu]: ({ inputs, backend }) => {
+      const { x, weight, scale, shift } = inputs as Record<string, TensorInfo>;
+      const b = cpu(backend);
+      const cout = weight.shape[3];
+      const y = lib.convAffineRelu(
+        valuesOf(b, x),
+        nhwc(x),
+        valuesOf(b, weight),
+        cout,
+        valuesOf(b, scale),
+        valuesOf(b, shift),
+      );
+      return make(b, [x.shape[0], x.shape[1], x.shape[2], cout], y);
+    },
+    [FUSED.sgd]: ({ inputs, backend, attrs }) => {
+      const { param, grad, buffer } = inputs as Record<string, TensorInfo>;
+      const b = cpu(backend);
+      const a = attrs as Attrs;
+      const out = lib.sgd(
+        valuesOf(b, param),
+        valuesOf(b, grad),
+        a.first ? null : valuesOf(b, buffer),
+        {
+          lr: a.lr as number,
+          momentum: a.momentum as number,
+          weightDecay: a.weightDecay as number,
+          l1: a.l1 as number,
+        },
+      );
+      return [make(b, [...param.shape], out.param), make(b, [...param.shape], out.buffer)];
+    },
+    Conv2D: (args) => {
+      const { x, filter } = args.inputs as Record<string, TensorInfo>;
+      if (!isConv3x3Same(args.attrs as Attrs, filter.shape)) return stock("Conv2D")(args);
+      const b = cpu(args.backend);
+      const cout = filter.shape[3];
+      const y = lib.conv3x3(valuesOf(b, x), nhwc(x), valuesOf(b, filter), cout);
+      return make(b, [x.shape[0], x.shape[1], x.shape[2], cout], y);
+    },
+    Conv2DBackpropInput: (args) => {
+      const { dy, filter } = args.inputs as Record<string, TensorInfo>;
+      const attrs = args.attrs as Attrs;
+      const inputShape = attrs.inputShape as number[];
+      if (!isConv3x3Same(attrs, filter.shape)) return stock("Conv2DBackpropInput")(args);
+      const b = cpu(args.backend);
+      const dx = lib.conv3x3GradInput(
+        valuesOf(b, dy),
+        inputShape as unknown as Nhwc,
+        valuesOf(b, filter),
+        filter.shape[3],
+      );
+      return make(b, [...inputShape], dx);
+    },
+    Conv2DBackpropFilter: (args) => {
+      const { x, dy } = args.inputs as Record<string, TensorInfo>;
+      const attrs = args.attrs as Attrs;
+      const filterShape = attrs.filterShape as number[];
+      if (!isConv3x3Same(attrs, filterShape)) return stock("Conv2DBackpropFilter")(args);
+      const b = cpu(args.backend);
+      const dw = lib.conv3x3GradFilter(valuesOf(b, x), valuesOf(b, dy), nhwc(x), filterShape[3]);
+      return make(b, [...filterShape], dw);
+    },
+    MaxPool: (args) => {
+      const { x } = args.inputs as Record<string, TensorInfo>;
+      if (!isPool2x2(args.attrs as Attrs) || x.dtype !== "float32") return stock("MaxPool")(args);
+      const b = cpu(args.backend);
+      const [n, h, w, c] = nhwc(x);
+      return make(b, [n, h >> 1, w >> 1, c], lib.maxPool2(valuesOf(b, x), [n, h, w, c]));
+    },
+    MaxPoolGrad: (args) => {
+      const { dy, input } = args.inputs as Record<string, TensorInfo>;
+      if (!isPool2x2(args.attrs as Attrs)) return stock("MaxPoolGrad")(args);
+      const b = cpu(args.backend);
+      return make(
+        b,
+        [...input.shape],
+        lib.maxPool2Grad(valuesOf(b, input), valuesOf(b, dy), nhwc(input)),
+      );
+    },
+  };
+}
+
+/**
+ * Registers a tfjs backend named `lib.name`: every stock cpu kernel, then the fused and
+ * replacement kernels of `lib`. Idempotent per name.
+ */
+export function registerSlimBackend(lib: KernelLib, priority = 0): void {
+  registerFusedGradients();
+  if (tf.findBackendFactory(lib.name)) return;
+  tf.registerBackend(lib.name, () => {
+    const backend = new MathBackendCPU();
+    (backend as unknown as { firstUse: boolean }).firstUse = false;
+    return backend;
+  }, priority);
+  const stockKernels = new Map(tf.getKernelsForBackend("cpu").map((k) => [k.kernelName, k]));
+  const stock = (name: string): Kernel => {
+    const k = stockKernels.get(name);
+    if (!k) throw new Error(`no stock cpu kernel ${name}`);
+    return k.kernelFunc;
+  };
+  const ours = slimKernels(lib, stock);
+  for (const k of stockKernels.values()) {
+    if (!(k.kernelName in ours)) tf.registerKernel({ ...k, backendName: lib.name });
+  }
+  for (const [kernelName, kernelFunc] of Object.entries(ours)) {
+    tf.registerKernel({ kernelName, backendName: lib.name, kernelFunc });
+  }
+}

@@ -1,0 +1,799 @@
+/*
+ * slim_kernels.c: the training hot path of a VGG-BN in NHWC float32.
+ *
+ * One source, two targets:
+ *   - native shared library (cc -O3 -march=native -fopenmp), loaded with Deno.dlopen;
+ *   - wasm32 with SIMD128 (clang --target=wasm32 -msimd128), threads by a pool of Deno
+ *     Workers sharing one WebAssembly.Memory (see ../wasm_pool.ts).
+ * Vectors are GCC/Clang generic vectors of VLEN floats, so the same code becomes AVX-512,
+ * AVX2 or SIMD128 instructions.
+ *
+ * Every parallel kernel is a "range function" fn(args, begin, end, tid) run over a split of
+ * [0, n) by parallel_for: OpenMP natively, the JS worker pool on wasm.
+ *
+ * Layouts: activations NHWC, conv weights HWIO [3][3][Cin][Cout], 3x3 convs stride 1 with
+ * zero padding 1. Written from the math (PyTorch semantics), not from any other source.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__wasm__)
+#define VLEN 4
+#define ACC_MAX 12
+#define EXPORT(name) __attribute__((export_name(#name))) name
+#elif defined(__AVX512F__)
+#define VLEN 16
+#define ACC_MAX 24
+#define EXPORT(name) name
+#elif defined(__AVX__)
+#define VLEN 8
+#define ACC_MAX 12
+#define EXPORT(name) name
+#else
+#define VLEN 4
+#define ACC_MAX 12
+#define EXPORT(name) name
+#endif
+
+#define JMAX 4
+#define PMAX 8
+
+typedef float vf __attribute__((vector_size(VLEN * 4)));
+typedef int32_t vi __attribute__((vector_size(VLEN * 4)));
+
+static inline __attribute__((always_inline)) vf vload(const float *p) {
+  vf v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline __attribute__((always_inline)) void vstore(float *p, vf v) {
+  __builtin_memcpy(p, &v, sizeof v);
+}
+static inline __attribute__((always_inline)) vf vsplat(float s) { return (vf){0} + s; }
+static inline __attribute__((always_inline)) vf vmax0(vf v) {
+  vi m = v > (vf){0};
+  return (vf)((vi)v & m);
+}
+static inline __attribute__((always_inline)) vf vmax(vf a, vf b) {
+  vi m = a > b;
+  return (vf)(((vi)a & m) | ((vi)b & ~m));
+}
+
+static inline int imin(int a, int b) { return a < b ? a : b; }
+static inline int round_up(int a, int b) { return (a + b - 1) / b * b; }
+
+/* ---------------------------------------------------------------- memory */
+
+#if defined(__wasm__)
+extern unsigned char __heap_base;
+static uintptr_t heap_top = 0;
+static uintptr_t heap_mark = 0;
+
+/* Bump allocator over linear memory, reset by the caller after each kernel. */
+void *EXPORT(slim_alloc)(size_t bytes) {
+  if (heap_top == 0) heap_top = ((uintptr_t)&__heap_base + 63) & ~(uintptr_t)63;
+  uintptr_t p = heap_top;
+  uintptr_t end = (p + bytes + 63) & ~(uintptr_t)63;
+  size_t have = __builtin_wasm_memory_size(0) * 65536u;
+  if (end > have) {
+    size_t pages = (end - have + 65535) / 65536;
+    if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1) return 0;
+  }
+  heap_top = end;
+  return (void *)p;
+}
+/* Frees everything allocated after the last slim_mark(). */
+void EXPORT(slim_release)(void) {
+  if (heap_top == 0) heap_top = ((uintptr_t)&__heap_base + 63) & ~(uintptr_t)63;
+  heap_top = heap_mark ? heap_mark : heap_top;
+}
+/* Everything allocated before this call survives slim_release (stacks, persistent state). */
+void EXPORT(slim_mark)(void) {
+  if (heap_top == 0) heap_top = ((uintptr_t)&__heap_base + 63) & ~(uintptr_t)63;
+  heap_mark = heap_top;
+}
+static void *scratch_alloc(size_t bytes) { return slim_alloc(bytes); }
+static void scratch_done(void) {}
+
+typedef void (*range_fn)(const void *args, int begin, int end, int tid);
+__attribute__((import_module("env"), import_name("parallel_for"))) void js_parallel_for(
+    int fn, const void *args, int n);
+__attribute__((import_module("env"), import_name("num_threads"))) int js_num_threads(void);
+static int num_threads(void) { return js_num_threads(); }
+static void parallel_for(range_fn fn, const void *args, int n) {
+  js_parallel_for((int)(uintptr_t)fn, args, n);
+}
+/* Entry point of the worker instances: runs one split of a parallel_for. */
+void EXPORT(slim_run_range)(int fn, const void *args, int begin, int end, int tid) {
+  ((range_fn)(uintptr_t)fn)(args, begin, end, tid);
+}
+#else
+#include <omp.h>
+#include <stdlib.h>
+/*
+ * Scratch arena: calls are serialised by the JS main thread, so one arena serves all.
+ * Blocks are never moved while a call runs; after a call that needed more than the first
+ * block, the blocks are merged into one big enough for next time.
+ */
+#define SCRATCH_BLOCKS 32
+static char *scratch_block[SCRATCH_BLOCKS];
+static size_t scratch_cap[SCRATCH_BLOCKS], scratch_used[SCRATCH_BLOCKS];
+static int scratch_count = 0;
+static void *scratch_alloc(size_t bytes) {
+  bytes = (bytes + 63) & ~(size_t)63;
+  if (scratch_count > 0) {
+    int b = scratch_count - 1;
+    if (scratch_used[b] + bytes <= scratch_cap[b]) {
+      void *p = scratch_block[b] + scratch_used[b];
+      scratch_used[b] += bytes;
+      return p;
+    }
+  }
+  if (scratch_count == SCRATCH_BLOCKS) abort();
+  size_t cap = bytes < ((size_t)1 << 20) ? ((size_t)1 << 20) : bytes;
+  int b = scratch_count++;
+  scratch_block[b] = (char *)aligned_alloc(64, cap);
+  if (!scratch_block[b]) abort();
+  scratch_cap[b] = cap;
+  scratch_used[b] = bytes;
+  return scratch_block[b];
+}
+static void scratch_done(void) {
+  if (scratch_count > 1) {
+    size_t total = 0;
+    for (int b = 0; b < scratch_count; b++) total += scratch_cap[b], free(scratch_block[b]);
+    scratch_block[0] = (char *)aligned_alloc(64, total);
+    if (!scratch_block[0]) abort();
+    scratch_cap[0] = total;
+    scratch_count = 1;
+  }
+  if (scratch_count == 1) scratch_used[0] = 0;
+}
+typedef void (*range_fn)(const void *args, int begin, int end, int tid);
+static int num_threads(void) { return omp_get_max_threads(); }
+static void parallel_for(range_fn fn, const void *args, int n) {
+  int threads = num_threads();
+  if (threads > n) threads = n;
+  if (threads <= 1) {
+    fn(args, 0, n, 0);
+    return;
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    int t = omp_get_thread_num(), T = omp_get_num_threads();
+    int begin = (int)((long)n * t / T), end = (int)((long)n * (t + 1) / T);
+    if (end > begin) fn(args, begin, end, t);
+  }
+}
+int slim_set_threads(int n) {
+  if (n > 0) omp_set_num_threads(n);
+  return omp_get_max_threads();
+}
+#endif
+
+/* Scratch needs to be sized before the parallel region: allocate per thread up front. */
+static void *scratch_per_thread(size_t bytes_each, size_t *stride, int threads) {
+  *stride = (bytes_each + 63) & ~(size_t)63;
+  return scratch_alloc(*stride * threads);
+}
+
+/* ---------------------------------------------------------------- weights */
+
+/* [3][3][Cin][Cout] -> [9][Cin][CoutP], zero-padded to a multiple of VLEN. */
+static void pack_forward(const float *w, int Cin, int Cout, int CoutP, float *out) {
+  for (int t = 0; t < 9; t++)
+    for (int i = 0; i < Cin; i++) {
+      const float *src = w + ((size_t)t * Cin + i) * Cout;
+      float *dst = out + ((size_t)t * Cin + i) * CoutP;
+      for (int o = 0; o < Cout; o++) dst[o] = src[o];
+      for (int o = Cout; o < CoutP; o++) dst[o] = 0;
+    }
+}
+
+/* For the input gradient: K'[kh][kw][co][ci] = W[2-kh][2-kw][ci][co], padded on ci. */
+static void pack_backward(const float *w, int Cin, int Cout, int CinP, float *out) {
+  for (int t = 0; t < 9; t++) {
+    int ts = 8 - t;
+    for (int o = 0; o < Cout; o++) {
+      float *dst = out + ((size_t)t * Cout + o) * CinP;
+      for (int i = 0; i < Cin; i++) dst[i] = w[((size_t)ts * Cin + i) * Cout + o];
+      for (int i = Cin; i < CinP; i++) dst[i] = 0;
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- conv3x3 */
+
+typedef struct {
+  const float *x;
+  int N, H, W, Cin;
+  const float *wp; /* packed [9][Cin][CoutP] */
+  int Cout, CoutP;
+  float *out;
+  float *pad; /* per-thread padded image */
+  size_t pad_stride;
+  double *stats; /* per-thread [2][CoutP] sums, or null */
+  size_t stats_stride;
+  const float *scale, *shift; /* epilogue affine + ReLU, or null */
+} conv_args;
+
+/* Copies image n into a zero-bordered (H+2) x (W+2) x C buffer. */
+static void pad_image(const float *x, int H, int W, int C, float *pad) {
+  size_t row = (size_t)(W + 2) * C;
+  for (size_t i = 0; i < row; i++) pad[i] = 0, pad[(size_t)(H + 1) * row + i] = 0;
+  for (int h = 0; h < H; h++) {
+    float *dst = pad + (size_t)(h + 1) * row;
+    const float *src = x + (size_t)h * W * C;
+    for (int c = 0; c < C; c++) dst[c] = 0, dst[(size_t)(W + 1) * C + c] = 0;
+    __builtin_memcpy(dst + C, src, (size_t)W * C * sizeof(float));
+  }
+}
+
+/*
+ * One output tile: P consecutive pixels of a row times J vectors of output channels.
+ * xb points at the padded input for the tile's first pixel, tap (0, 0).
+ */
+static inline __attribute__((always_inline)) void conv_tile(
+    const int P, const int J, const float *restrict xb, size_t xrow, int Cin,
+    const float *restrict wb, int CoutP, float *restrict ob, int Cout, int c0,
+    double *restrict st, const float *restrict scale, const float *restrict shift) {
+  vf acc[PMAX][JMAX];
+  for (int p = 0; p < P; p++)
+    for (int j = 0; j < J; j++) acc[p][j] = (vf){0};
+  for (int kh = 0; kh < 3; kh++)
+    for (int kw = 0; kw < 3; kw++) {
+      const float *xt = xb + kh * xrow + (size_t)kw * Cin;
+      const float *wt = wb + (size_t)(kh * 3 + kw) * Cin * CoutP;
+      for (int ci = 0; ci < Cin; ci++) {
+        vf wv[JMAX];
+        for (int j = 0; j < J; j++) wv[j] = vload(wt + (size_t)ci * CoutP + j * VLEN);
+        for (int p = 0; p < P; p++) {
+          vf xs = vsplat(xt[(size_t)p * Cin + ci]);
+          for (int j = 0; j < J; j++) acc[p][j] += wv[j] * xs;
+        }
+      }
+    }
+  for (int j = 0; j < J; j++) {
+    int c = c0 + j * VLEN;
+    int lanes = imin(VLEN, Cout - c);
+    if (st) {
+      vf s = (vf){0}, q = (vf){0};
+      for (int p = 0; p < P; p++) s += acc[p][j], q += acc[p][j] * acc[p][j];
+      for (int l = 0; l < lanes; l++) st[c + l] += s[l], st[CoutP + c + l] += q[l];
+    }
+    vf sc = (vf){0}, sh = (vf){0};
+    if (scale) {
+      for (int l = 0; l < lanes; l++) sc[l] = scale[c + l], sh[l] = shift[c + l];
+    }
+    for (int p = 0; p < P; p++) {
+      vf v = acc[p][j];
+      if (scale) v = vmax0(v * sc + sh);
+      float *o = ob + (size_t)p * Cout + c;
+      if (lanes == VLEN) vstore(o, v);
+      else
+        for (int l = 0; l < lanes; l++) o[l] = v[l];
+    }
+  }
+}
+
+#define CONV_CASE_J(P, J)                                                                   \
+  case J:                                                                                   \
+    conv_tile(P, J, xb, xrow, Cin, wb, CoutP, ob, Cout, c0, st, scale, shift);              \
+    break;
+#define CONV_CASE_P(P)                                                                      \
+  case P:                                                                                   \
+    switch (J) { CONV_CASE_J(P, 1) CONV_CASE_J(P, 2) CONV_CASE_J(P, 3) CONV_CASE_J(P, 4) } \
+    break;
+
+static void conv_dispatch(int P, int J, const float *xb, size_t xrow, int Cin, const float *wb,
+                          int CoutP, float *ob, int Cout, int c0, double *st, const float *scale,
+                          const float *shift) {
+  switch (P) {
+    CONV_CASE_P(1)
+    CONV_CASE_P(2)
+    CONV_CASE_P(3)
+    CONV_CASE_P(4)
+    CONV_CASE_P(5)
+    CONV_CASE_P(6)
+    CONV_CASE_P(7)
+    CONV_CASE_P(8)
+  }
+}
+
+/* Tile sizes: J vectors of channels and P pixels, P * J <= ACC_MAX accumulators. */
+static void tile_shape(int vectors, int width, int *J, int *P) {
+  int j = vectors < JMAX ? vectors : JMAX;
+  if (j == 3 && vectors > 4) j = 4;
+  int p = ACC_MAX / j;
+  if (p > PMAX) p = PMAX;
+  if (p > width) p = width;
+  *J = j;
+  *P = p;
+}
+
+static void conv_range(const void *vargs, int begin, int end, int tid) {
+  const conv_args *a = (const conv_args *)vargs;
+  const int H = a->H, W = a->W, Cin = a->Cin, Cout = a->Cout, CoutP = a->CoutP;
+  float *pad = a->pad + tid * a->pad_stride;
+  double *st = a->stats ? a->stats + tid * a->stats_stride : 0;
+  const size_t xrow = (size_t)(W + 2) * Cin;
+  const int vectors = CoutP / VLEN;
+  int J, P;
+  tile_shape(vectors, W, &J, &P);
+  for (int n = begin; n < end; n++) {
+    pad_image(a->x + (size_t)n * H * W * Cin, H, W, Cin, pad);
+    for (int v0 = 0; v0 < vectors; v0 += J) {
+      int j = imin(J, vectors - v0);
+      int c0 = v0 * VLEN;
+      const float *wb = a->wp + c0;
+      for (int h = 0; h < H; h++) {
+        for (int w0 = 0; w0 < W; w0 += P) {
+          int p = imin(P, W - w0);
+          const float *xb = pad + h * xrow + (size_t)w0 * Cin;
+          float *ob = a->out + (((size_t)n * H + h) * W + w0) * Cout;
+          conv_dispatch(p, j, xb, xrow, Cin, wb, CoutP, ob, Cout, c0, st, a->scale, a->shift);
+        }
+      }
+    }
+  }
+}
+
+static void conv3x3_run(const float *x, int N, int H, int W, int Cin, const float *wpacked,
+                        int Cout, int CoutP, float *out, double *stats_out, const float *scale,
+                        const float *shift) {
+  int T = num_threads();
+  conv_args a = {x, N, H, W, Cin, wpacked, Cout, CoutP, out, 0, 0, 0, 0, scale, shift};
+  a.pad = (float *)scratch_per_thread((size_t)(H + 2) * (W + 2) * Cin * 4, &a.pad_stride, T);
+  a.pad_stride /= sizeof(float);
+  if (stats_out) {
+    size_t each = (size_t)2 * CoutP * sizeof(double);
+    a.stats = (double *)scratch_per_thread(each, &a.stats_stride, T);
+    a.stats_stride /= sizeof(double);
+    for (size_t i = 0; i < a.stats_stride * T; i++) a.stats[i] = 0;
+  }
+  parallel_for(conv_range, &a, N);
+  if (stats_out) {
+    for (int c = 0; c < 2 * Cout; c++) stats_out[c] = 0;
+    for (int t = 0; t < T; t++) {
+      const double *s = a.stats + t * a.stats_stride;
+      for (int c = 0; c < Cout; c++) {
+        stats_out[c] += s[c];
+        stats_out[Cout + c] += s[CoutP + c];
+      }
+    }
+  }
+}
+
+/*
+ * Training forward of conv3x3 -> BN (batch statistics) -> ReLU.
+ * Writes z (conv output), y (activation), mean and biased variance per channel.
+ */
+void EXPORT(slim_conv_bn_relu)(const float *x, int N, int H, int W, int Cin, const float *w,
+                               int Cout, const float *gamma, const float *beta, float eps,
+                               float *z, float *y, float *mean, float *var);
+
+/* Inference: conv3x3 -> y = max(0, z * scale + shift). */
+void EXPORT(slim_conv_affine_relu)(const float *x, int N, int H, int W, int Cin, const float *w,
+                                   int Cout, const float *scale, const float *shift, float *y) {
+  int CoutP = round_up(Cout, VLEN);
+  float *wp = (float *)scratch_alloc((size_t)9 * Cin * CoutP * 4);
+  pack_forward(w, Cin, Cout, CoutP, wp);
+  conv3x3_run(x, N, H, W, Cin, wp, Cout, CoutP, y, 0, scale, shift);
+  scratch_done();
+}
+
+/* Plain conv3x3 (no epilogue). */
+void EXPORT(slim_conv3x3)(const float *x, int N, int H, int W, int Cin, const float *w, int Cout,
+                          float *out) {
+  int CoutP = round_up(Cout, VLEN);
+  float *wp = (float *)scratch_alloc((size_t)9 * Cin * CoutP * 4);
+  pack_forward(w, Cin, Cout, CoutP, wp);
+  conv3x3_run(x, N, H, W, Cin, wp, Cout, CoutP, out, 0, 0, 0);
+  scratch_done();
+}
+
+/* Gradient of conv3x3 with respect to its input: dx = conv(dz, flipped transposed w). */
+void EXPORT(slim_conv3x3_grad_input)(const float *dz, int N, int H, int W, int Cin,
+                                     const float *w, int Cout, float *dx) {
+  int CinP = round_up(Cin, VLEN);
+  float *wp = (float *)scratch_alloc((size_t)9 * Cout * CinP * 4);
+  pack_backward(w, Cin, Cout, CinP, wp);
+  conv3x3_run(dz, N, H, W, Cout, wp, Cin, CinP, dx, 0, 0, 0);
+  scratch_done();
+}
+
+/* ---------------------------------------------------------------- BN + ReLU */
+
+typedef struct {
+  const float *z;
+  float *y;
+  size_t M;
+  int C;
+  const float *scale, *shift;
+} affine_args;
+
+static void affine_relu_range(const void *vargs, int begin, int end, int tid) {
+  (void)tid;
+  const affine_args *a = (const affine_args *)vargs;
+  const int C = a->C;
+  for (size_t m = (size_t)begin; m < (size_t)end; m++) {
+    const float *z = a->z + m * C;
+    float *y = a->y + m * C;
+    int c = 0;
+    for (; c + VLEN <= C; c += VLEN)
+      vstore(y + c, vmax0(vload(z + c) * vload(a->scale + c) + vload(a->shift + c)));
+    for (; c < C; c++) {
+      float v = z[c] * a->scale[c] + a->shift[c];
+      y[c] = v > 0 ? v : 0;
+    }
+  }
+}
+
+/* Per-channel mean, biased variance, and the affine (scale, shift) of train-mode BN. */
+static void bn_affine(const double *sums, size_t M, int C, const float *gamma, const float *beta,
+                      float eps, float *mean, float *var, float *scale, float *shift) {
+  for (int c = 0; c < C; c++) {
+    double mu = sums[c] / (double)M;
+    double v = sums[C + c] / (double)M - mu * mu;
+    if (v < 0) v = 0;
+    mean[c] = (float)mu;
+    var[c] = (float)v;
+    float invstd = 1.0f / __builtin_sqrtf((float)v + eps);
+    scale[c] = gamma[c] * invstd;
+    shift[c] = beta[c] - (float)mu * scale[c];
+  }
+}
+
+void EXPORT(slim_conv_bn_relu)(const float *x, int N, int H, int W, int Cin, const float *w,
+                               int Cout, const float *gamma, const float *beta, float eps,
+                               float *z, float *y, float *mean, float *var) {
+  int CoutP = round_up(Cout, VLEN);
+  float *wp = (float *)scratch_alloc((size_t)9 * Cin * CoutP * 4);
+  double *sums = (double *)scratch_alloc((size_t)2 * Cout * sizeof(double));
+  float *scale = (float *)scratch_alloc((size_t)2 * CoutP * 4);
+  float *shift = scale + CoutP;
+  pack_forward(w, Cin, Cout, CoutP, wp);
+  conv3x3_run(x, N, H, W, Cin, wp, Cout, CoutP, z, sums, 0, 0);
+  size_t M = (size_t)N * H * W;
+  bn_affine(sums, M, Cout, gamma, beta, eps, mean, var, scale, shift);
+  affine_args a = {z, y, M, Cout, scale, shift};
+  parallel_for(affine_relu_range, &a, (int)M);
+  scratch_done();
+}
+
+/* y = max(0, z * scale + shift) per channel (NHWC, M rows of C). */
+void EXPORT(slim_affine_relu)(const float *z, int M, int C, const float *scale, const float *shift,
+                              float *y) {
+  affine_args a = {z, y, (size_t)M, C, scale, shift};
+  parallel_for(affine_relu_range, &a, M);
+}
+
+/*
+ * Backward of y = relu(gamma * (z - mean) / sqrt(var + eps) + beta) with batch statistics:
+ *   g = dy * [y > 0], xhat = (z - mean) * invstd,
+ *   dbeta = sum g, dgamma = sum g * xhat,
+ *   dz = gamma * invstd * (g - dbeta / M - xhat * dgamma / M).
+ */
+typedef struct {
+  const float *dy, *z;
+  float *dz;
+  size_t M;
+  int C;
+  const float *scale, *shift, *mean, *invstd, *coef_a, *coef_b, *coef_c;
+  double *partial; /* per-thread [2][C] */
+  size_t partial_stride;
+} bn_grad_args;
+
+static void bn_grad_reduce_range(const void *vargs, int begin, int end, int tid) {
+  const bn_grad_args *a = (const bn_grad_args *)vargs;
+  const int C = a->C;
+  double *sg = a->partial + tid * a->partial_stride, *sgx = sg + C;
+  /* Sum in float over blocks of rows, then into double. */
+  float *fs = (float *)(sgx + C);
+  float *fsx = fs + round_up(C, VLEN);
+  const int block = 64;
+  for (size_t m0 = (size_t)begin; m0 < (size_t)end; m0 += block) {
+    size_t m1 = m0 + block < (size_t)end ? m0 + block : (size_t)end;
+    for (int c = 0; c < C; c++) fs[c] = 0, fsx[c] = 0;
+    for (size_t m = m0; m < m1; m++) {
+      const float *dy = a->dy + m * C, *z = a->z + m * C;
+      int c = 0;
+      for (; c + VLEN <= C; c += VLEN) {
+        vf zv = vload(z + c);
+        vf pre = zv * vload(a->scale + c) + vload(a->shift + c);
+        vi on = pre > (vf){0};
+        vf g = (vf)((vi)vload(dy + c) & on);
+        vf xhat = (zv - vload(a->mean + c)) * vload(a->invstd + c);
+        vstore(fs + c, vload(fs + c) + g);
+        vstore(fsx + c, vload(fsx + c) + g * xhat);
+      }
+      for (; c < C; c++) {
+        float pre = z[c] * a->scale[c] + a->shift[c];
+        float g = pre > 0 ? dy[c] : 0;
+        fs[c] += g;
+        fsx[c] += g * (z[c] - a->mean[c]) * a->invstd[c];
+      }
+    }
+    for (int c = 0; c < C; c++) sg[c] += fs[c], sgx[c] += fsx[c];
+  }
+}
+
+static void bn_grad_apply_range(const void *vargs, int begin, int end, int tid) {
+  (void)tid;
+  const bn_grad_args *a = (const bn_grad_args *)vargs;
+  const int C = a->C;
+  /* dz = A*g + B + Cc*z with A = gamma*invstd, B = -A*(sg/M) + A*mean*invstd*sgx/M,
+     Cc = -A*invstd*sgx/M (xhat expanded so the loop is two fused multiply-adds). */
+  for (size_t m = (size_t)begin; m < (size_t)end; m++) {
+    const float *dy = a->dy + m * C, *z = a->z + m * C;
+    float *dz = a->dz + m * C;
+    int c = 0;
+    for (; c + VLEN <= C; c += VLEN) {
+      vf zv = vload(z + c);
+      vf pre = zv * vload(a->scale + c) + vload(a->shift + c);
+      vi on = pre > (vf){0};
+      vf g = (vf)((vi)vload(dy + c) & on);
+      vstore(dz + c, vload(a->coef_a + c) * g + (vload(a->coef_b + c) + vload(a->coef_c + c) * zv));
+    }
+    for (; c < C; c++) {
+      float pre = z[c] * a->scale[c] + a->shift[c];
+      float g = pre > 0 ? dy[c] : 0;
+      dz[c] = a->coef_a[c] * g + (a->coef_b[c] + a->coef_c[c] * z[c]);
+    }
+  }
+}
+
+void EXPORT(slim_bn_relu_grad)(const float *dy, const float *z, int M, int C, const float *gamma,
+                               const float *beta, const float *mean, const float *var, float eps,
+                               float *dz, float *dgamma, float *dbeta) {
+  int T = num_threads();
+  int CP = round_up(C, VLEN);
+  float *buf = (float *)scratch_alloc((size_t)7 * CP * 4);
+  float *scale = buf, *shift = buf + CP, *invstd = buf + 2 * CP, *ca = buf + 3 * CP,
+        *cb = buf + 4 * CP, *cc = buf + 5 * CP, *meanp = buf + 6 * CP;
+  for (int c = 0; c < C; c++) {
+    invstd[c] = 1.0f / __builtin_sqrtf(var[c] + eps);
+    scale[c] = gamma[c] * invstd[c];
+    shift[c] = beta[c] - mean[c] * scale[c];
+    meanp[c] = mean[c];
+  }
+  bn_grad_args a = {dy, z, dz, (size_t)M, C, scale, shift, meanp, invstd, ca, cb, cc, 0, 0};
+  size_t each = (size_t)2 * C * sizeof(double) + (size_t)2 * CP * sizeof(float);
+  a.partial = (double *)scratch_per_thread(each, &a.partial_stride, T);
+  a.partial_stride /= sizeof(double);
+  for (int t = 0; t < T; t++)
+    for (int c = 0; c < 2 * C; c++) a.partial[t * a.partial_stride + c] = 0;
+  parallel_for(bn_grad_reduce_range, &a, M);
+  for (int c = 0; c < C; c++) {
+    double sg = 0, sgx = 0;
+    for (int t = 0; t < T; t++) sg += a.partial[t * a.partial_stride + c],
+                                sgx += a.partial[t * a.partial_stride + C + c];
+    dbeta[c] = (float)sg;
+    dgamma[c] = (float)sgx;
+    float A = gamma[c] * invstd[c];
+    float mg = (float)(sg / M), mgx = (float)(sgx / M);
+    ca[c] = A;
+    cc[c] = -A * invstd[c] * mgx;
+    cb[c] = -A * mg + A * mean[c] * invstd[c] * mgx;
+  }
+  parallel_for(bn_grad_apply_range, &a, M);
+  scratch_done();
+}
+
+/* ---------------------------------------------------------------- conv filter gradient */
+
+typedef struct {
+  const float *x, *dz;
+  int N, H, W, Cin, Cout, CoutP;
+  float *pad; /* per thread: padded x image then dz image padded to CoutP */
+  size_t pad_stride;
+  float *acc; /* per thread [9][Cin][CoutP] */
+  size_t acc_stride;
+} wgrad_args;
+
+static inline __attribute__((always_inline)) void wgrad_tile(
+    const int R, const int J, const float *restrict xp, size_t xrow, int Cin, int W, int H,
+    const float *restrict dzp, int CoutP, float *restrict out) {
+  vf acc[PMAX][JMAX];
+  for (int r = 0; r < R; r++)
+    for (int j = 0; j < J; j++) acc[r][j] = (vf){0};
+  for (int h = 0; h < H; h++) {
+    const float *xr = xp + h * xrow;
+    const float *dr = dzp + (size_t)h * W * CoutP;
+    for (int w = 0; w < W; w++) {
+      vf d[JMAX];
+      for (int j = 0; j < J; j++) d[j] = vload(dr + (size_t)w * CoutP + j * VLEN);
+      for (int r = 0; r < R; r++) {
+        vf xs = vsplat(xr[(size_t)w * Cin + r]);
+        for (int j = 0; j < J; j++) acc[r][j] += xs * d[j];
+      }
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int j = 0; j < J; j++) {
+      float *o = out + (size_t)r * CoutP + j * VLEN;
+      vstore(o, vload(o) + acc[r][j]);
+    }
+}
+
+#define WG_CASE_J(R, J)                                                                 \
+  case J:                                                                               \
+    wgrad_tile(R, J, xp, xrow, Cin, W, H, dzp, CoutP, out);                             \
+    break;
+#define WG_CASE_R(R)                                                                    \
+  case R:                                                                               \
+    switch (J) { WG_CASE_J(R, 1) WG_CASE_J(R, 2) WG_CASE_J(R, 3) WG_CASE_J(R, 4) }      \
+    break;
+
+static void wgrad_dispatch(int R, int J, const float *xp, size_t xrow, int Cin, int W, int H,
+                           const float *dzp, int CoutP, float *out) {
+  switch (R) {
+    WG_CASE_R(1)
+    WG_CASE_R(2)
+    WG_CASE_R(3)
+    WG_CASE_R(4)
+    WG_CASE_R(5)
+    WG_CASE_R(6)
+    WG_CASE_R(7)
+    WG_CASE_R(8)
+  }
+}
+
+static void wgrad_range(const void *vargs, int begin, int end, int tid) {
+  const wgrad_args *a = (const wgrad_args *)vargs;
+  const int H = a->H, W = a->W, Cin = a->Cin, Cout = a->Cout, CoutP = a->CoutP;
+  float *xpad = a->pad + tid * a->pad_stride;
+  float *dzp = xpad + (size_t)(H + 2) * (W + 2) * Cin;
+  float *acc = a->acc + tid * a->acc_stride;
+  const size_t xrow = (size_t)(W + 2) * Cin;
+  const int vectors = CoutP / VLEN;
+  int J, R;
+  tile_shape(vectors, Cin, &J, &R);
+  for (int n = begin; n < end; n++) {
+    pad_image(a->x + (size_t)n * H * W * Cin, H, W, Cin, xpad);
+    const float *dz = a->dz + (size_t)n * H * W * Cout;
+    for (size_t p = 0; p < (size_t)H * W; p++) {
+      for (int c = 0; c < Cout; c++) dzp[p * CoutP + c] = dz[p * Cout + c];
+      for (int c = Cout; c < CoutP; c++) dzp[p * CoutP + c] = 0;
+    }
+    for (int t = 0; t < 9; t++) {
+      int kh = t / 3, kw = t % 3;
+      const float *xt = xpad + kh * xrow + (size_t)kw * Cin;
+      for (int ci = 0; ci < Cin; ci += R) {
+        int r = imin(R, Cin - ci);
+        for (int v0 = 0; v0 < vectors; v0 += J) {
+          int j = imin(J, vectors - v0);
+          float *out = acc + ((size_t)t * Cin + ci) * CoutP + v0 * VLEN;
+          wgrad_dispatch(r, j, xt + ci, xrow, Cin, W, H, dzp + v0 * VLEN, CoutP, out);
+        }
+      }
+    }
+  }
+}
+
+/* Gradient of conv3x3 with respect to its weight: dw[kh][kw][ci][co] = sum x(shifted) * dz. */
+void EXPORT(slim_conv3x3_grad_filter)(const float *x, const float *dz, int N, int H, int W,
+                                      int Cin, int Cout, float *dw) {
+  int T = num_threads();
+  if (T > N) T = N;
+  int CoutP = round_up(Cout, VLEN);
+  wgrad_args a = {x, dz, N, H, W, Cin, Cout, CoutP, 0, 0, 0, 0};
+  size_t pad_each = ((size_t)(H + 2) * (W + 2) * Cin + (size_t)H * W * CoutP) * 4;
+  a.pad = (float *)scratch_per_thread(pad_each, &a.pad_stride, num_threads());
+  a.pad_stride /= sizeof(float);
+  a.acc = (float *)scratch_per_thread((size_t)9 * Cin * CoutP * 4, &a.acc_stride, num_threads());
+  a.acc_stride /= sizeof(float);
+  for (size_t i = 0; i < a.acc_stride * num_threads(); i++) a.acc[i] = 0;
+  parallel_for(wgrad_range, &a, N);
+  for (int t = 0; t < 9; t++)
+    for (int i = 0; i < Cin; i++)
+      for (int o = 0; o < Cout; o++) {
+        size_t k = ((size_t)t * Cin + i) * CoutP + o;
+        float s = 0;
+        for (int th = 0; th < num_threads(); th++) s += a.acc[th * a.acc_stride + k];
+        dw[((size_t)t * Cin + i) * Cout + o] = s;
+      }
+  scratch_done();
+}
+
+/* ---------------------------------------------------------------- pooling */
+
+typedef struct {
+  const float *x, *dy;
+  float *y;
+  int N, H, W, C;
+} pool_args;
+
+static void maxpool_range(const void *vargs, int begin, int end, int tid) {
+  (void)tid;
+  const pool_args *a = (const pool_args *)vargs;
+  const int W = a->W, C = a->C, Ho = a->H / 2, Wo = W / 2;
+  for (int r = begin; r < end; r++) { /* r = n * Ho + ho */
+    int n = r / Ho, ho = r % Ho;
+    const float *x0 = a->x + (((size_t)n * a->H + 2 * ho) * W) * C;
+    const float *x1 = x0 + (size_t)W * C;
+    float *y = a->y + (size_t)r * Wo * C;
+    for (int wo = 0; wo < Wo; wo++) {
+      const float *p00 = x0 + (size_t)2 * wo * C, *p01 = p00 + C, *p10 = x1 + (size_t)2 * wo * C,
+                  *p11 = p10 + C;
+      float *o = y + (size_t)wo * C;
+      int c = 0;
+      for (; c + VLEN <= C; c += VLEN) {
+        vf m0 = vload(p00 + c), m1 = vload(p01 + c), m2 = vload(p10 + c), m3 = vload(p11 + c);
+        vstore(o + c, vmax(vmax(m3, m2), vmax(m1, m0)));
+      }
+      for (; c < C; c++) {
+        float m = p00[c];
+        if (p01[c] > m) m = p01[c];
+        if (p10[c] > m) m = p10[c];
+        if (p11[c] > m) m = p11[c];
+        o[c] = m;
+      }
+    }
+  }
+}
+
+/* dx gets dy at the first maximum of each window (PyTorch's scan order), zero elsewhere. */
+static void maxpool_grad_range(const void *vargs, int begin, int end, int tid) {
+  (void)tid;
+  const pool_args *a = (const pool_args *)vargs;
+  const int W = a->W, C = a->C, Ho = a->H / 2, Wo = W / 2;
+  float *dx = a->y;
+  for (int r = begin; r < end; r++) {
+    int n = r / Ho, ho = r % Ho;
+    size_t row0 = (((size_t)n * a->H + 2 * ho) * W) * C;
+    const float *x0 = a->x + row0, *x1 = x0 + (size_t)W * C;
+    float *d0 = dx + row0, *d1 = d0 + (size_t)W * C;
+    const float *dy = a->dy + (size_t)r * Wo * C;
+    for (int wo = 0; wo < Wo; wo++) {
+      size_t o0 = (size_t)2 * wo * C;
+      for (int c = 0; c < C; c++) {
+        float v00 = x0[o0 + c], v01 = x0[o0 + C + c], v10 = x1[o0 + c], v11 = x1[o0 + C + c];
+        float g = dy[(size_t)wo * C + c];
+        int arg = 0;
+        float m = v00;
+        if (v01 > m) m = v01, arg = 1;
+        if (v10 > m) m = v10, arg = 2;
+        if (v11 > m) m = v11, arg = 3;
+        d0[o0 + c] = arg == 0 ? g : 0;
+        d0[o0 + C + c] = arg == 1 ? g : 0;
+        d1[o0 + c] = arg == 2 ? g : 0;
+        d1[o0 + C + c] = arg == 3 ? g : 0;
+      }
+    }
+  }
+}
+
+void EXPORT(slim_maxpool2)(const float *x, int N, int H, int W, int C, float *y) {
+  pool_args a = {x, 0, y, N, H, W, C};
+  parallel_for(maxpool_range, &a, N * (H / 2));
+}
+
+void EXPORT(slim_maxpool2_grad)(const float *x, const float *dy, int N, int H, int W, int C,
+                                float *dx) {
+  pool_args a = {x, dy, dx, N, H, W, C};
+  parallel_for(maxpool_grad_range, &a, N * (H / 2));
+}
+
+/* ---------------------------------------------------------------- optimizer */
+
+/*
+ * PyTorch SGD (momentum, weight decay, dampening 0, no Nesterov) with an extra L1
+ * subgradient l1 * sign(p) added to the gradient first (Network Slimming's updateBN):
+ *   d = g + l1 * sign(p) + wd * p;  buf = first ? d : momentum * buf + d;  p -= lr * buf.
+ */
+void EXPORT(slim_sgd)(float *p, const float *g, float *buf, int n, float lr, float momentum,
+                      float wd, float l1, int first) {
+  for (int i = 0; i < n; i++) {
+    float s = p[i] > 0 ? 1.0f : (p[i] < 0 ? -1.0f : 0.0f);
+    float d = g[i] + l1 * s + wd * p[i];
+    float b = first ? d : momentum * buf[i] + d;
+    buf[i] = b;
+    p[i] = p[i] - lr * b;
+  }
+}
+
+/* Number of threads kernels run on. */
+int EXPORT(slim_threads)(void) { return num_threads(); }
+/* Floats per SIMD vector this build uses. */
+int EXPORT(slim_vector_width)(void) { return VLEN; }

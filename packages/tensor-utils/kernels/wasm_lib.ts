@@ -1,0 +1,173 @@
+/**
+ * The kernels as WebAssembly SIMD (`slim_kernels.wasm`, built from `src/slim_kernels.c` by
+ * `deno task build:kernels`), run on a pool of workers sharing its memory. Portable: needs
+ * no compiler on the user's machine. Inputs are copied into the module's memory and outputs
+ * copied out around each call.
+ *
+ * @module
+ */
+import type { KernelLib, Nhwc, SgdHyper } from "./kernel_lib.ts";
+import { startWasmPool } from "./wasm_pool.ts";
+
+/** The committed WebAssembly build of the kernels. */
+export const WASM_URL: URL = new URL("./slim_kernels.wasm", import.meta.url);
+
+type Fn = (...args: number[]) => void;
+
+/** Starts the WebAssembly kernels on `threads` threads (default: all cores). */
+export async function loadWasmLib(
+  options: { threads?: number } = {},
+): Promise<KernelLib | { error: string }> {
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = await Deno.readFile(WASM_URL);
+  } catch {
+    return { error: `missing ${WASM_URL.pathname}: run deno task build:kernels` };
+  }
+  const threads = Math.max(1, options.threads ?? navigator.hardwareConcurrency ?? 1);
+  const pool = await startWasmPool(bytes, threads);
+  const e = pool.exports as unknown as Record<string, Fn> & { slim_alloc(n: number): number };
+  const run = (
+    inputs: readonly Float32Array[],
+    outputSizes: readonly number[],
+    call: (ins: number[], outs: number[]) => void,
+    readBack: readonly number[] = [],
+  ): Float32Array[] => {
+    const alloc = (bytes: number) => {
+      const ptr = e.slim_alloc(bytes);
+      if (ptr === 0) throw new RangeError("WebAssembly kernels: out of memory");
+      return ptr >>> 0;
+    };
+    try {
+      const ins = inputs.map((a) => alloc(a.byteLength));
+      const outs = outputSizes.map((n) => alloc(n * 4));
+      let buffer = pool.memory.buffer;
+      inputs.forEach((a, i) => new Float32Array(buffer, ins[i], a.length).set(a));
+      call(ins, outs);
+      buffer = pool.memory.buffer;
+      return [
+        ...outputSizes.map((n, i) => new Float32Array(buffer, outs[i], n).slice()),
+        ...readBack.map((k) => new Float32Array(buffer, ins[k], inputs[k].length).slice()),
+      ];
+    } finally {
+      e.slim_release();
+    }
+  };
+  return {
+    name: "wasm-simd",
+    description: `WebAssembly SIMD kernels, ${threads} thread${threads === 1 ? "" : "s"}`,
+    convBnRelu(x, [n, h, w, cin], weight, cout, gamma, beta, eps) {
+      const size = n * h * w * cout;
+      const [z, y, mean, variance] = run(
+        [x, weight, gamma, beta],
+        [size, size, cout, cout],
+        (i, o) =>
+          e.slim_conv_bn_relu(
+            i[0],
+            n,
+            h,
+            w,
+            cin,
+            i[1],
+            cout,
+            i[2],
+            i[3],
+            eps,
+            o[0],
+            o[1],
+            o[2],
+            o[3],
+          ),
+      );
+      return { z, y, mean, variance };
+    },
+    convAffineRelu(x, [n, h, w, cin], weight, cout, scale, shift) {
+      return run(
+        [x, weight, scale, shift],
+        [n * h * w * cout],
+        (i, o) => e.slim_conv_affine_relu(i[0], n, h, w, cin, i[1], cout, i[2], i[3], o[0]),
+      )[0];
+    },
+    conv3x3(x, [n, h, w, cin], weight, cout) {
+      return run(
+        [x, weight],
+        [n * h * w * cout],
+        (i, o) => e.slim_conv3x3(i[0], n, h, w, cin, i[1], cout, o[0]),
+      )[0];
+    },
+    conv3x3GradInput(dz, [n, h, w, cin], weight, cout) {
+      return run(
+        [dz, weight],
+        [n * h * w * cin],
+        (i, o) => e.slim_conv3x3_grad_input(i[0], n, h, w, cin, i[1], cout, o[0]),
+      )[0];
+    },
+    conv3x3GradFilter(x, dz, [n, h, w, cin], cout) {
+      return run(
+        [x, dz],
+        [9 * cin * cout],
+        (i, o) => e.slim_conv3x3_grad_filter(i[0], i[1], n, h, w, cin, cout, o[0]),
+      )[0];
+    },
+    bnReluGrad(dy, z, c, gamma, beta, mean, variance, eps) {
+      const [dz, dgamma, dbeta] = run(
+        [dy, z, gamma, beta, mean, variance],
+        [z.length, c, c],
+        (i, o) =>
+          e.slim_bn_relu_grad(
+            i[0],
+            i[1],
+            z.length / c,
+            c,
+            i[2],
+            i[3],
+            i[4],
+            i[5],
+            eps,
+            o[0],
+            o[1],
+            o[2],
+          ),
+      );
+      return { dz, dgamma, dbeta };
+    },
+    maxPool2(x, [n, h, w, c]: Nhwc) {
+      return run(
+        [x],
+        [n * (h >> 1) * (w >> 1) * c],
+        (i, o) => e.slim_maxpool2(i[0], n, h, w, c, o[0]),
+      )[0];
+    },
+    maxPool2Grad(x, dy, [n, h, w, c]: Nhwc) {
+      return run(
+        [x, dy],
+        [n * h * w * c],
+        (i, o) => e.slim_maxpool2_grad(i[0], i[1], n, h, w, c, o[0]),
+      )[0];
+    },
+    sgd(param, grad, buffer, hyper: SgdHyper) {
+      const first = buffer === null;
+      const [p, b] = run(
+        [param, grad, buffer ?? new Float32Array(param.length)],
+        [],
+        (i) =>
+          e.slim_sgd(
+            i[0],
+            i[1],
+            i[2],
+            param.length,
+            hyper.lr,
+            hyper.momentum,
+            hyper.weightDecay,
+            hyper.l1,
+            first ? 1 : 0,
+          ),
+        [0, 2],
+      );
+      return { param: p, buffer: b };
+    },
+    dispose() {
+      pool.terminate();
+    },
+  };
+}

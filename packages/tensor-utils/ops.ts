@@ -1,0 +1,125 @@
+/**
+ * The layer operations the models are built from. Each op runs a fused kernel when the
+ * active backend has one registered (see `kernels/`), and otherwise the equivalent
+ * composition of stock tfjs ops; both give the same function and the same gradients.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** Kernel names of the fused ops; a backend that registers them gets the fast path. */
+export const FUSED = {
+  /** Training: conv3x3 (pad 1) -> batch-statistics BN -> ReLU. Outputs [y, z, mean, var]. */
+  convBnRelu: "SlimConvBnRelu",
+  /** Backward of BN + ReLU given dy and the saved conv output z. Outputs [dz, dgamma, dbeta]. */
+  bnReluGrad: "SlimBnReluGrad",
+  /** conv3x3 backward to the input. */
+  conv3x3GradInput: "SlimConv3x3GradInput",
+  /** conv3x3 backward to the filter. */
+  conv3x3GradFilter: "SlimConv3x3GradFilter",
+  /** Inference: conv3x3 -> per-channel affine -> ReLU. */
+  convAffineRelu: "SlimConvAffineRelu",
+  /** SGD with momentum, weight decay and an L1 subgradient. Outputs [param, momentumBuffer]. */
+  sgd: "SlimSgd",
+} as const;
+
+/** Batch-norm state of one layer. */
+export interface BatchNormState {
+  readonly gamma: tf.Tensor1D;
+  readonly beta: tf.Tensor1D;
+  readonly runningMean: tf.Tensor1D;
+  readonly runningVar: tf.Tensor1D;
+}
+
+/** Options of {@linkcode conv3x3BnRelu}. */
+export interface BnOptions {
+  /** Batch statistics (and updated running statistics) when true, running ones when false. */
+  readonly training: boolean;
+  /** Added to the variance (PyTorch default 1e-5). */
+  readonly eps?: number;
+  /** Weight of the new batch statistic in the running average (PyTorch default 0.1). */
+  readonly momentum?: number;
+}
+
+/** Output of {@linkcode conv3x3BnRelu}: activations and, in training, new running statistics. */
+export interface ConvBnReluResult {
+  readonly y: tf.Tensor4D;
+  readonly runningMean?: tf.Tensor1D;
+  readonly runningVar?: tf.Tensor1D;
+}
+
+/** Whether the active backend has the fused kernel `name`. */
+export function hasFusedKernel(name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+function updatedRunningStats(
+  bn: BatchNormState,
+  mean: tf.Tensor1D,
+  biasedVar: tf.Tensor1D,
+  count: number,
+  momentum: number,
+): { runningMean: tf.Tensor1D; runningVar: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const unbiased = count > 1 ? tf.mul(biasedVar, count / (count - 1)) : biasedVar;
+    return {
+      runningMean: tf.add(tf.mul(bn.runningMean, 1 - momentum), tf.mul(mean, momentum)),
+      runningVar: tf.add(tf.mul(bn.runningVar, 1 - momentum), tf.mul(unbiased, momentum)),
+    };
+  });
+}
+
+/**
+ * conv3x3 (stride 1, zero padding 1, no bias; NHWC input, HWIO weight) -> batch norm ->
+ * ReLU, the VGG block. In training mode BN uses the batch's statistics (biased variance for
+ * normalising, unbiased for the running value, like PyTorch).
+ */
+export function conv3x3BnRelu(
+  x: tf.Tensor4D,
+  weight: tf.Tensor4D,
+  bn: BatchNormState,
+  options: BnOptions,
+): ConvBnReluResult {
+  const eps = options.eps ?? 1e-5;
+  const momentum = options.momentum ?? 0.1;
+  const [n, h, w] = x.shape;
+  if (options.training) {
+    let y: tf.Tensor4D, mean: tf.Tensor1D, variance: tf.Tensor1D;
+    if (hasFusedKernel(FUSED.convBnRelu)) {
+      const outs = tf.engine().runKernel(
+        FUSED.convBnRelu,
+        { x, weight, gamma: bn.gamma, beta: bn.beta },
+        { eps },
+      ) as tf.Tensor[];
+      [y, , mean, variance] = outs as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
+    } else {
+      const z = tf.conv2d(x, weight, 1, "same");
+      const moments = tf.moments(z, [0, 1, 2]);
+      mean = moments.mean as tf.Tensor1D;
+      variance = moments.variance as tf.Tensor1D;
+      y = tf.relu(tf.batchNorm(z, mean, variance, bn.beta, bn.gamma, eps));
+    }
+    return { y, ...updatedRunningStats(bn, mean, variance, n * h * w, momentum) };
+  }
+  const scale = tf.tidy(() => tf.div(bn.gamma, tf.sqrt(tf.add(bn.runningVar, eps))));
+  const shift = tf.tidy(() => tf.sub(bn.beta, tf.mul(bn.runningMean, scale)));
+  let y: tf.Tensor4D;
+  if (hasFusedKernel(FUSED.convAffineRelu)) {
+    y = tf.engine().runKernel(FUSED.convAffineRelu, { x, weight, scale, shift }, {}) as tf.Tensor4D;
+  } else {
+    y = tf.tidy(() => tf.relu(tf.add(tf.mul(tf.conv2d(x, weight, 1, "same"), scale), shift)));
+  }
+  scale.dispose();
+  shift.dispose();
+  return { y };
+}
+
+/** 2x2 max-pool, stride 2 (NHWC). */
+export function maxPool2x2(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.maxPool(x, 2, 2, "valid");
+}
+
+/** 2x2 average-pool, stride 2 (NHWC). */
+export function avgPool2x2(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.avgPool(x, 2, 2, "valid");
+}

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { CLASS_COUNT, IMAGE_BYTES, syntheticCifar } from "@slimming/cifar";
+
+/** Mean R, G, B of each image, and its mean horizontal and vertical pixel differences. */
+function features(images: Uint8Array, i: number): number[] {
+  const out: number[] = [];
+  for (let c = 0; c < 3; c++) {
+    let sum = 0, dx = 0, dy = 0;
+    const base = i * IMAGE_BYTES + c * 1024;
+    for (let y = 0; y < 32; y++) {
+      for (let x = 0; x < 32; x++) {
+        const v = images[base + y * 32 + x];
+        sum += v;
+        if (x > 0) dx += Math.abs(v - images[base + y * 32 + x - 1]);
+        if (y > 0) dy += Math.abs(v - images[base + (y - 1) * 32 + x]);
+      }
+    }
+    out.push(sum / 1024, dx / 992, dy / 992);
+  }
+  return out;
+}
+
+Deno.test("synthetic classes are learnable: nearest class mean of simple features beats chance by far", () => {
+  const { train, test } = syntheticCifar({ trainPerClass: 40, testPerClass: 20, seed: 6 });
+  const sums = Array.from({ length: CLASS_COUNT }, () => new Array(9).fill(0));
+  for (let i = 0; i < train.count; i++) {
+    features(train.images, i).forEach((v, k) => (sums[train.labels[i]][k] += v / 40));
+  }
+  let correct = 0;
+  for (let i = 0; i < test.count; i++) {
+    const f = features(test.images, i);
+    const distances = sums.map((m) => m.reduce((d, v, k) => d + (v - f[k]) ** 2, 0));
+    if (distances.indexOf(Math.min(...distances)) === test.labels[i]) correct++;
+  }
+  assert.ok(correct / test.count > 0.8, `accuracy ${correct / test.count}`);
+});
+
+Deno.test("synthetic images are not trivial: pixels vary within an image and between images of a class", () => {
+  const { train } = syntheticCifar({ trainPerClass: 2, testPerClass: 1, seed: 6 });
+  const first = train.images.subarray(0, IMAGE_BYTES);
+  assert.ok(new Set(first).size > 50);
+  const label = train.labels[0];
+  const other = [...train.labels].findIndex((l, i) => i > 0 && l === label);
+  assert.notDeepEqual(train.images.subarray(other * IMAGE_BYTES, (other + 1) * IMAGE_BYTES), first);
+});
