@@ -1,0 +1,130 @@
+/**
+ * Command-line parsing on Deno's built-in `node:util` parseArgs (JSR's @std/cli is not
+ * reachable here), with typed, validated values: a bad value is a one-line UsageError.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { UsageError } from "@slimming/tensor-utils";
+
+/** One option: its type, default and help line. */
+export interface OptionSpec {
+  readonly type: "string" | "boolean";
+  readonly help: string;
+  readonly default?: string | boolean;
+  /** Shown in the help as the value's name, e.g. N or FILE. */
+  readonly value?: string;
+}
+
+/** Options by name (kebab-case, as typed). */
+export type OptionSpecs = Record<string, OptionSpec>;
+
+/** Parsed values: strings, booleans, or undefined. */
+export type ParsedOptions = Record<string, string | boolean | undefined>;
+
+/** Parses `args` against `specs`; unknown options and stray arguments are UsageErrors. */
+export function parseOptions(
+  args: readonly string[],
+  specs: OptionSpecs,
+  command: string,
+): ParsedOptions {
+  const options: Record<string, { type: "string" | "boolean" }> = {};
+  for (const [name, spec] of Object.entries(specs)) options[name] = { type: spec.type };
+  options.help = { type: "boolean" };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new UsageError(`${command}: ${message.replace(/\. To specify.*$/, "")} (see --help)`);
+  }
+  const values: ParsedOptions = { ...parsed.values } as ParsedOptions;
+  for (const [name, spec] of Object.entries(specs)) {
+    if (values[name] === undefined && spec.default !== undefined) values[name] = spec.default;
+  }
+  return values;
+}
+
+/** The help text of a command. */
+export function helpText(command: string, summary: string, specs: OptionSpecs): string {
+  const rows = Object.entries(specs).map(([name, spec]) => {
+    const flag = spec.type === "boolean" ? `--${name}` : `--${name} ${spec.value ?? "VALUE"}`;
+    const dflt = spec.default !== undefined && spec.type !== "boolean"
+      ? ` (default ${spec.default})`
+      : "";
+    return [flag, spec.help + dflt] as const;
+  });
+  const width = Math.max(...rows.map(([f]) => f.length)) + 2;
+  return [
+    `usage: deno task ${command} [options]`,
+    "",
+    summary,
+    "",
+    "options:",
+    ...rows.map(([f, h]) => `  ${f.padEnd(width)}${h}`),
+    `  ${"--help".padEnd(width)}show this help`,
+  ].join("\n");
+}
+
+/** A number option; `check` names the constraint in the error. */
+export function numberOption(
+  values: ParsedOptions,
+  name: string,
+  check: {
+    min?: number;
+    max?: number;
+    integer?: boolean;
+    minExclusive?: boolean;
+    maxExclusive?: boolean;
+  } = {},
+): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  const value = Number(text);
+  const describe = () => {
+    const parts: string[] = [];
+    if (check.integer) parts.push("an integer");
+    else parts.push("a number");
+    if (check.min !== undefined) parts.push(`${check.minExclusive ? ">" : ">="} ${check.min}`);
+    if (check.max !== undefined) parts.push(`${check.maxExclusive ? "<" : "<="} ${check.max}`);
+    return parts.join(" ");
+  };
+  const bad = text === "" || !Number.isFinite(value) ||
+    (check.integer && !Number.isSafeInteger(value)) ||
+    (check.min !== undefined && (check.minExclusive ? value <= check.min : value < check.min)) ||
+    (check.max !== undefined && (check.maxExclusive ? value >= check.max : value > check.max));
+  if (bad) throw new UsageError(`--${name} must be ${describe()}, got "${raw}"`);
+  return value;
+}
+
+/** A required number option. */
+export function requiredNumber(
+  values: ParsedOptions,
+  name: string,
+  check: Parameters<typeof numberOption>[2] = {},
+): number {
+  const value = numberOption(values, name, check);
+  if (value === undefined) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+/** A string option, or undefined. */
+export function stringOption(values: ParsedOptions, name: string): string | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== "string" || raw.trim() === "") throw new UsageError(`--${name} needs a value`);
+  return raw;
+}
+
+/** A required string option. */
+export function requiredString(values: ParsedOptions, name: string): string {
+  const value = stringOption(values, name);
+  if (value === undefined) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+/** The pruning ratio: a number in [0, 1). */
+export function ratioOption(values: ParsedOptions, name = "ratio"): number {
+  return requiredNumber(values, name, { min: 0, max: 1, maxExclusive: true });
+}

@@ -1,0 +1,88 @@
+/**
+ * `deno task train`: sparsity training of a VGG-BN on CIFAR-10 (loss + lambda * sum|gamma|).
+ *
+ * @module
+ */
+import { cfgForDepth, initVgg, parseCfg, scaleCfg, validateCfg, VGG_DEPTHS } from "@slimming/vgg";
+import { UsageError } from "@slimming/tensor-utils";
+import {
+  helpText,
+  numberOption,
+  type OptionSpecs,
+  parseOptions,
+  requiredNumber,
+  stringOption,
+} from "../cli_args.ts";
+import { createProgressPrinter } from "../progress.ts";
+import { runTraining, type TrainingResult } from "../training.ts";
+import { prepareRun, runConfig, TRAINING_OPTIONS, trainingSetup } from "./training_options.ts";
+import { disposeState } from "../train_step.ts";
+
+const SPECS: OptionSpecs = {
+  depth: { type: "string", value: "N", help: "VGG depth: 11, 13, 16 or 19", default: "19" },
+  width: {
+    type: "string",
+    value: "X",
+    help: "multiply every channel count by X (e.g. 0.25)",
+    default: "1",
+  },
+  cfg: {
+    type: "string",
+    value: "LIST",
+    help: "explicit cfg instead of --depth, e.g. 64,M,128,M,256,M,512,M,512",
+  },
+  lambda: {
+    type: "string",
+    value: "X",
+    help: "sparsity coefficient on |gamma| (the paper's lambda)",
+    default: "1e-4",
+  },
+  ...TRAINING_OPTIONS,
+};
+
+/** Help of `train`. */
+export const TRAIN_HELP: string = helpText(
+  "train",
+  "Train a VGG with batch norm on CIFAR-10 with Network Slimming's L1 penalty on the BN scaling factors.",
+  SPECS,
+);
+
+/** Runs `train` with command-line arguments; resolves with the training result. */
+export async function trainCommand(
+  args: readonly string[],
+  log: (line: string) => void,
+): Promise<TrainingResult | undefined> {
+  const values = parseOptions(args, SPECS, "train");
+  if (values.help) {
+    console.log(TRAIN_HELP);
+    return undefined;
+  }
+  const setup = trainingSetup(values);
+  const lambda = requiredNumber(values, "lambda", { min: 0 });
+  const width = requiredNumber(values, "width", { min: 0, minExclusive: true });
+  const cfgText = stringOption(values, "cfg");
+  const depth = cfgText ? undefined : numberOption(values, "depth", { integer: true });
+  if (depth !== undefined && !VGG_DEPTHS.includes(depth)) {
+    throw new UsageError(`--depth must be one of ${VGG_DEPTHS.join(", ")}, got ${depth}`);
+  }
+  const cfg = [
+    ...validateCfg(scaleCfg(cfgText ? parseCfg(cfgText) : cfgForDepth(depth ?? 19), width)),
+  ];
+  const { backend, data } = await prepareRun(setup, log);
+  const config = runConfig(setup, { command: "train", cfg, depth, width, lambda }, backend, data);
+  log(
+    `model: VGG cfg ${
+      JSON.stringify(cfg)
+    }, lambda ${lambda}, ${setup.epochs} epochs -> ${setup.out}`,
+  );
+  const result = await runTraining({
+    out: setup.out,
+    config,
+    data,
+    resume: setup.resume,
+    initial: () => initVgg({ cfg, seed: setup.seed }),
+    progress: createProgressPrinter({ quiet: setup.quiet }),
+  });
+  disposeState({ params: result.params, buffers: null });
+  return result;
+}

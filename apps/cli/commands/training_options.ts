@@ -1,0 +1,158 @@
+/**
+ * Options shared by `train` and `finetune`, and their conversion into a run.
+ *
+ * @module
+ */
+import { type BackendInfo, useBackend } from "@slimming/tensor-utils";
+import {
+  numberOption,
+  type OptionSpecs,
+  type ParsedOptions,
+  requiredNumber,
+  requiredString,
+  stringOption,
+} from "../cli_args.ts";
+import { loadData, type LoadedData } from "../dataset.ts";
+import { lrSteps } from "../training.ts";
+import type { CfgItem, RunConfig } from "../run_format.ts";
+
+/** Options every training command takes. */
+export const TRAINING_OPTIONS: OptionSpecs = {
+  data: {
+    type: "string",
+    value: "PATH|URL",
+    help: "CIFAR-10 binary archive, folder or URL (else $CIFAR10_PATH, ./data/, download)",
+  },
+  out: { type: "string", value: "DIR", help: "run folder (required)" },
+  epochs: { type: "string", value: "N", help: "epochs", default: "160" },
+  "batch-size": { type: "string", value: "N", help: "training batch size", default: "64" },
+  lr: {
+    type: "string",
+    value: "X",
+    help: "initial learning rate, divided by 10 at 50% and 75% of the epochs",
+    default: "0.1",
+  },
+  momentum: { type: "string", value: "X", help: "SGD momentum", default: "0.9" },
+  "weight-decay": {
+    type: "string",
+    value: "X",
+    help: "weight decay (every weight, gamma too)",
+    default: "1e-4",
+  },
+  seed: {
+    type: "string",
+    value: "N",
+    help: "seed of initialisation, data order and augmentation",
+    default: "1",
+  },
+  subset: {
+    type: "string",
+    value: "N",
+    help: "class-balanced training subset of N images (multiple of 10)",
+  },
+  "test-subset": { type: "string", value: "N", help: "class-balanced test subset of N images" },
+  backend: {
+    type: "string",
+    value: "NAME",
+    help: "auto, native, wasm-simd, cpu, wasm or webgpu",
+    default: "auto",
+  },
+  threads: { type: "string", value: "N", help: "kernel threads (default: all cores)" },
+  resume: { type: "boolean", help: "continue the run in --out from its last epoch" },
+  quiet: { type: "boolean", help: "no per-batch progress line" },
+};
+
+/** Everything but the model: hyper-parameters, data and backend. */
+export interface TrainingSetup {
+  readonly out: string;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly seed: number;
+  readonly subset?: number;
+  readonly testSubset?: number;
+  readonly data?: string;
+  readonly backend: string;
+  readonly threads?: number;
+  readonly resume: boolean;
+  readonly quiet: boolean;
+}
+
+/** Validates the shared training options (UsageError on the first bad one). */
+export function trainingSetup(values: ParsedOptions): TrainingSetup {
+  return {
+    out: requiredString(values, "out"),
+    epochs: requiredNumber(values, "epochs", { integer: true, min: 1 }),
+    batchSize: requiredNumber(values, "batch-size", { integer: true, min: 1 }),
+    lr: requiredNumber(values, "lr", { min: 0, minExclusive: true }),
+    momentum: requiredNumber(values, "momentum", { min: 0, max: 1, maxExclusive: true }),
+    weightDecay: requiredNumber(values, "weight-decay", { min: 0 }),
+    seed: requiredNumber(values, "seed", { integer: true, min: 0 }),
+    subset: numberOption(values, "subset", { integer: true, min: 10 }),
+    testSubset: numberOption(values, "test-subset", { integer: true, min: 10 }),
+    data: stringOption(values, "data"),
+    backend: requiredString(values, "backend"),
+    threads: numberOption(values, "threads", { integer: true, min: 1 }),
+    resume: values.resume === true,
+    quiet: values.quiet === true,
+  };
+}
+
+/** Starts the backend and loads the data of a setup, printing what was chosen. */
+export async function prepareRun(
+  setup: TrainingSetup,
+  log: (line: string) => void,
+): Promise<{ backend: BackendInfo; data: LoadedData }> {
+  const backend = await useBackend(setup.backend, { threads: setup.threads, log });
+  log(
+    `backend: ${backend.name} (${backend.description})${
+      backend.skipped.length ? `; skipped ${backend.skipped.join("; ")}` : ""
+    }`,
+  );
+  const data = await loadData({
+    data: setup.data,
+    subset: setup.subset,
+    testSubset: setup.testSubset,
+    seed: setup.seed,
+  });
+  log(`data: ${data.source}: ${data.train.count} training, ${data.test.count} test images`);
+  return { backend, data };
+}
+
+/** The run's config.json. */
+export function runConfig(
+  setup: TrainingSetup,
+  extra: {
+    command: "train" | "finetune";
+    cfg: CfgItem[];
+    depth?: number;
+    width: number;
+    lambda: number;
+    checkpoint?: string;
+  },
+  backend: BackendInfo,
+  data: LoadedData,
+): RunConfig {
+  return {
+    command: extra.command,
+    cfg: extra.cfg,
+    depth: extra.depth,
+    width: extra.width,
+    epochs: setup.epochs,
+    batchSize: setup.batchSize,
+    lr: setup.lr,
+    momentum: setup.momentum,
+    weightDecay: setup.weightDecay,
+    lambda: extra.lambda,
+    seed: setup.seed,
+    subset: setup.subset,
+    testSubset: setup.testSubset,
+    backend: `${backend.name} (${backend.description})`,
+    dataSource: data.source,
+    lrSteps: lrSteps(setup.epochs),
+    checkpoint: extra.checkpoint,
+    startedAt: new Date().toISOString(),
+  };
+}

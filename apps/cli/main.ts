@@ -1,0 +1,65 @@
+/**
+ * The `slimming` command line: `train`, `finetune`, `prune`, `eval`, `lab`, `bench`.
+ * Errors a user can cause print one `error:` line and exit 2 (3 for divergence); anything
+ * else is a bug and keeps its stack trace.
+ *
+ * @module
+ */
+import { disposeBackends, exitCodeOf } from "@slimming/tensor-utils";
+import { trainCommand } from "./commands/train.ts";
+import { finetuneCommand } from "./commands/finetune.ts";
+import { pruneCommand } from "./commands/prune.ts";
+import { evalCommand } from "./commands/eval.ts";
+import { labCommand } from "./commands/lab.ts";
+import { benchCommand } from "./commands/bench.ts";
+
+const COMMANDS: Record<
+  string,
+  (args: readonly string[], log: (line: string) => void) => Promise<unknown>
+> = {
+  train: trainCommand,
+  finetune: finetuneCommand,
+  prune: pruneCommand,
+  eval: evalCommand,
+  lab: labCommand,
+  bench: benchCommand,
+};
+
+const USAGE = `usage: deno task <command> [options]    (each command has --help)
+
+commands:
+  train      sparsity training of a VGG-BN on CIFAR-10
+  prune      prune a checkpoint's channels by its BN scaling factors
+  finetune   fine-tune a (pruned) checkpoint
+  eval       test accuracy, size and speed of a checkpoint
+  lab        the whole Network Slimming lab and its PDF report
+  bench      training and inference speed against PyTorch`;
+
+/** Runs one command; returns the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...args] = argv;
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command) {
+    console.error(
+      name && name !== "--help" ? `error: unknown command "${name}"\n\n${USAGE}` : USAGE,
+    );
+    return name && name !== "--help" ? 2 : 0;
+  }
+  const log = (line: string) => console.error(line);
+  try {
+    await command(args, log);
+    return 0;
+  } catch (error) {
+    const code = exitCodeOf(error);
+    if (code === undefined) throw error;
+    console.error(`error: ${(error as Error).message.split("\n")[0]}`);
+    return code;
+  } finally {
+    disposeBackends();
+  }
+}
+
+if (import.meta.main) {
+  // Kernel worker threads keep the process alive: always exit explicitly.
+  Deno.exit(await main(Deno.args));
+}
