@@ -83,12 +83,13 @@ export function numberOption(
   const text = String(raw).trim();
   const value = Number(text);
   const describe = () => {
-    const parts: string[] = [];
-    if (check.integer) parts.push("an integer");
-    else parts.push("a number");
-    if (check.min !== undefined) parts.push(`${check.minExclusive ? ">" : ">="} ${check.min}`);
-    if (check.max !== undefined) parts.push(`${check.maxExclusive ? "<" : "<="} ${check.max}`);
-    return parts.join(" ");
+    const kind = check.integer ? "an integer" : "a number";
+    if (check.min !== undefined && check.max !== undefined) {
+      return `${kind} in ${check.minExclusive ? "(" : "["}${check.min}, ${check.max}${check.maxExclusive ? ")" : "]"}`;
+    }
+    if (check.min !== undefined) return `${kind} ${check.minExclusive ? ">" : ">="} ${check.min}`;
+    if (check.max !== undefined) return `${kind} ${check.maxExclusive ? "<" : "<="} ${check.max}`;
+    return kind;
   };
   const bad = text === "" || !Number.isFinite(value) ||
     (check.integer && !Number.isSafeInteger(value)) ||

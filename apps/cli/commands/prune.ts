@@ -1,7 +1,237 @@
-/** @module */
-export function pruneCommand(
-  _args: readonly string[],
-  _log: (line: string) => void,
-): Promise<unknown> {
-  return Promise.reject(new Error("prune: not implemented yet"));
+/**
+ * `deno task prune`: Network Slimming's channel pruning of a trained checkpoint, with the
+ * accuracy of the masked and of the physically smaller model, their sizes and speeds.
+ *
+ * @module
+ */
+import { disposeTree, useBackend, writeJsonAtomic } from "@slimming/tensor-utils";
+import { maskParams, multiPassPrune, prune, type PruneReport } from "@slimming/slimming";
+import { type VggParams } from "@slimming/vgg";
+import {
+  helpText,
+  numberOption,
+  type OptionSpecs,
+  parseOptions,
+  ratioOption,
+  requiredNumber,
+  requiredString,
+  stringOption,
+} from "../cli_args.ts";
+import { loadModel, saveModel } from "../checkpoint.ts";
+import { loadData } from "../dataset.ts";
+import { evaluate, inferenceSpeed } from "../evaluate.ts";
+import type { PruneSummary } from "../run_format.ts";
+import { createProgressPrinter } from "../progress.ts";
+import { runTraining } from "../training.ts";
+import { runConfig, trainingSetup, TRAINING_OPTIONS } from "./training_options.ts";
+
+const SPECS: OptionSpecs = {
+  ratio: { type: "string", value: "R", help: "fraction of all BN channels to prune, in [0, 1) (required)" },
+  checkpoint: { type: "string", value: "FILE", help: "trained model (required)" },
+  out: { type: "string", value: "DIR", help: "output folder for pruned.safetensors and prune.json (required)" },
+  "min-channels": { type: "string", value: "N", help: "fewest channels any layer keeps", default: "1" },
+  passes: { type: "string", value: "N", help: "multi-pass pruning: prune, fine-tune, repeat N times", default: "1" },
+  "max-layer-ratio": { type: "string", value: "R", help: "multi-pass: most of a layer one pass may remove", default: "0.5" },
+  "pass-epochs": { type: "string", value: "N", help: "multi-pass: fine-tune epochs between passes", default: "10" },
+  data: TRAINING_OPTIONS.data,
+  "test-subset": TRAINING_OPTIONS["test-subset"],
+  backend: TRAINING_OPTIONS.backend,
+  threads: TRAINING_OPTIONS.threads,
+  seed: TRAINING_OPTIONS.seed,
+};
+
+/** Help of `prune`. */
+export const PRUNE_HELP: string = helpText(
+  "prune",
+  "Prune the channels with the smallest |gamma| (one global threshold, like the reference vggprune.py),\n" +
+    "build the smaller network and report accuracy, parameters, FLOPs and speed before and after.",
+  SPECS,
+);
+
+function formatCount(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : `${n}`;
+}
+
+/** The table `prune` prints. */
+export function pruneTable(summary: PruneSummary): string {
+  const lines = [
+    `ratio ${summary.ratio}  threshold |gamma| > ${summary.threshold.toPrecision(4)}  min channels ${summary.minChannels}`,
+    "",
+    "layer  before  kept  ",
+    ...summary.channelsBefore.map((before, i) =>
+      `${String(i + 1).padStart(5)}  ${String(before).padStart(6)}  ${String(summary.kept[i]).padStart(4)}  ${
+        summary.guardedLayers.includes(i) ? "guarded (threshold kept fewer than min channels)" : ""
+      }`
+    ),
+    "",
+    `                 before        after`,
+    `params      ${formatCount(summary.paramsBefore).padStart(10)}   ${formatCount(summary.paramsAfter).padStart(10)}   (${
+      (100 * (1 - summary.paramsAfter / summary.paramsBefore)).toFixed(1)
+    }% fewer)`,
+    `FLOPs       ${formatCount(summary.flopsBefore).padStart(10)}   ${formatCount(summary.flopsAfter).padStart(10)}   (${
+      (100 * (1 - summary.flopsAfter / summary.flopsBefore)).toFixed(1)
+    }% fewer)`,
+    `images/s    ${summary.imagesPerSecondBefore.toFixed(0).padStart(10)}   ${
+      summary.imagesPerSecondAfter.toFixed(0).padStart(10)
+    }   (x${(summary.imagesPerSecondAfter / summary.imagesPerSecondBefore).toFixed(2)})`,
+    "",
+    `test accuracy: full ${summary.testAccBefore.toFixed(2)}%  masked ${summary.maskedTestAcc.toFixed(2)}%  slim ${
+      summary.slimTestAcc.toFixed(2)
+    }%`,
+  ];
+  return lines.join("\n");
+}
+
+/** Runs `prune` with command-line arguments; resolves with the summary written. */
+export async function pruneCommand(args: readonly string[], log: (line: string) => void): Promise<PruneSummary | undefined> {
+  const values = parseOptions(args, SPECS, "prune");
+  if (values.help) {
+    console.log(PRUNE_HELP);
+    return undefined;
+  }
+  const ratio = ratioOption(values);
+  const checkpoint = requiredString(values, "checkpoint");
+  const out = requiredString(values, "out");
+  const minChannels = requiredNumber(values, "min-channels", { integer: true, min: 1 });
+  const passes = requiredNumber(values, "passes", { integer: true, min: 1 });
+  const maxLayerRatio = requiredNumber(values, "max-layer-ratio", { min: 0, max: 1, minExclusive: true });
+  const passEpochs = requiredNumber(values, "pass-epochs", { integer: true, min: 1 });
+  const seed = requiredNumber(values, "seed", { integer: true, min: 0 });
+  const backend = await useBackend(stringOption(values, "backend") ?? "auto", {
+    threads: numberOption(values, "threads", { integer: true, min: 1 }),
+    log,
+  });
+  const { params } = await loadModel(checkpoint);
+  const data = await loadData({
+    data: stringOption(values, "data"),
+    testSubset: numberOption(values, "test-subset", { integer: true, min: 10 }),
+    seed,
+  });
+  log(`backend: ${backend.name}; data: ${data.source} (${data.test.count} test images)`);
+  const summary = await pruneModel(params, {
+    ratio,
+    minChannels,
+    passes,
+    maxLayerRatio,
+    passEpochs,
+    checkpoint,
+    out,
+    data,
+    seed,
+    backendName: backend.name,
+    log,
+  });
+  disposeTree(params);
+  console.log(pruneTable(summary));
+  return summary;
+}
+
+/** Options of {@linkcode pruneModel}. */
+export interface PruneModelOptions {
+  readonly ratio: number;
+  readonly minChannels: number;
+  readonly passes: number;
+  readonly maxLayerRatio: number;
+  readonly passEpochs: number;
+  readonly checkpoint: string;
+  readonly out: string;
+  readonly data: Awaited<ReturnType<typeof loadData>>;
+  readonly seed: number;
+  readonly backendName: string;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Prunes `params` (not modified), evaluates full, masked and slim models, measures their speed,
+ * and writes `out/pruned.safetensors` and `out/prune.json`.
+ */
+export async function pruneModel(params: VggParams, options: PruneModelOptions): Promise<PruneSummary> {
+  const { data, log } = options;
+  const before = await evaluate(params, data.test);
+  let slim: VggParams;
+  let report: PruneReport;
+  let maskedAcc: number;
+  if (options.passes === 1) {
+    const result = prune(params, options.ratio, { minChannels: options.minChannels });
+    const masked = maskParams(params, result.masks);
+    maskedAcc = (await evaluate(masked, data.test)).accuracy;
+    disposeTree(masked);
+    slim = result.params;
+    report = result.report;
+  } else {
+    const multi = await multiPassPrune(params, {
+      passes: options.passes,
+      ratio: options.ratio,
+      maxLayerRatio: options.maxLayerRatio,
+      minChannels: options.minChannels,
+      fineTune: async (model, pass) => {
+        if (pass === options.passes - 1) return model;
+        log(`pass ${pass + 1}/${options.passes}: fine-tuning ${options.passEpochs} epochs`);
+        const setup = trainingSetup({
+          ...Object.fromEntries(Object.entries(TRAINING_OPTIONS).map(([k, s]) => [k, s.default])),
+          out: `${options.out}/pass-${pass + 1}`,
+          epochs: String(options.passEpochs),
+          seed: String(options.seed),
+          resume: true,
+        });
+        const result = await runTraining({
+          out: setup.out,
+          config: runConfig(setup, { command: "finetune", cfg: [...model.cfg], width: 1, lambda: 0 }, {
+            name: options.backendName,
+            description: "",
+            skipped: [],
+          }, data),
+          data,
+          resume: true,
+          initial: () => model,
+          progress: createProgressPrinter(),
+        });
+        return result.params;
+      },
+    });
+    slim = multi.params;
+    report = multi.reports[multi.reports.length - 1];
+    report = {
+      ...report,
+      ratio: options.ratio,
+      channelsBefore: multi.reports[0].channelsBefore,
+      cfgBefore: multi.reports[0].cfgBefore,
+      paramsBefore: multi.reports[0].paramsBefore,
+      flopsBefore: multi.reports[0].flopsBefore,
+      guardedLayers: [...new Set(multi.reports.flatMap((r) => r.guardedLayers))].sort((a, b) => a - b),
+    };
+    maskedAcc = NaN;
+  }
+  const slimAcc = (await evaluate(slim, data.test)).accuracy;
+  if (options.passes > 1) maskedAcc = slimAcc;
+  const speedBefore = await inferenceSpeed(params);
+  const speedAfter = await inferenceSpeed(slim);
+  const summary: PruneSummary = {
+    ratio: options.ratio,
+    threshold: report.threshold,
+    minChannels: options.minChannels,
+    cfgBefore: report.cfgBefore,
+    cfg: report.cfg,
+    kept: report.kept,
+    channelsBefore: report.channelsBefore,
+    guardedLayers: report.guardedLayers,
+    paramsBefore: report.paramsBefore,
+    paramsAfter: report.paramsAfter,
+    flopsBefore: report.flopsBefore,
+    flopsAfter: report.flopsAfter,
+    testAccBefore: before.accuracy,
+    maskedTestAcc: maskedAcc,
+    slimTestAcc: slimAcc,
+    imagesPerSecondBefore: speedBefore,
+    imagesPerSecondAfter: speedAfter,
+    checkpoint: options.checkpoint,
+  };
+  await Deno.mkdir(options.out, { recursive: true });
+  await saveModel(`${options.out}/pruned.safetensors`, slim, {
+    ratio: String(options.ratio),
+    source: options.checkpoint,
+  });
+  await writeJsonAtomic(`${options.out}/prune.json`, summary);
+  disposeTree(slim);
+  return summary;
 }
