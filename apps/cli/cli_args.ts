@@ -85,7 +85,9 @@ export function numberOption(
   const describe = () => {
     const kind = check.integer ? "an integer" : "a number";
     if (check.min !== undefined && check.max !== undefined) {
-      return `${kind} in ${check.minExclusive ? "(" : "["}${check.min}, ${check.max}${check.maxExclusive ? ")" : "]"}`;
+      return `${kind} in ${check.minExclusive ? "(" : "["}${check.min}, ${check.max}${
+        check.maxExclusive ? ")" : "]"
+      }`;
     }
     if (check.min !== undefined) return `${kind} ${check.minExclusive ? ">" : ">="} ${check.min}`;
     if (check.max !== undefined) return `${kind} ${check.maxExclusive ? "<" : "<="} ${check.max}`;

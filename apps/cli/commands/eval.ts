@@ -6,7 +6,14 @@
  */
 import { disposeTree, useBackend } from "@slimming/tensor-utils";
 import { countFlops, countParams } from "@slimming/vgg";
-import { helpText, numberOption, type OptionSpecs, parseOptions, requiredString, stringOption } from "../cli_args.ts";
+import {
+  helpText,
+  numberOption,
+  type OptionSpecs,
+  parseOptions,
+  requiredString,
+  stringOption,
+} from "../cli_args.ts";
 import { loadModel } from "../checkpoint.ts";
 import { loadData } from "../dataset.ts";
 import { evaluate, inferenceSpeed } from "../evaluate.ts";
@@ -16,7 +23,12 @@ const SPECS: OptionSpecs = {
   checkpoint: { type: "string", value: "FILE", help: "model to evaluate (required)" },
   data: TRAINING_OPTIONS.data,
   "test-subset": TRAINING_OPTIONS["test-subset"],
-  "batch-size": { type: "string", value: "N", help: "inference batch size for the speed measurement", default: "256" },
+  "batch-size": {
+    type: "string",
+    value: "N",
+    help: "inference batch size for the speed measurement",
+    default: "256",
+  },
   backend: TRAINING_OPTIONS.backend,
   threads: TRAINING_OPTIONS.threads,
 };
@@ -40,7 +52,10 @@ export interface EvalOutput {
 }
 
 /** Runs `eval` with command-line arguments. */
-export async function evalCommand(args: readonly string[], log: (line: string) => void): Promise<EvalOutput | undefined> {
+export async function evalCommand(
+  args: readonly string[],
+  log: (line: string) => void,
+): Promise<EvalOutput | undefined> {
   const values = parseOptions(args, SPECS, "eval");
   if (values.help) {
     console.log(EVAL_HELP);

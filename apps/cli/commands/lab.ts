@@ -8,8 +8,8 @@
  */
 import { renderReport } from "@slimming/report";
 import {
-  DivergenceError,
   disposeTree,
+  DivergenceError,
   readJsonIfExists,
   UsageError,
   useBackend,
@@ -20,16 +20,23 @@ import {
   helpText,
   numberOption,
   type OptionSpecs,
-  parseOptions,
   type ParsedOptions,
+  parseOptions,
   requiredString,
   stringOption,
 } from "../cli_args.ts";
 import { loadModel } from "../checkpoint.ts";
 import { loadData, type LoadedData } from "../dataset.ts";
 import { createProgressPrinter, formatDuration } from "../progress.ts";
-import type { EpochRecord, LabEvent, LabStage, LabSummary, PruneSummary, RunConfig } from "../run_format.ts";
-import { runTraining, RUN_FILES } from "../training.ts";
+import type {
+  EpochRecord,
+  LabEvent,
+  LabStage,
+  LabSummary,
+  PruneSummary,
+  RunConfig,
+} from "../run_format.ts";
+import { RUN_FILES, runTraining } from "../training.ts";
 import { disposeState } from "../train_step.ts";
 import { pruneModel } from "./prune.ts";
 import { runConfig, type TrainingSetup } from "./training_options.ts";
@@ -57,7 +64,9 @@ export const LAB_PROFILES: Readonly<Record<string, LabProfile>> = {
     epochs: 160,
     finetuneEpochs: 160,
     batchSize: 64,
-    scaledDown: ["nothing: VGG-19, 160 + 160 epochs, batch 64, all 50,000 training images (the paper's setting)"],
+    scaledDown: [
+      "nothing: VGG-19, 160 + 160 epochs, batch 64, all 50,000 training images (the paper's setting)",
+    ],
   },
   lab: {
     depth: 19,
@@ -91,11 +100,29 @@ export const LAB_PROFILES: Readonly<Record<string, LabProfile>> = {
 const SPECS: OptionSpecs = {
   profile: { type: "string", value: "NAME", help: "quick, lab or paper", default: "quick" },
   out: { type: "string", value: "DIR", help: "lab folder", default: "runs/lab" },
-  data: { type: "string", value: "PATH|URL", help: "CIFAR-10 (else $CIFAR10_PATH, ./data/, download)" },
-  lambdas: { type: "string", value: "LIST", help: "sparsity coefficients of the three runs", default: "0,1e-4,1e-3" },
-  "prune-lambda": { type: "string", value: "X", help: "which run to prune (default: the largest lambda)" },
+  data: {
+    type: "string",
+    value: "PATH|URL",
+    help: "CIFAR-10 (else $CIFAR10_PATH, ./data/, download)",
+  },
+  lambdas: {
+    type: "string",
+    value: "LIST",
+    help: "sparsity coefficients of the three runs",
+    default: "0,1e-4,1e-3",
+  },
+  "prune-lambda": {
+    type: "string",
+    value: "X",
+    help: "which run to prune (default: the largest lambda)",
+  },
   ratios: { type: "string", value: "LIST", help: "pruning ratios", default: "0.5,0.9" },
-  "min-channels": { type: "string", value: "N", help: "fewest channels a pruned layer keeps", default: "3" },
+  "min-channels": {
+    type: "string",
+    value: "N",
+    help: "fewest channels a pruned layer keeps",
+    default: "3",
+  },
   depth: { type: "string", value: "N", help: "VGG depth (profile)" },
   width: { type: "string", value: "X", help: "channel width multiplier (profile)" },
   epochs: { type: "string", value: "N", help: "sparsity-training epochs (profile)" },
@@ -106,7 +133,12 @@ const SPECS: OptionSpecs = {
   "time-budget": { type: "string", value: "SECONDS", help: "wall-time budget (profile; 0 = none)" },
   lr: { type: "string", value: "X", help: "initial learning rate", default: "0.1" },
   seed: { type: "string", value: "N", help: "seed", default: "1" },
-  backend: { type: "string", value: "NAME", help: "auto, native, wasm-simd, cpu, wasm or webgpu", default: "auto" },
+  backend: {
+    type: "string",
+    value: "NAME",
+    help: "auto, native, wasm-simd, cpu, wasm or webgpu",
+    default: "auto",
+  },
   threads: { type: "string", value: "N", help: "kernel threads (default: all cores)" },
   quiet: { type: "boolean", help: "no per-batch progress line" },
 };
@@ -122,8 +154,13 @@ export const LAB_HELP: string = helpText(
 function numberList(values: ParsedOptions, name: string, check: (v: number) => boolean): number[] {
   const text = requiredString(values, name);
   const list = text.split(",").map((s) => Number(s.trim()));
-  if (list.length === 0 || list.some((v, i) => text.split(",")[i].trim() === "" || !Number.isFinite(v) || !check(v))) {
-    throw new UsageError(`--${name} must be a comma-separated list of valid numbers, got "${text}"`);
+  if (
+    list.length === 0 ||
+    list.some((v, i) => text.split(",")[i].trim() === "" || !Number.isFinite(v) || !check(v))
+  ) {
+    throw new UsageError(
+      `--${name} must be a comma-separated list of valid numbers, got "${text}"`,
+    );
   }
   return list;
 }
@@ -148,13 +185,21 @@ export interface LabOptions extends LabProfile {
 export function labOptions(values: ParsedOptions): LabOptions {
   const profileName = requiredString(values, "profile");
   const profile = LAB_PROFILES[profileName];
-  if (!profile) throw new UsageError(`--profile must be one of ${Object.keys(LAB_PROFILES).join(", ")}, got "${profileName}"`);
+  if (!profile) {
+    throw new UsageError(
+      `--profile must be one of ${Object.keys(LAB_PROFILES).join(", ")}, got "${profileName}"`,
+    );
+  }
   const depth = numberOption(values, "depth", { integer: true }) ?? profile.depth;
-  if (!VGG_DEPTHS.includes(depth)) throw new UsageError(`--depth must be one of ${VGG_DEPTHS.join(", ")}, got ${depth}`);
+  if (!VGG_DEPTHS.includes(depth)) {
+    throw new UsageError(`--depth must be one of ${VGG_DEPTHS.join(", ")}, got ${depth}`);
+  }
   const lambdas = numberList(values, "lambdas", (v) => v >= 0);
   const pruneLambda = numberOption(values, "prune-lambda", { min: 0 }) ?? Math.max(...lambdas);
   if (!lambdas.includes(pruneLambda)) {
-    throw new UsageError(`--prune-lambda ${pruneLambda} is not one of --lambdas ${lambdas.join(",")}`);
+    throw new UsageError(
+      `--prune-lambda ${pruneLambda} is not one of --lambdas ${lambdas.join(",")}`,
+    );
   }
   const budget = numberOption(values, "time-budget", { min: 0 }) ?? profile.timeBudget;
   return {
@@ -163,10 +208,12 @@ export function labOptions(values: ParsedOptions): LabOptions {
     depth,
     width: numberOption(values, "width", { min: 0, minExclusive: true }) ?? profile.width,
     epochs: numberOption(values, "epochs", { integer: true, min: 1 }) ?? profile.epochs,
-    finetuneEpochs: numberOption(values, "finetune-epochs", { integer: true, min: 1 }) ?? profile.finetuneEpochs,
+    finetuneEpochs: numberOption(values, "finetune-epochs", { integer: true, min: 1 }) ??
+      profile.finetuneEpochs,
     batchSize: numberOption(values, "batch-size", { integer: true, min: 1 }) ?? profile.batchSize,
     subset: numberOption(values, "subset", { integer: true, min: 10 }) ?? profile.subset,
-    testSubset: numberOption(values, "test-subset", { integer: true, min: 10 }) ?? profile.testSubset,
+    testSubset: numberOption(values, "test-subset", { integer: true, min: 10 }) ??
+      profile.testSubset,
     timeBudget: budget === 0 ? undefined : budget,
     out: requiredString(values, "out"),
     data: stringOption(values, "data"),
@@ -184,12 +231,17 @@ export function labOptions(values: ParsedOptions): LabOptions {
 
 /** Folder name of a stage. */
 export function stageDir(kind: "train" | "prune" | "finetune", value: number): string {
-  if (kind === "train") return `sparsity-${value === 0 ? "0" : value.toExponential().replace("+", "")}`;
+  if (kind === "train") {
+    return `sparsity-${value === 0 ? "0" : value.toExponential().replace("+", "")}`;
+  }
   return `${kind}-${Math.round(value * 100)}`;
 }
 
 /** Runs the lab with command-line arguments. */
-export async function labCommand(args: readonly string[], log: (line: string) => void): Promise<LabSummary | undefined> {
+export async function labCommand(
+  args: readonly string[],
+  log: (line: string) => void,
+): Promise<LabSummary | undefined> {
   const values = parseOptions(args, SPECS, "lab");
   if (values.help) {
     console.log(LAB_HELP);
@@ -199,7 +251,10 @@ export async function labCommand(args: readonly string[], log: (line: string) =>
 }
 
 /** Runs (or continues) a lab. */
-export async function runLab(options: LabOptions, log: (line: string) => void): Promise<LabSummary> {
+export async function runLab(
+  options: LabOptions,
+  log: (line: string) => void,
+): Promise<LabSummary> {
   const labStart = performance.now();
   const out = options.out;
   await Deno.mkdir(out, { recursive: true });
@@ -219,7 +274,11 @@ export async function runLab(options: LabOptions, log: (line: string) => void): 
   const plan: Array<{ kind: "train" | "prune" | "finetune"; value: number; weight: number }> = [
     ...options.lambdas.map((value) => ({ kind: "train" as const, value, weight: options.epochs })),
     ...options.ratios.map((value) => ({ kind: "prune" as const, value, weight: 1 })),
-    ...options.ratios.map((value) => ({ kind: "finetune" as const, value, weight: options.finetuneEpochs * 0.6 })),
+    ...options.ratios.map((value) => ({
+      kind: "finetune" as const,
+      value,
+      weight: options.finetuneEpochs * 0.6,
+    })),
   ];
   const summary = (finished: boolean): LabSummary => ({
     profile: options.profileName,
@@ -254,7 +313,9 @@ export async function runLab(options: LabOptions, log: (line: string) => void): 
   });
   const progress = createProgressPrinter({ quiet: options.quiet });
   const budgetLeft = () =>
-    options.timeBudget === undefined ? undefined : options.timeBudget - (performance.now() - labStart) / 1000;
+    options.timeBudget === undefined
+      ? undefined
+      : options.timeBudget - (performance.now() - labStart) / 1000;
   const setupFor = (dir: string, epochs: number, lr: number): TrainingSetup => ({
     out: `${out}/${dir}`,
     epochs,
@@ -280,7 +341,9 @@ export async function runLab(options: LabOptions, log: (line: string) => void): 
     const stageStart = performance.now();
     const remainingWeight = plan.slice(index).reduce((a, p) => a + p.weight, 0);
     const left = budgetLeft();
-    const maxSeconds = left === undefined ? undefined : Math.max(0, (left - 20) * (step.weight / remainingWeight));
+    const maxSeconds = left === undefined
+      ? undefined
+      : Math.max(0, (left - 20) * (step.weight / remainingWeight));
     log(`\n== stage ${index + 1}/${plan.length}: ${name} (${out}/${dir})`);
     let status: LabStage["status"] = "done";
     if (step.kind === "prune") {
@@ -307,7 +370,9 @@ export async function runLab(options: LabOptions, log: (line: string) => void): 
         disposeTree(params);
       }
       log(
-        `test accuracy ${pruned.testAccBefore.toFixed(2)}% -> masked ${pruned.maskedTestAcc.toFixed(2)}%, slim ${
+        `test accuracy ${pruned.testAccBefore.toFixed(2)}% -> masked ${
+          pruned.maskedTestAcc.toFixed(2)
+        }%, slim ${
           pruned.slimTestAcc.toFixed(2)
         }%; params ${pruned.paramsBefore} -> ${pruned.paramsAfter}`,
       );
@@ -315,43 +380,62 @@ export async function runLab(options: LabOptions, log: (line: string) => void): 
     } else {
       const epochs = step.kind === "train" ? options.epochs : options.finetuneEpochs;
       const lambda = step.kind === "train" ? step.value : 0;
-      const checkpoint = step.kind === "finetune" ? `${out}/${stageDir("prune", step.value)}/pruned.safetensors` : undefined;
+      const checkpoint = step.kind === "finetune"
+        ? `${out}/${stageDir("prune", step.value)}/pruned.safetensors`
+        : undefined;
       const stageCfg = checkpoint ? (await loadModel(checkpoint)).params : undefined;
       const runCfg = stageCfg ? [...stageCfg.cfg] : cfg;
       if (stageCfg) disposeTree(stageCfg);
       let lr = options.lr;
       for (let attempt = 0;; attempt++) {
         const setup = setupFor(dir, epochs, lr);
-        const config: RunConfig = runConfig(setup, {
-          command: step.kind === "train" ? "train" : "finetune",
-          cfg: runCfg,
-          depth: options.depth,
-          width: step.kind === "train" ? options.width : 1,
-          lambda,
-          checkpoint,
-        }, backend, data);
-        const before = (await readJsonIfExists<EpochRecord[]>(`${setup.out}/${RUN_FILES.history}`))?.length ?? 0;
+        const config: RunConfig = runConfig(
+          setup,
+          {
+            command: step.kind === "train" ? "train" : "finetune",
+            cfg: runCfg,
+            depth: options.depth,
+            width: step.kind === "train" ? options.width : 1,
+            lambda,
+            checkpoint,
+          },
+          backend,
+          data,
+        );
+        const before =
+          (await readJsonIfExists<EpochRecord[]>(`${setup.out}/${RUN_FILES.history}`))?.length ?? 0;
         try {
           const result = await runTraining({
             out: setup.out,
             config,
             data,
             resume: true,
-            initial: async () => checkpoint ? (await loadModel(checkpoint)).params : initVgg({ cfg, seed: options.seed }),
+            initial: async () =>
+              checkpoint
+                ? (await loadModel(checkpoint)).params
+                : initVgg({ cfg, seed: options.seed }),
             progress,
             maxSeconds,
           });
           disposeState({ params: result.params, buffers: null });
           if (before >= epochs) log(`already done (${setup.out})`);
-          else if (before > 0) events.push({ stage: dir, kind: "resumed", message: `${name}: continued after epoch ${before} of ${epochs} (the lab had been stopped)` });
+          else if (before > 0) {
+            events.push({
+              stage: dir,
+              kind: "resumed",
+              message:
+                `${name}: continued after epoch ${before} of ${epochs} (the lab had been stopped)`,
+            });
+          }
           if (!result.complete) {
             status = "failed";
             events.push({
               stage: dir,
               kind: "time-budget",
-              message: `${name}: stopped after ${result.history.length} of ${epochs} epochs to stay within the ${
-                formatDuration(options.timeBudget ?? 0)
-              } budget; later stages used its last checkpoint`,
+              message:
+                `${name}: stopped after ${result.history.length} of ${epochs} epochs to stay within the ${
+                  formatDuration(options.timeBudget ?? 0)
+                } budget; later stages used its last checkpoint`,
             });
           }
           break;
@@ -362,7 +446,9 @@ export async function runLab(options: LabOptions, log: (line: string) => void): 
           events.push({
             stage: dir,
             kind: "divergence",
-            message: `${name}: ${error.message.split(";")[0]}; the run was kept in ${moved} and restarted with lr ${lr / 10}`,
+            message: `${name}: ${
+              error.message.split(";")[0]
+            }; the run was kept in ${moved} and restarted with lr ${lr / 10}`,
           });
           lr /= 10;
         }
@@ -381,18 +467,25 @@ export async function runLab(options: LabOptions, log: (line: string) => void): 
   const finalSummary = summary(true);
   await writeJsonAtomic(`${out}/lab.json`, finalSummary);
   const report = await renderReport({ runsDir: out, outDir: out });
-  log(`\nreport: ${report.pdfPath} (${formatDuration((performance.now() - labStart) / 1000)} in all)`);
+  log(
+    `\nreport: ${report.pdfPath} (${formatDuration((performance.now() - labStart) / 1000)} in all)`,
+  );
   return finalSummary;
 }
 
 function noteOnPrune(pruned: PruneSummary, dir: string, events: LabEvent[]): void {
   const pct = Math.round(pruned.ratio * 100);
   if (pruned.guardedLayers.length > 0) {
-    const layers = pruned.guardedLayers.map((i) => `conv ${i + 1} (kept ${pruned.kept[i]} of ${pruned.channelsBefore[i]})`);
+    const layers = pruned.guardedLayers.map((i) =>
+      `conv ${i + 1} (kept ${pruned.kept[i]} of ${pruned.channelsBefore[i]})`
+    );
     events.push({
       stage: dir,
       kind: "guard",
-      message: `prune ${pct}%: the global threshold would have left ${layers.join(", ")} with fewer than ${pruned.minChannels} channels` +
+      message:
+        `prune ${pct}%: the global threshold would have left ${
+          layers.join(", ")
+        } with fewer than ${pruned.minChannels} channels` +
         ` (the reference vggprune.py cannot build such a model); the guard kept each one's ${pruned.minChannels} largest |gamma|`,
     });
   }
@@ -400,14 +493,18 @@ function noteOnPrune(pruned: PruneSummary, dir: string, events: LabEvent[]): voi
     events.push({
       stage: dir,
       kind: "collapse",
-      message: `prune ${pct}%: test accuracy fell from ${pruned.testAccBefore.toFixed(2)}% to ${pruned.slimTestAcc.toFixed(2)}% before fine-tuning; fine-tuning is what recovers it`,
+      message: `prune ${pct}%: test accuracy fell from ${pruned.testAccBefore.toFixed(2)}% to ${
+        pruned.slimTestAcc.toFixed(2)
+      }% before fine-tuning; fine-tuning is what recovers it`,
     });
   }
   if (Math.abs(pruned.maskedTestAcc - pruned.slimTestAcc) > 0.05) {
     events.push({
       stage: dir,
       kind: "note",
-      message: `prune ${pct}%: masked ${pruned.maskedTestAcc.toFixed(2)}% and slim ${pruned.slimTestAcc.toFixed(2)}% differ by more than 0.05 points`,
+      message: `prune ${pct}%: masked ${pruned.maskedTestAcc.toFixed(2)}% and slim ${
+        pruned.slimTestAcc.toFixed(2)
+      }% differ by more than 0.05 points`,
     });
   }
 }

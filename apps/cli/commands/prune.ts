@@ -23,16 +23,44 @@ import { evaluate, inferenceSpeed } from "../evaluate.ts";
 import type { PruneSummary } from "../run_format.ts";
 import { createProgressPrinter } from "../progress.ts";
 import { runTraining } from "../training.ts";
-import { runConfig, trainingSetup, TRAINING_OPTIONS } from "./training_options.ts";
+import { runConfig, TRAINING_OPTIONS, trainingSetup } from "./training_options.ts";
 
 const SPECS: OptionSpecs = {
-  ratio: { type: "string", value: "R", help: "fraction of all BN channels to prune, in [0, 1) (required)" },
+  ratio: {
+    type: "string",
+    value: "R",
+    help: "fraction of all BN channels to prune, in [0, 1) (required)",
+  },
   checkpoint: { type: "string", value: "FILE", help: "trained model (required)" },
-  out: { type: "string", value: "DIR", help: "output folder for pruned.safetensors and prune.json (required)" },
-  "min-channels": { type: "string", value: "N", help: "fewest channels any layer keeps", default: "1" },
-  passes: { type: "string", value: "N", help: "multi-pass pruning: prune, fine-tune, repeat N times", default: "1" },
-  "max-layer-ratio": { type: "string", value: "R", help: "multi-pass: most of a layer one pass may remove", default: "0.5" },
-  "pass-epochs": { type: "string", value: "N", help: "multi-pass: fine-tune epochs between passes", default: "10" },
+  out: {
+    type: "string",
+    value: "DIR",
+    help: "output folder for pruned.safetensors and prune.json (required)",
+  },
+  "min-channels": {
+    type: "string",
+    value: "N",
+    help: "fewest channels any layer keeps",
+    default: "1",
+  },
+  passes: {
+    type: "string",
+    value: "N",
+    help: "multi-pass pruning: prune, fine-tune, repeat N times",
+    default: "1",
+  },
+  "max-layer-ratio": {
+    type: "string",
+    value: "R",
+    help: "multi-pass: most of a layer one pass may remove",
+    default: "0.5",
+  },
+  "pass-epochs": {
+    type: "string",
+    value: "N",
+    help: "multi-pass: fine-tune epochs between passes",
+    default: "10",
+  },
   data: TRAINING_OPTIONS.data,
   "test-subset": TRAINING_OPTIONS["test-subset"],
   backend: TRAINING_OPTIONS.backend,
@@ -49,41 +77,54 @@ export const PRUNE_HELP: string = helpText(
 );
 
 function formatCount(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : `${n}`;
+  return n >= 1e9
+    ? `${(n / 1e9).toFixed(2)}G`
+    : n >= 1e6
+    ? `${(n / 1e6).toFixed(2)}M`
+    : n >= 1e3
+    ? `${(n / 1e3).toFixed(1)}k`
+    : `${n}`;
 }
 
 /** The table `prune` prints. */
 export function pruneTable(summary: PruneSummary): string {
   const lines = [
-    `ratio ${summary.ratio}  threshold |gamma| > ${summary.threshold.toPrecision(4)}  min channels ${summary.minChannels}`,
+    `ratio ${summary.ratio}  threshold |gamma| > ${
+      summary.threshold.toPrecision(4)
+    }  min channels ${summary.minChannels}`,
     "",
     "layer  before  kept  ",
     ...summary.channelsBefore.map((before, i) =>
-      `${String(i + 1).padStart(5)}  ${String(before).padStart(6)}  ${String(summary.kept[i]).padStart(4)}  ${
+      `${String(i + 1).padStart(5)}  ${String(before).padStart(6)}  ${
+        String(summary.kept[i]).padStart(4)
+      }  ${
         summary.guardedLayers.includes(i) ? "guarded (threshold kept fewer than min channels)" : ""
       }`
     ),
     "",
     `                 before        after`,
-    `params      ${formatCount(summary.paramsBefore).padStart(10)}   ${formatCount(summary.paramsAfter).padStart(10)}   (${
-      (100 * (1 - summary.paramsAfter / summary.paramsBefore)).toFixed(1)
-    }% fewer)`,
-    `FLOPs       ${formatCount(summary.flopsBefore).padStart(10)}   ${formatCount(summary.flopsAfter).padStart(10)}   (${
-      (100 * (1 - summary.flopsAfter / summary.flopsBefore)).toFixed(1)
-    }% fewer)`,
+    `params      ${formatCount(summary.paramsBefore).padStart(10)}   ${
+      formatCount(summary.paramsAfter).padStart(10)
+    }   (${(100 * (1 - summary.paramsAfter / summary.paramsBefore)).toFixed(1)}% fewer)`,
+    `FLOPs       ${formatCount(summary.flopsBefore).padStart(10)}   ${
+      formatCount(summary.flopsAfter).padStart(10)
+    }   (${(100 * (1 - summary.flopsAfter / summary.flopsBefore)).toFixed(1)}% fewer)`,
     `images/s    ${summary.imagesPerSecondBefore.toFixed(0).padStart(10)}   ${
       summary.imagesPerSecondAfter.toFixed(0).padStart(10)
     }   (x${(summary.imagesPerSecondAfter / summary.imagesPerSecondBefore).toFixed(2)})`,
     "",
-    `test accuracy: full ${summary.testAccBefore.toFixed(2)}%  masked ${summary.maskedTestAcc.toFixed(2)}%  slim ${
-      summary.slimTestAcc.toFixed(2)
-    }%`,
+    `test accuracy: full ${summary.testAccBefore.toFixed(2)}%  masked ${
+      summary.maskedTestAcc.toFixed(2)
+    }%  slim ${summary.slimTestAcc.toFixed(2)}%`,
   ];
   return lines.join("\n");
 }
 
 /** Runs `prune` with command-line arguments; resolves with the summary written. */
-export async function pruneCommand(args: readonly string[], log: (line: string) => void): Promise<PruneSummary | undefined> {
+export async function pruneCommand(
+  args: readonly string[],
+  log: (line: string) => void,
+): Promise<PruneSummary | undefined> {
   const values = parseOptions(args, SPECS, "prune");
   if (values.help) {
     console.log(PRUNE_HELP);
@@ -94,7 +135,11 @@ export async function pruneCommand(args: readonly string[], log: (line: string) 
   const out = requiredString(values, "out");
   const minChannels = requiredNumber(values, "min-channels", { integer: true, min: 1 });
   const passes = requiredNumber(values, "passes", { integer: true, min: 1 });
-  const maxLayerRatio = requiredNumber(values, "max-layer-ratio", { min: 0, max: 1, minExclusive: true });
+  const maxLayerRatio = requiredNumber(values, "max-layer-ratio", {
+    min: 0,
+    max: 1,
+    minExclusive: true,
+  });
   const passEpochs = requiredNumber(values, "pass-epochs", { integer: true, min: 1 });
   const seed = requiredNumber(values, "seed", { integer: true, min: 0 });
   const backend = await useBackend(stringOption(values, "backend") ?? "auto", {
@@ -145,7 +190,10 @@ export interface PruneModelOptions {
  * Prunes `params` (not modified), evaluates full, masked and slim models, measures their speed,
  * and writes `out/pruned.safetensors` and `out/prune.json`.
  */
-export async function pruneModel(params: VggParams, options: PruneModelOptions): Promise<PruneSummary> {
+export async function pruneModel(
+  params: VggParams,
+  options: PruneModelOptions,
+): Promise<PruneSummary> {
   const { data, log } = options;
   const before = await evaluate(params, data.test);
   let slim: VggParams;
@@ -176,7 +224,12 @@ export async function pruneModel(params: VggParams, options: PruneModelOptions):
         });
         const result = await runTraining({
           out: setup.out,
-          config: runConfig(setup, { command: "finetune", cfg: [...model.cfg], width: 1, lambda: 0 }, {
+          config: runConfig(setup, {
+            command: "finetune",
+            cfg: [...model.cfg],
+            width: 1,
+            lambda: 0,
+          }, {
             name: options.backendName,
             description: "",
             skipped: [],
@@ -198,7 +251,9 @@ export async function pruneModel(params: VggParams, options: PruneModelOptions):
       cfgBefore: multi.reports[0].cfgBefore,
       paramsBefore: multi.reports[0].paramsBefore,
       flopsBefore: multi.reports[0].flopsBefore,
-      guardedLayers: [...new Set(multi.reports.flatMap((r) => r.guardedLayers))].sort((a, b) => a - b),
+      guardedLayers: [...new Set(multi.reports.flatMap((r) => r.guardedLayers))].sort((a, b) =>
+        a - b
+      ),
     };
     maskedAcc = NaN;
   }

@@ -761,6 +761,14 @@ static void maxpool_grad_range(const void *vargs, int begin, int end, int tid) {
         d1[o0 + C + c] = arg == 3 ? g : 0;
       }
     }
+    if (W & 1) { /* the last column of an odd width is in no window */
+      size_t last = (size_t)(W - 1) * C;
+      for (int c = 0; c < C; c++) d0[last + c] = 0, d1[last + c] = 0;
+    }
+    if ((a->H & 1) && ho == Ho - 1) { /* nor is the last row of an odd height */
+      float *d2 = d1 + (size_t)W * C;
+      for (size_t i = 0; i < (size_t)W * C; i++) d2[i] = 0;
+    }
   }
 }
 
