@@ -45,12 +45,14 @@ export interface ProgressPrinter {
   note(message: string): void;
 }
 
-/** A progress printer on stderr; `quiet` prints only done/note lines. */
+/** A progress printer on stderr; `quiet` prints only done/note lines, `silent` nothing. */
 export function createProgressPrinter(
-  options: { quiet?: boolean; intervalMs?: number } = {},
+  options: { quiet?: boolean; silent?: boolean; intervalMs?: number } = {},
 ): ProgressPrinter {
   const encoder = new TextEncoder();
-  const write = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
+  const write = (text: string) => {
+    if (!options.silent) Deno.stderr.writeSync(encoder.encode(text));
+  };
   const tty = Deno.stderr.isTerminal();
   const interval = options.intervalMs ?? (tty ? 250 : 10_000);
   let last = 0;

@@ -9,7 +9,10 @@ import * as tf from "@tensorflow/tfjs";
 
 /** Kernel names of the fused ops; a backend that registers them gets the fast path. */
 export const FUSED = {
-  /** Training: conv3x3 (pad 1) -> batch-statistics BN -> ReLU. Outputs [y, z, mean, var]. */
+  /**
+   * Training: conv3x3 (pad 1) -> batch-statistics BN -> ReLU. Inputs x, weight, gamma, beta,
+   * runningMean, runningVar; outputs [y, z, mean, biased var, new running mean, new running var].
+   */
   convBnRelu: "SlimConvBnRelu",
   /** Backward of BN + ReLU given dy and the saved conv output z. Outputs [dz, dgamma, dbeta]. */
   bnReluGrad: "SlimBnReluGrad",
@@ -84,21 +87,33 @@ export function conv3x3BnRelu(
   const momentum = options.momentum ?? 0.1;
   const [n, h, w] = x.shape;
   if (options.training) {
-    let y: tf.Tensor4D, mean: tf.Tensor1D, variance: tf.Tensor1D;
     if (hasFusedKernel(FUSED.convBnRelu)) {
       const outs = tf.engine().runKernel(
         FUSED.convBnRelu,
-        { x, weight, gamma: bn.gamma, beta: bn.beta },
-        { eps },
+        {
+          x,
+          weight,
+          gamma: bn.gamma,
+          beta: bn.beta,
+          runningMean: bn.runningMean,
+          runningVar: bn.runningVar,
+        },
+        { eps, momentum },
       ) as tf.Tensor[];
-      [y, , mean, variance] = outs as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
-    } else {
-      const z = tf.conv2d(x, weight, 1, "same");
-      const moments = tf.moments(z, [0, 1, 2]);
-      mean = moments.mean as tf.Tensor1D;
-      variance = moments.variance as tf.Tensor1D;
-      y = tf.relu(tf.batchNorm(z, mean, variance, bn.beta, bn.gamma, eps));
+      const [y, z, mean, variance, runningMean, runningVar] = outs;
+      // z, mean and var live on in the gradient's saved tensors when a tape records this.
+      tf.dispose([z, mean, variance]);
+      return {
+        y: y as tf.Tensor4D,
+        runningMean: runningMean as tf.Tensor1D,
+        runningVar: runningVar as tf.Tensor1D,
+      };
     }
+    const z = tf.conv2d(x, weight, 1, "same");
+    const moments = tf.moments(z, [0, 1, 2]);
+    const mean = moments.mean as tf.Tensor1D;
+    const variance = moments.variance as tf.Tensor1D;
+    const y = tf.relu(tf.batchNorm(z, mean, variance, bn.beta, bn.gamma, eps));
     return { y, ...updatedRunningStats(bn, mean, variance, n * h * w, momentum) };
   }
   const scale = tf.tidy(() => tf.div(bn.gamma, tf.sqrt(tf.add(bn.runningVar, eps))));

@@ -61,6 +61,9 @@ export function encodeSafetensors(
   metadata: Record<string, string> = {},
 ): Uint8Array {
   const names = Object.keys(tensors).sort();
+  if (names.includes("__metadata__")) {
+    throw new RangeError("__metadata__ is reserved for the header metadata, not a tensor name");
+  }
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
@@ -74,9 +77,10 @@ export function encodeSafetensors(
     header[name] = { dtype, shape: [...shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
-  let json = JSON.stringify(header);
-  json += " ".repeat((8 - (json.length % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(json);
+  // Pad the UTF-8 header (not its UTF-16 length) with spaces so the data starts 8-aligned.
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const headerBytes = new Uint8Array(json.length + ((8 - (json.length % 8)) % 8)).fill(0x20);
+  headerBytes.set(json);
   const out = new Uint8Array(8 + headerBytes.length + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
@@ -89,8 +93,17 @@ export function encodeSafetensors(
   return out;
 }
 
+/** `text` with control characters and line breaks escaped, so a message stays on one line. */
+function oneLine(text: string): string {
+  return text.replace(
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u001f\u007f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 function fail(source: string, why: string): never {
-  throw new CheckpointError(`${source}: not a valid safetensors file (${why})`);
+  throw new CheckpointError(oneLine(`${source}: not a valid safetensors file (${why})`));
 }
 
 function makeArray(dtype: SafetensorsDtype, bytes: Uint8Array): SafetensorsData {
@@ -161,7 +174,7 @@ export function decodeSafetensors(bytes: Uint8Array, options: DecodeOptions = {}
       continue;
     }
     const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as Record<string, unknown>;
-    if (typeof dtype !== "string" || !(dtype in dtypeSize)) {
+    if (typeof dtype !== "string" || !Object.hasOwn(dtypeSize, dtype)) {
       fail(source, `${name}: unknown dtype ${JSON.stringify(dtype)}`);
     }
     if (
@@ -209,7 +222,7 @@ export async function readSafetensors(
     bytes = await Deno.readFile(path);
   } catch (error) {
     const why = error instanceof Deno.errors.NotFound ? "no such file" : String(error);
-    throw new CheckpointError(`cannot read checkpoint ${path}: ${why}`);
+    throw new CheckpointError(oneLine(`cannot read checkpoint ${path}: ${why}`));
   }
   return decodeSafetensors(bytes, { ...options, source: path });
 }

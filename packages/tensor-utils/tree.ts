@@ -10,9 +10,11 @@ import * as tf from "@tensorflow/tfjs";
 /** Any nested structure of tensors, arrays, plain objects and plain values. */
 export type Tree = unknown;
 
+/** A `{...}` object (not a tensor, array, typed array, Map, Date or other class instance). */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) &&
-    !(value instanceof tf.Tensor);
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** A new tree with `fn` applied to every tensor leaf; `path` is the dotted leaf name. */

@@ -208,8 +208,10 @@ export function fromStateDict(
     };
     const extra = Object.keys(file.tensors).filter((k) => !used.has(k));
     if (extra.length > 0) {
+      // The name comes from the file: escape line breaks so the message stays on one line.
+      const name = JSON.stringify(extra[0]).slice(1, -1);
       throw new CheckpointError(
-        `${source}: unexpected tensor ${extra[0]} for cfg ${JSON.stringify(cfg)}`,
+        `${source}: unexpected tensor ${name} for cfg ${JSON.stringify(cfg)}`,
       );
     }
     return { cfg, features, classifier };

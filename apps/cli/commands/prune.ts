@@ -6,7 +6,7 @@
  */
 import { disposeTree, useBackend, writeJsonAtomic } from "@slimming/tensor-utils";
 import { maskParams, multiPassPrune, prune, type PruneReport } from "@slimming/slimming";
-import { type VggParams } from "@slimming/vgg";
+import type { VggParams } from "@slimming/vgg";
 import {
   helpText,
   numberOption,

@@ -34,6 +34,11 @@ export interface KernelLib {
   readonly name: string;
   /** What runs the kernels, e.g. "native AVX-512, 2 threads". */
   readonly description: string;
+  /**
+   * Allocates output arrays (every element is overwritten by the kernels). The tfjs backend
+   * sets it to its buffer pool; the default is `new Float32Array(length)`.
+   */
+  alloc: (length: number) => Float32Array;
   convBnRelu(
     x: Float32Array,
     shape: Nhwc,

@@ -19,6 +19,9 @@ export const NATIVE_FLAGS: readonly string[] = [
   "-ffp-contract=fast",
   "-shared",
   "-fPIC",
+  // Never unloaded: OpenMP's threads run library code until the process exits, and Deno
+  // closes dynamic libraries when an isolate shuts down.
+  "-Wl,-z,nodelete",
 ];
 
 const symbols = {
@@ -166,53 +169,54 @@ export async function loadNativeLib(
 ): Promise<KernelLib | { error: string }> {
   const built = await buildNativeLibrary({ log: options.log });
   if ("error" in built) return built;
-  let lib: Deno.DynamicLibrary<typeof symbols>;
+  let dylib: Deno.DynamicLibrary<typeof symbols>;
   try {
-    lib = Deno.dlopen(built.path, symbols);
+    dylib = Deno.dlopen(built.path, symbols);
   } catch (error) {
     return {
       error: `cannot load ${built.path}: ${error instanceof Error ? error.message : error}`,
     };
   }
-  const s = lib.symbols;
+  const s = dylib.symbols;
   const threads = s.slim_set_threads(options.threads ?? navigator.hardwareConcurrency ?? 1);
   const width = s.slim_vector_width();
   const isa = width === 16 ? "AVX-512" : width === 8 ? "AVX2" : "SSE/NEON";
-  return {
+  const lib: KernelLib = {
+    alloc: (length) => new Float32Array(length),
     name: "native",
     description: `native ${isa} kernels, ${threads} thread${threads === 1 ? "" : "s"}`,
     convBnRelu(x, [n, h, w, cin], weight, cout, gamma, beta, eps) {
-      const z = new Float32Array(n * h * w * cout);
-      const y = new Float32Array(z.length);
-      const mean = new Float32Array(cout);
-      const variance = new Float32Array(cout);
+      const z = lib.alloc(n * h * w * cout);
+      const y = lib.alloc(z.length);
+      const mean = lib.alloc(cout);
+      const variance = lib.alloc(cout);
       s.slim_conv_bn_relu(x, n, h, w, cin, weight, cout, gamma, beta, eps, z, y, mean, variance);
       return { z, y, mean, variance };
     },
     convAffineRelu(x, [n, h, w, cin], weight, cout, scale, shift) {
-      const y = new Float32Array(n * h * w * cout);
+      const y = lib.alloc(n * h * w * cout);
       s.slim_conv_affine_relu(x, n, h, w, cin, weight, cout, scale, shift, y);
       return y;
     },
     conv3x3(x, [n, h, w, cin], weight, cout) {
-      const y = new Float32Array(n * h * w * cout);
+      const y = lib.alloc(n * h * w * cout);
       s.slim_conv3x3(x, n, h, w, cin, weight, cout, y);
       return y;
     },
     conv3x3GradInput(dz, [n, h, w, cin], weight, cout) {
-      const dx = new Float32Array(n * h * w * cin);
+      const dx = lib.alloc(n * h * w * cin);
       s.slim_conv3x3_grad_input(dz, n, h, w, cin, weight, cout, dx);
       return dx;
     },
     conv3x3GradFilter(x, dz, [n, h, w, cin], cout) {
-      const dw = new Float32Array(9 * cin * cout);
+      const dw = lib.alloc(9 * cin * cout);
       s.slim_conv3x3_grad_filter(x, dz, n, h, w, cin, cout, dw);
       return dw;
     },
     bnReluGrad(dy, z, c, gamma, beta, mean, variance, eps) {
-      const dz = new Float32Array(z.length);
-      const dgamma = new Float32Array(c);
-      const dbeta = new Float32Array(c);
+      const dz = lib.alloc(z.length);
+      const dgamma = lib.alloc(c);
+      const dbeta = lib.alloc(c);
       s.slim_bn_relu_grad(
         dy,
         z,
@@ -230,18 +234,20 @@ export async function loadNativeLib(
       return { dz, dgamma, dbeta };
     },
     maxPool2(x, [n, h, w, c]: Nhwc) {
-      const y = new Float32Array(n * (h >> 1) * (w >> 1) * c);
+      const y = lib.alloc(n * (h >> 1) * (w >> 1) * c);
       s.slim_maxpool2(x, n, h, w, c, y);
       return y;
     },
     maxPool2Grad(x, dy, [n, h, w, c]: Nhwc) {
-      const dx = new Float32Array(n * h * w * c);
+      const dx = lib.alloc(n * h * w * c);
       s.slim_maxpool2_grad(x, dy, n, h, w, c, dx);
       return dx;
     },
     sgd(param, grad, buffer, hyper: SgdHyper) {
-      const p = param.slice();
-      const b = buffer ? buffer.slice() : new Float32Array(param.length);
+      const p = lib.alloc(param.length);
+      p.set(param);
+      const b = lib.alloc(param.length);
+      if (buffer) b.set(buffer);
       s.slim_sgd(
         p,
         grad,
@@ -259,4 +265,5 @@ export async function loadNativeLib(
       // Never dlclose: OpenMP's worker threads live in the library until the process exits.
     },
   };
+  return lib;
 }

@@ -52,7 +52,7 @@ export function registerFusedGradients(): void {
   tf.registerGradient({
     kernelName: FUSED.convBnRelu,
     inputsToSave: ["x", "weight", "gamma", "beta"],
-    outputsToSave: [false, true, true, true],
+    outputsToSave: [false, true, true, true, false, false],
     gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: Attrs) => {
       const dy = Array.isArray(dys) ? dys[0] : dys;
       const [x, weight, gamma, beta, z, mean, variance] = saved;
@@ -82,7 +82,10 @@ export function slimKernels(
     cpu(backend).makeTensorInfo(shape, "float32", values);
   return {
     [FUSED.convBnRelu]: ({ inputs, backend, attrs }) => {
-      const { x, weight, gamma, beta } = inputs as Record<string, TensorInfo>;
+      const { x, weight, gamma, beta, runningMean, runningVar } = inputs as Record<
+        string,
+        TensorInfo
+      >;
       const b = cpu(backend);
       const cout = weight.shape[3];
       const out = lib.convBnRelu(
@@ -94,13 +97,93 @@ export function slimKernels(
         valuesOf(b, beta),
         (attrs as Attrs).eps as number,
       );
+      // PyTorch's running statistics: momentum average, unbiased variance.
+      const momentum = (attrs as Attrs).momentum as number;
+      const count = x.shape[0] * x.shape[1] * x.shape[2];
+      const unbias = count > 1 ? count / (count - 1) : 1;
+      const rm = valuesOf(b, runningMean), rv = valuesOf(b, runningVar);
+      const newMean = new Float32Array(cout), newVar = new Float32Array(cout);
+      for (let c = 0; c < cout; c++) {
+        newMean[c] = (1 - momentum) * rm[c] + momentum * out.mean[c];
+        newVar[c] = (1 - momentum) * rv[c] + momentum * (out.variance[c] * unbias);
+      }
       const shape = [x.shape[0], x.shape[1], x.shape[2], cout];
       return [
         make(b, shape, out.y),
         make(b, shape, out.z),
         make(b, [cout], out.mean),
         make(b, [cout], out.variance),
+        make(b, [cout], newMean),
+        make(b, [cout], newVar),
       ];
+    },
+    BatchMatMul: (args) => {
+      const { a, b: bm } = args.inputs as Record<string, TensorInfo>;
+      const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+      const batch = (t: TensorInfo) => t.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+      if (a.dtype !== "float32" || bm.dtype !== "float32" || batch(a) !== 1 || batch(bm) !== 1) {
+        return stock("BatchMatMul")(args);
+      }
+      const b = cpu(args.backend);
+      const [ar, ac] = a.shape.slice(-2), [br, bc] = bm.shape.slice(-2);
+      const m = transposeA ? ac : ar, k = transposeA ? ar : ac, n = transposeB ? br : bc;
+      const A = valuesOf(b, a), B = valuesOf(b, bm), C = lib.alloc(m * n);
+      // Strides of A[i][p] and B[p][j] for the transposes (plain loops: these are the tiny head matrices).
+      const ai = transposeA ? 1 : k,
+        ap = transposeA ? m : 1,
+        bp = transposeB ? 1 : n,
+        bj = transposeB ? k : 1;
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let sum = 0;
+          for (let p = 0; p < k; p++) sum += A[i * ai + p * ap] * B[p * bp + j * bj];
+          C[i * n + j] = sum;
+        }
+      }
+      const rank = Math.max(a.shape.length, bm.shape.length);
+      return make(b, rank === 3 ? [1, m, n] : [m, n], C);
+    },
+    AvgPool: (args) => {
+      const { x } = args.inputs as Record<string, TensorInfo>;
+      if (!isPool2x2(args.attrs as Attrs) || x.dtype !== "float32") return stock("AvgPool")(args);
+      const b = cpu(args.backend);
+      const [n, h, w, c] = nhwc(x);
+      const ho = h >> 1, wo = w >> 1;
+      const src = valuesOf(b, x), dst = lib.alloc(n * ho * wo * c);
+      for (let i = 0; i < n; i++) {
+        for (let r = 0; r < ho; r++) {
+          for (let s = 0; s < wo; s++) {
+            const o = ((i * ho + r) * wo + s) * c;
+            const a = ((i * h + 2 * r) * w + 2 * s) * c, d = a + w * c;
+            for (let k = 0; k < c; k++) {
+              dst[o + k] = (src[a + k] + src[a + c + k] + src[d + k] + src[d + c + k]) * 0.25;
+            }
+          }
+        }
+      }
+      return make(b, [n, ho, wo, c], dst);
+    },
+    AvgPoolGrad: (args) => {
+      const { dy, input } = args.inputs as Record<string, TensorInfo>;
+      if (!isPool2x2(args.attrs as Attrs)) return stock("AvgPoolGrad")(args);
+      const b = cpu(args.backend);
+      const [n, h, w, c] = nhwc(input);
+      const ho = h >> 1, wo = w >> 1;
+      const g = valuesOf(b, dy), dx = lib.alloc(n * h * w * c);
+      dx.fill(0);
+      for (let i = 0; i < n; i++) {
+        for (let r = 0; r < ho; r++) {
+          for (let s = 0; s < wo; s++) {
+            const o = ((i * ho + r) * wo + s) * c;
+            const a = ((i * h + 2 * r) * w + 2 * s) * c, d = a + w * c;
+            for (let k = 0; k < c; k++) {
+              const v = g[o + k] * 0.25;
+              dx[a + k] = v, dx[a + c + k] = v, dx[d + k] = v, dx[d + c + k] = v;
+            }
+          }
+        }
+      }
+      return make(b, [n, h, w, c], dx);
     },
     [FUSED.bnReluGrad]: ({ inputs, backend, attrs }) => {
       const { dy, z, gamma, beta, mean, variance } = inputs as Record<string, TensorInfo>;
@@ -220,6 +303,90 @@ export function slimKernels(
   };
 }
 
+/** Most bytes of idle output buffers a backend keeps for reuse. */
+const MAX_POOLED_BYTES = 1 << 30;
+
+/**
+ * The stock cpu backend with a pool of output buffers. A training step allocates the same
+ * sizes every time; reusing freed buffers avoids the page faults and zeroing of fresh
+ * allocations (which cost as much as the small convolutions themselves). Only buffers from
+ * {@linkcode PooledCpuBackend.allocate} are pooled; reads of them return copies, so an array
+ * a caller got from `dataSync()` never changes under it.
+ */
+export class PooledCpuBackend extends MathBackendCPU {
+  readonly #free = new Map<number, Float32Array[]>();
+  /** Pool-born arrays, with the number of live tensor data entries holding each. */
+  readonly #holders = new WeakMap<Float32Array, number>();
+  #pooledBytes = 0;
+
+  constructor() {
+    super();
+    (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
+  /** A buffer of `length` floats, reused when one is free (contents undefined). */
+  allocate(length: number): Float32Array {
+    const reused = this.#free.get(length)?.pop();
+    if (reused) this.#pooledBytes -= reused.byteLength;
+    const array = reused ?? new Float32Array(length);
+    this.#holders.set(array, 0);
+    return array;
+  }
+
+  #hold(values: unknown): void {
+    const count = this.#holders.get(values as Float32Array);
+    if (count !== undefined) this.#holders.set(values as Float32Array, count + 1);
+  }
+
+  override write(
+    values: tf.backend_util.BackendValues,
+    shape: number[],
+    dtype: tf.DataType,
+  ): tf.DataId {
+    const id = super.write(values, shape, dtype);
+    this.#hold(values);
+    return id;
+  }
+
+  override move(
+    dataId: tf.DataId,
+    values: tf.backend_util.BackendValues,
+    shape: number[],
+    dtype: tf.DataType,
+    refCount: number,
+  ): void {
+    super.move(dataId, values, shape, dtype, refCount);
+    this.#hold(values);
+  }
+
+  override disposeData(dataId: tf.DataId, force = false): boolean {
+    const values = this.data.get(dataId)?.values as Float32Array | undefined;
+    const released = super.disposeData(dataId, force);
+    if (released && values && !this.data.has(dataId)) {
+      const count = this.#holders.get(values);
+      if (count !== undefined) {
+        if (count > 1) this.#holders.set(values, count - 1);
+        else this.#recycle(values);
+      }
+    }
+    return released;
+  }
+
+  override readSync(dataId: tf.DataId): tf.backend_util.BackendValues {
+    const values = super.readSync(dataId);
+    return this.#holders.has(values as Float32Array) ? (values as Float32Array).slice() : values;
+  }
+
+  #recycle(array: Float32Array): void {
+    this.#holders.delete(array);
+    if (this.#pooledBytes + array.byteLength > MAX_POOLED_BYTES) return;
+    const list = this.#free.get(array.length) ?? [];
+    list.push(array);
+    this.#free.set(array.length, list);
+    this.#pooledBytes += array.byteLength;
+  }
+}
+
 /**
  * Registers a tfjs backend named `lib.name`: every stock cpu kernel, then the fused and
  * replacement kernels of `lib`. Idempotent per name.
@@ -228,8 +395,8 @@ export function registerSlimBackend(lib: KernelLib, priority = 0): void {
   registerFusedGradients();
   if (tf.findBackendFactory(lib.name)) return;
   tf.registerBackend(lib.name, () => {
-    const backend = new MathBackendCPU();
-    (backend as unknown as { firstUse: boolean }).firstUse = false;
+    const backend = new PooledCpuBackend();
+    lib.alloc = (length) => backend.allocate(length);
     return backend;
   }, priority);
   const stockKernels = new Map(tf.getKernelsForBackend("cpu").map((k) => [k.kernelName, k]));

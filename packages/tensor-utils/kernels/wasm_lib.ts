@@ -27,6 +27,11 @@ export async function loadWasmLib(
   const threads = Math.max(1, options.threads ?? navigator.hardwareConcurrency ?? 1);
   const pool = await startWasmPool(bytes, threads);
   const e = pool.exports as unknown as Record<string, Fn> & { slim_alloc(n: number): number };
+  const copyOut = (view: Float32Array): Float32Array => {
+    const out = lib.alloc(view.length);
+    out.set(view);
+    return out;
+  };
   const run = (
     inputs: readonly Float32Array[],
     outputSizes: readonly number[],
@@ -46,14 +51,15 @@ export async function loadWasmLib(
       call(ins, outs);
       buffer = pool.memory.buffer;
       return [
-        ...outputSizes.map((n, i) => new Float32Array(buffer, outs[i], n).slice()),
-        ...readBack.map((k) => new Float32Array(buffer, ins[k], inputs[k].length).slice()),
+        ...outputSizes.map((n, i) => copyOut(new Float32Array(buffer, outs[i], n))),
+        ...readBack.map((k) => copyOut(new Float32Array(buffer, ins[k], inputs[k].length))),
       ];
     } finally {
       e.slim_release();
     }
   };
-  return {
+  const lib: KernelLib = {
+    alloc: (length) => new Float32Array(length),
     name: "wasm-simd",
     description: `WebAssembly SIMD kernels, ${threads} thread${threads === 1 ? "" : "s"}`,
     convBnRelu(x, [n, h, w, cin], weight, cout, gamma, beta, eps) {
@@ -170,4 +176,5 @@ export async function loadWasmLib(
       pool.terminate();
     },
   };
+  return lib;
 }

@@ -11,6 +11,8 @@
 /** Control block layout: one slot of Int32 fields per worker. */
 const SLOT = 16;
 const SEQ = 0, FN = 1, ARGS = 2, BEGIN = 3, END = 4, TID = 5, DONE = 6;
+/** FN value that tells a worker to stop. */
+const STOP = -1;
 const STACK_BYTES = 1 << 20;
 const SPIN = 20000;
 const WATCHDOG_MS = 120_000;
@@ -124,6 +126,13 @@ export async function startWasmPool(
     memory,
     threads,
     terminate() {
+      // Ask each worker to leave its loop and close itself first: a worker blocked in
+      // Atomics.wait may otherwise keep the process from exiting.
+      for (let t = 1; t < threads; t++) {
+        control[t * SLOT + FN] = STOP;
+        Atomics.add(control, t * SLOT + SEQ, 1);
+        Atomics.notify(control, t * SLOT + SEQ);
+      }
       for (const worker of workers) worker.terminate();
     },
   };
@@ -137,7 +146,7 @@ export function serveWasmRanges(message: {
   slot: number;
   threads: number;
   stackTop: number;
-}, ready: () => void): never {
+}, ready: () => void): void {
   const module = new WebAssembly.Module(message.bytes);
   const instance = new WebAssembly.Instance(module, {
     env: {
@@ -160,6 +169,7 @@ export function serveWasmRanges(message: {
       if (++spins > SPIN) Atomics.wait(control, base + SEQ, seen);
     }
     seen = Atomics.load(control, base + SEQ);
+    if (control[base + FN] === STOP) break;
     exports.slim_run_range(
       control[base + FN],
       control[base + ARGS],

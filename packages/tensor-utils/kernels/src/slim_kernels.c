@@ -49,7 +49,18 @@ static inline __attribute__((always_inline)) vf vload(const float *p) {
 static inline __attribute__((always_inline)) void vstore(float *p, vf v) {
   __builtin_memcpy(p, &v, sizeof v);
 }
-static inline __attribute__((always_inline)) vf vsplat(float s) { return (vf){0} + s; }
+#if VLEN == 16
+#define SPLAT_LANES 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+#elif VLEN == 8
+#define SPLAT_LANES 0, 0, 0, 0, 0, 0, 0, 0
+#else
+#define SPLAT_LANES 0, 0, 0, 0
+#endif
+/* A broadcast (`(vf){0} + s` would cost a scalar add: 0 + -0.0 is not -0.0). */
+static inline __attribute__((always_inline)) vf vsplat(float s) {
+  vf v = {s};
+  return __builtin_shufflevector(v, v, SPLAT_LANES);
+}
 static inline __attribute__((always_inline)) vf vmax0(vf v) {
   vi m = v > (vf){0};
   return (vf)((vi)v & m);
@@ -230,25 +241,28 @@ static void pad_image(const float *x, int H, int W, int C, float *pad) {
 }
 
 /*
- * One output tile: P consecutive pixels of a row times J vectors of output channels.
- * xb points at the padded input for the tile's first pixel, tap (0, 0).
+ * One output tile: P consecutive output pixels (of a group of padded images, so a tile may
+ * span rows and images) times J vectors of output channels. off[p] is the offset of pixel p's
+ * tap (0, 0) in the padded input; ob points at the first pixel's output.
  */
 static inline __attribute__((always_inline)) void conv_tile(
-    const int P, const int J, const float *restrict xb, size_t xrow, int Cin,
-    const float *restrict wb, int CoutP, float *restrict ob, int Cout, int c0,
+    const int P, const int J, const float *restrict xb, const size_t *restrict off, size_t xrow,
+    int Cin, const float *restrict wb, int CoutP, float *restrict ob, int Cout, int c0,
     double *restrict st, const float *restrict scale, const float *restrict shift) {
   vf acc[PMAX][JMAX];
+  const float *xp[PMAX];
+  for (int p = 0; p < P; p++) xp[p] = xb + off[p];
   for (int p = 0; p < P; p++)
     for (int j = 0; j < J; j++) acc[p][j] = (vf){0};
   for (int kh = 0; kh < 3; kh++)
     for (int kw = 0; kw < 3; kw++) {
-      const float *xt = xb + kh * xrow + (size_t)kw * Cin;
+      const size_t tap = kh * xrow + (size_t)kw * Cin;
       const float *wt = wb + (size_t)(kh * 3 + kw) * Cin * CoutP;
       for (int ci = 0; ci < Cin; ci++) {
         vf wv[JMAX];
         for (int j = 0; j < J; j++) wv[j] = vload(wt + (size_t)ci * CoutP + j * VLEN);
         for (int p = 0; p < P; p++) {
-          vf xs = vsplat(xt[(size_t)p * Cin + ci]);
+          vf xs = vsplat(xp[p][tap + ci]);
           for (int j = 0; j < J; j++) acc[p][j] += wv[j] * xs;
         }
       }
@@ -278,16 +292,16 @@ static inline __attribute__((always_inline)) void conv_tile(
 
 #define CONV_CASE_J(P, J)                                                                   \
   case J:                                                                                   \
-    conv_tile(P, J, xb, xrow, Cin, wb, CoutP, ob, Cout, c0, st, scale, shift);              \
+    conv_tile(P, J, xb, off, xrow, Cin, wb, CoutP, ob, Cout, c0, st, scale, shift);         \
     break;
 #define CONV_CASE_P(P)                                                                      \
   case P:                                                                                   \
     switch (J) { CONV_CASE_J(P, 1) CONV_CASE_J(P, 2) CONV_CASE_J(P, 3) CONV_CASE_J(P, 4) } \
     break;
 
-static void conv_dispatch(int P, int J, const float *xb, size_t xrow, int Cin, const float *wb,
-                          int CoutP, float *ob, int Cout, int c0, double *st, const float *scale,
-                          const float *shift) {
+static void conv_dispatch(int P, int J, const float *xb, const size_t *off, size_t xrow, int Cin,
+                          const float *wb, int CoutP, float *ob, int Cout, int c0, double *st,
+                          const float *scale, const float *shift) {
   switch (P) {
     CONV_CASE_P(1)
     CONV_CASE_P(2)
@@ -301,15 +315,21 @@ static void conv_dispatch(int P, int J, const float *xb, size_t xrow, int Cin, c
 }
 
 /* Tile sizes: J vectors of channels and P pixels, P * J <= ACC_MAX accumulators. */
-static void tile_shape(int vectors, int width, int *J, int *P) {
+static void tile_shape(int vectors, int *J, int *P) {
   int j = vectors < JMAX ? vectors : JMAX;
   if (j == 3 && vectors > 4) j = 4;
   int p = ACC_MAX / j;
   if (p > PMAX) p = PMAX;
-  if (p > width) p = width;
   *J = j;
   *P = p;
 }
+
+/* Images per group: enough output pixels per group for full tiles and long reductions. */
+static int group_images(int H, int W, int target_pixels) {
+  int g = target_pixels / (H * W);
+  return g < 1 ? 1 : g;
+}
+#define CONV_GROUP_PIXELS 64
 
 static void conv_range(const void *vargs, int begin, int end, int tid) {
   const conv_args *a = (const conv_args *)vargs;
@@ -317,22 +337,36 @@ static void conv_range(const void *vargs, int begin, int end, int tid) {
   float *pad = a->pad + tid * a->pad_stride;
   double *st = a->stats ? a->stats + tid * a->stats_stride : 0;
   const size_t xrow = (size_t)(W + 2) * Cin;
+  const size_t img = (size_t)(H + 2) * xrow;
   const int vectors = CoutP / VLEN;
+  const int G = group_images(H, W, CONV_GROUP_PIXELS);
   int J, P;
-  tile_shape(vectors, W, &J, &P);
-  for (int n = begin; n < end; n++) {
-    pad_image(a->x + (size_t)n * H * W * Cin, H, W, Cin, pad);
+  tile_shape(vectors, &J, &P);
+  for (int n0 = begin; n0 < end; n0 += G) {
+    int g = imin(G, end - n0);
+    for (int i = 0; i < g; i++)
+      pad_image(a->x + (size_t)(n0 + i) * H * W * Cin, H, W, Cin, pad + i * img);
+    const int M = g * H * W;
+    float *out = a->out + (size_t)n0 * H * W * Cout;
     for (int v0 = 0; v0 < vectors; v0 += J) {
       int j = imin(J, vectors - v0);
       int c0 = v0 * VLEN;
       const float *wb = a->wp + c0;
-      for (int h = 0; h < H; h++) {
-        for (int w0 = 0; w0 < W; w0 += P) {
-          int p = imin(P, W - w0);
-          const float *xb = pad + h * xrow + (size_t)w0 * Cin;
-          float *ob = a->out + (((size_t)n * H + h) * W + w0) * Cout;
-          conv_dispatch(p, j, xb, xrow, Cin, wb, CoutP, ob, Cout, c0, st, a->scale, a->shift);
+      int q = 0, qi = 0, qh = 0, qw = 0; /* pixel q = (image qi, row qh, column qw) */
+      while (q < M) {
+        int p = imin(P, M - q);
+        size_t off[PMAX];
+        int ti = qi, th = qh, tw = qw;
+        for (int k = 0; k < p; k++) {
+          off[k] = ti * img + th * xrow + (size_t)tw * Cin;
+          if (++tw == W) {
+            tw = 0;
+            if (++th == H) th = 0, ti++;
+          }
         }
+        conv_dispatch(p, j, pad, off, xrow, Cin, wb, CoutP, out + (size_t)q * Cout, Cout, c0, st,
+                      a->scale, a->shift);
+        q += p, qi = ti, qh = th, qw = tw;
       }
     }
   }
@@ -343,7 +377,8 @@ static void conv3x3_run(const float *x, int N, int H, int W, int Cin, const floa
                         const float *shift) {
   int T = num_threads();
   conv_args a = {x, N, H, W, Cin, wpacked, Cout, CoutP, out, 0, 0, 0, 0, scale, shift};
-  a.pad = (float *)scratch_per_thread((size_t)(H + 2) * (W + 2) * Cin * 4, &a.pad_stride, T);
+  size_t group = (size_t)group_images(H, W, CONV_GROUP_PIXELS);
+  a.pad = (float *)scratch_per_thread(group * (H + 2) * (W + 2) * Cin * 4, &a.pad_stride, T);
   a.pad_stride /= sizeof(float);
   if (stats_out) {
     size_t each = (size_t)2 * CoutP * sizeof(double);
@@ -592,23 +627,24 @@ typedef struct {
 } wgrad_args;
 
 static inline __attribute__((always_inline)) void wgrad_tile(
-    const int R, const int J, const float *restrict xp, size_t xrow, int Cin, int W, int H,
-    const float *restrict dzp, int CoutP, float *restrict out) {
+    const int R, const int J, const float *restrict xp, size_t xrow, size_t img, int Cin, int W,
+    int H, int G, const float *restrict dzp, int CoutP, float *restrict out) {
   vf acc[PMAX][JMAX];
   for (int r = 0; r < R; r++)
     for (int j = 0; j < J; j++) acc[r][j] = (vf){0};
-  for (int h = 0; h < H; h++) {
-    const float *xr = xp + h * xrow;
-    const float *dr = dzp + (size_t)h * W * CoutP;
-    for (int w = 0; w < W; w++) {
-      vf d[JMAX];
-      for (int j = 0; j < J; j++) d[j] = vload(dr + (size_t)w * CoutP + j * VLEN);
-      for (int r = 0; r < R; r++) {
-        vf xs = vsplat(xr[(size_t)w * Cin + r]);
-        for (int j = 0; j < J; j++) acc[r][j] += xs * d[j];
+  for (int i = 0; i < G; i++)
+    for (int h = 0; h < H; h++) {
+      const float *xr = xp + i * img + h * xrow;
+      const float *dr = dzp + ((size_t)i * H + h) * W * CoutP;
+      for (int w = 0; w < W; w++) {
+        vf d[JMAX];
+        for (int j = 0; j < J; j++) d[j] = vload(dr + (size_t)w * CoutP + j * VLEN);
+        for (int r = 0; r < R; r++) {
+          vf xs = vsplat(xr[(size_t)w * Cin + r]);
+          for (int j = 0; j < J; j++) acc[r][j] += xs * d[j];
+        }
       }
     }
-  }
   for (int r = 0; r < R; r++)
     for (int j = 0; j < J; j++) {
       float *o = out + (size_t)r * CoutP + j * VLEN;
@@ -618,15 +654,15 @@ static inline __attribute__((always_inline)) void wgrad_tile(
 
 #define WG_CASE_J(R, J)                                                                 \
   case J:                                                                               \
-    wgrad_tile(R, J, xp, xrow, Cin, W, H, dzp, CoutP, out);                             \
+    wgrad_tile(R, J, xp, xrow, img, Cin, W, H, G, dzp, CoutP, out);                     \
     break;
 #define WG_CASE_R(R)                                                                    \
   case R:                                                                               \
     switch (J) { WG_CASE_J(R, 1) WG_CASE_J(R, 2) WG_CASE_J(R, 3) WG_CASE_J(R, 4) }      \
     break;
 
-static void wgrad_dispatch(int R, int J, const float *xp, size_t xrow, int Cin, int W, int H,
-                           const float *dzp, int CoutP, float *out) {
+static void wgrad_dispatch(int R, int J, const float *xp, size_t xrow, size_t img, int Cin, int W,
+                           int H, int G, const float *dzp, int CoutP, float *out) {
   switch (R) {
     WG_CASE_R(1)
     WG_CASE_R(2)
@@ -639,22 +675,33 @@ static void wgrad_dispatch(int R, int J, const float *xp, size_t xrow, int Cin, 
   }
 }
 
+#define WGRAD_GROUP_PIXELS 256
+
 static void wgrad_range(const void *vargs, int begin, int end, int tid) {
   const wgrad_args *a = (const wgrad_args *)vargs;
   const int H = a->H, W = a->W, Cin = a->Cin, Cout = a->Cout, CoutP = a->CoutP;
-  float *xpad = a->pad + tid * a->pad_stride;
-  float *dzp = xpad + (size_t)(H + 2) * (W + 2) * Cin;
-  float *acc = a->acc + tid * a->acc_stride;
+  const int G = group_images(H, W, WGRAD_GROUP_PIXELS);
   const size_t xrow = (size_t)(W + 2) * Cin;
+  const size_t img = (size_t)(H + 2) * xrow;
+  float *xpad = a->pad + tid * a->pad_stride;
+  float *dzp = xpad + G * img;
+  float *acc = a->acc + tid * a->acc_stride;
   const int vectors = CoutP / VLEN;
   int J, R;
-  tile_shape(vectors, Cin, &J, &R);
-  for (int n = begin; n < end; n++) {
-    pad_image(a->x + (size_t)n * H * W * Cin, H, W, Cin, xpad);
-    const float *dz = a->dz + (size_t)n * H * W * Cout;
-    for (size_t p = 0; p < (size_t)H * W; p++) {
-      for (int c = 0; c < Cout; c++) dzp[p * CoutP + c] = dz[p * Cout + c];
-      for (int c = Cout; c < CoutP; c++) dzp[p * CoutP + c] = 0;
+  tile_shape(vectors, &J, &R);
+  if (R > Cin) R = Cin;
+  for (int n0 = begin; n0 < end; n0 += G) {
+    int g = imin(G, end - n0);
+    for (int i = 0; i < g; i++)
+      pad_image(a->x + (size_t)(n0 + i) * H * W * Cin, H, W, Cin, xpad + i * img);
+    const float *dz = a->dz + (size_t)n0 * H * W * Cout;
+    const float *dzg = dz;
+    if (Cout != CoutP) {
+      for (size_t p = 0; p < (size_t)g * H * W; p++) {
+        for (int c = 0; c < Cout; c++) dzp[p * CoutP + c] = dz[p * Cout + c];
+        for (int c = Cout; c < CoutP; c++) dzp[p * CoutP + c] = 0;
+      }
+      dzg = dzp;
     }
     for (int t = 0; t < 9; t++) {
       int kh = t / 3, kw = t % 3;
@@ -664,7 +711,7 @@ static void wgrad_range(const void *vargs, int begin, int end, int tid) {
         for (int v0 = 0; v0 < vectors; v0 += J) {
           int j = imin(J, vectors - v0);
           float *out = acc + ((size_t)t * Cin + ci) * CoutP + v0 * VLEN;
-          wgrad_dispatch(r, j, xt + ci, xrow, Cin, W, H, dzp + v0 * VLEN, CoutP, out);
+          wgrad_dispatch(r, j, xt + ci, xrow, img, Cin, W, H, g, dzg + v0 * VLEN, CoutP, out);
         }
       }
     }
@@ -674,25 +721,28 @@ static void wgrad_range(const void *vargs, int begin, int end, int tid) {
 /* Gradient of conv3x3 with respect to its weight: dw[kh][kw][ci][co] = sum x(shifted) * dz. */
 void EXPORT(slim_conv3x3_grad_filter)(const float *x, const float *dz, int N, int H, int W,
                                       int Cin, int Cout, float *dw) {
-  int T = num_threads();
-  if (T > N) T = N;
+  const int T = num_threads();
   int CoutP = round_up(Cout, VLEN);
   wgrad_args a = {x, dz, N, H, W, Cin, Cout, CoutP, 0, 0, 0, 0};
-  size_t pad_each = ((size_t)(H + 2) * (W + 2) * Cin + (size_t)H * W * CoutP) * 4;
-  a.pad = (float *)scratch_per_thread(pad_each, &a.pad_stride, num_threads());
+  size_t G = (size_t)group_images(H, W, WGRAD_GROUP_PIXELS);
+  size_t pad_each = G * ((size_t)(H + 2) * (W + 2) * Cin + (size_t)H * W * CoutP) * 4;
+  a.pad = (float *)scratch_per_thread(pad_each, &a.pad_stride, T);
   a.pad_stride /= sizeof(float);
-  a.acc = (float *)scratch_per_thread((size_t)9 * Cin * CoutP * 4, &a.acc_stride, num_threads());
+  a.acc = (float *)scratch_per_thread((size_t)9 * Cin * CoutP * 4, &a.acc_stride, T);
   a.acc_stride /= sizeof(float);
-  for (size_t i = 0; i < a.acc_stride * num_threads(); i++) a.acc[i] = 0;
+  const size_t total = a.acc_stride * T;
+  for (size_t i = 0; i < total; i++) a.acc[i] = 0;
   parallel_for(wgrad_range, &a, N);
-  for (int t = 0; t < 9; t++)
-    for (int i = 0; i < Cin; i++)
-      for (int o = 0; o < Cout; o++) {
-        size_t k = ((size_t)t * Cin + i) * CoutP + o;
-        float s = 0;
-        for (int th = 0; th < num_threads(); th++) s += a.acc[th * a.acc_stride + k];
-        dw[((size_t)t * Cin + i) * Cout + o] = s;
-      }
+  const int used = T < N ? T : N;
+  for (size_t row = 0; row < (size_t)9 * Cin; row++) {
+    float *d = dw + row * Cout;
+    const float *s0 = a.acc + row * CoutP;
+    for (int o = 0; o < Cout; o++) d[o] = s0[o];
+    for (int th = 1; th < used; th++) {
+      const float *st = s0 + th * a.acc_stride;
+      for (int o = 0; o < Cout; o++) d[o] += st[o];
+    }
+  }
   scratch_done();
 }
 
