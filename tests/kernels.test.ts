@@ -146,7 +146,7 @@ Deno.test("the fused SGD kernel equals PyTorch's rule written with tfjs ops", as
           p[0] = 0; // sign(0) = 0
           const g = Array.from(tf.randomNormal([n], 0, 1, "float32", seed + 1).dataSync());
           const b = Array.from(tf.randomNormal([n], 0, 1, "float32", seed + 2).dataSync());
-          const hyper = { lr: 0.1, momentum: 0.9, weightDecay: 1e-4, l1, first };
+          const hyper = { count: 1, lr: 0.1, momentum: 0.9, weightDecay: 1e-4, l1: [l1], first };
           const expected = p.map((pi, i) => {
             const d = g[i] + l1 * Math.sign(pi) + 1e-4 * pi;
             const buf = first ? d : 0.9 * b[i] + d;
@@ -155,9 +155,9 @@ Deno.test("the fused SGD kernel equals PyTorch's rule written with tfjs ops", as
           const actual = await onBackend(backend, () =>
             tf.tidy(() => {
               const outs = tf.engine().runKernel(FUSED.sgd, {
-                param: tf.tensor1d(p),
-                grad: tf.tensor1d(g),
-                buffer: tf.tensor1d(b),
+                param0: tf.tensor1d(p),
+                grad0: tf.tensor1d(g),
+                buffer0: tf.tensor1d(b),
               }, hyper) as tf.Tensor[];
               return outs.map((t) => t.dataSync() as Float32Array);
             }));

@@ -33,24 +33,31 @@ export function sgdStep(
   options: SgdOptions,
 ): { params: tf.Tensor[]; buffers: tf.Tensor[] } {
   const first = buffers === null;
-  const fused = hasFusedKernel(FUSED.sgd);
+  const l1 = isGamma.map((gamma) => (gamma ? options.lambda : 0));
+  if (hasFusedKernel(FUSED.sgd)) {
+    // One kernel for every tensor: a step has ~50 of them, and each launch costs.
+    const inputs: Record<string, tf.Tensor> = {};
+    params.forEach((p, i) => {
+      inputs[`param${i}`] = p;
+      inputs[`grad${i}`] = grads[i];
+      inputs[`buffer${i}`] = first ? grads[i] : buffers[i];
+    });
+    const outs = tf.engine().runKernel(FUSED.sgd, inputs, {
+      count: params.length,
+      lr: options.lr,
+      momentum: options.momentum,
+      weightDecay: options.weightDecay,
+      l1,
+      first,
+    }) as tf.Tensor[];
+    return { params: outs.slice(0, params.length), buffers: outs.slice(params.length) };
+  }
   const nextParams: tf.Tensor[] = [];
   const nextBuffers: tf.Tensor[] = [];
   params.forEach((p, i) => {
-    const l1 = isGamma[i] ? options.lambda : 0;
-    if (fused) {
-      const [np, nb] = tf.engine().runKernel(
-        FUSED.sgd,
-        { param: p, grad: grads[i], buffer: first ? grads[i] : buffers[i] },
-        { lr: options.lr, momentum: options.momentum, weightDecay: options.weightDecay, l1, first },
-      ) as tf.Tensor[];
-      nextParams.push(np);
-      nextBuffers.push(nb);
-      return;
-    }
     const [np, nb] = tf.tidy(() => {
       let d = grads[i];
-      if (l1 !== 0) d = tf.add(d, sparsityGradient(p, l1));
+      if (l1[i] !== 0) d = tf.add(d, sparsityGradient(p, l1[i]));
       d = tf.add(d, tf.mul(p, options.weightDecay));
       const b = first ? d : tf.add(tf.mul(buffers[i], options.momentum), d);
       return [tf.sub(p, tf.mul(b, options.lr)), b];

@@ -22,7 +22,11 @@ export const FUSED = {
   conv3x3GradFilter: "SlimConv3x3GradFilter",
   /** Inference: conv3x3 -> per-channel affine -> ReLU. */
   convAffineRelu: "SlimConvAffineRelu",
-  /** SGD with momentum, weight decay and an L1 subgradient. Outputs [param, momentumBuffer]. */
+  /**
+   * SGD with momentum, weight decay and an L1 subgradient over `count` tensors: inputs
+   * param<i>, grad<i>, buffer<i>; attrs lr, momentum, weightDecay, l1 (one per tensor), first;
+   * outputs the new params then the new momentum buffers.
+   */
   sgd: "SlimSgd",
 } as const;
 

@@ -236,21 +236,29 @@ export function slimKernels(
       return make(b, [x.shape[0], x.shape[1], x.shape[2], cout], y);
     },
     [FUSED.sgd]: ({ inputs, backend, attrs }) => {
-      const { param, grad, buffer } = inputs as Record<string, TensorInfo>;
+      const named = inputs as Record<string, TensorInfo>;
       const b = cpu(backend);
       const a = attrs as Attrs;
-      const out = lib.sgd(
-        valuesOf(b, param),
-        valuesOf(b, grad),
-        a.first ? null : valuesOf(b, buffer),
-        {
-          lr: a.lr as number,
-          momentum: a.momentum as number,
-          weightDecay: a.weightDecay as number,
-          l1: a.l1 as number,
-        },
-      );
-      return [make(b, [...param.shape], out.param), make(b, [...param.shape], out.buffer)];
+      const count = a.count as number;
+      const l1 = a.l1 as number[];
+      const params: TensorInfo[] = [], buffers: TensorInfo[] = [];
+      for (let i = 0; i < count; i++) {
+        const param = named[`param${i}`];
+        const out = lib.sgd(
+          valuesOf(b, param),
+          valuesOf(b, named[`grad${i}`]),
+          a.first ? null : valuesOf(b, named[`buffer${i}`]),
+          {
+            lr: a.lr as number,
+            momentum: a.momentum as number,
+            weightDecay: a.weightDecay as number,
+            l1: l1[i],
+          },
+        );
+        params.push(make(b, [...param.shape], out.param));
+        buffers.push(make(b, [...param.shape], out.buffer));
+      }
+      return [...params, ...buffers];
     },
     Conv2D: (args) => {
       const { x, filter } = args.inputs as Record<string, TensorInfo>;

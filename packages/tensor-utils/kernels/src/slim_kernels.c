@@ -797,18 +797,33 @@ static void maxpool_grad_range(const void *vargs, int begin, int end, int tid) {
     const float *dy = a->dy + (size_t)r * Wo * C;
     for (int wo = 0; wo < Wo; wo++) {
       size_t o0 = (size_t)2 * wo * C;
-      for (int c = 0; c < C; c++) {
+      const float *g = dy + (size_t)wo * C;
+      int c = 0;
+      for (; c + VLEN <= C; c += VLEN) {
+        vf v00 = vload(x0 + o0 + c), v01 = vload(x0 + o0 + C + c);
+        vf v10 = vload(x1 + o0 + c), v11 = vload(x1 + o0 + C + c);
+        vf m = vmax(vmax(v11, v10), vmax(v01, v00));
+        vi e0 = v00 == m;
+        vi e1 = (v01 == m) & ~e0;
+        vi e2 = (v10 == m) & ~(e0 | e1);
+        vi e3 = ~(e0 | e1 | e2);
+        vi gv = (vi)vload(g + c);
+        vstore(d0 + o0 + c, (vf)(gv & e0));
+        vstore(d0 + o0 + C + c, (vf)(gv & e1));
+        vstore(d1 + o0 + c, (vf)(gv & e2));
+        vstore(d1 + o0 + C + c, (vf)(gv & e3));
+      }
+      for (; c < C; c++) {
         float v00 = x0[o0 + c], v01 = x0[o0 + C + c], v10 = x1[o0 + c], v11 = x1[o0 + C + c];
-        float g = dy[(size_t)wo * C + c];
         int arg = 0;
         float m = v00;
         if (v01 > m) m = v01, arg = 1;
         if (v10 > m) m = v10, arg = 2;
         if (v11 > m) m = v11, arg = 3;
-        d0[o0 + c] = arg == 0 ? g : 0;
-        d0[o0 + C + c] = arg == 1 ? g : 0;
-        d1[o0 + c] = arg == 2 ? g : 0;
-        d1[o0 + C + c] = arg == 3 ? g : 0;
+        d0[o0 + c] = arg == 0 ? g[c] : 0;
+        d0[o0 + C + c] = arg == 1 ? g[c] : 0;
+        d1[o0 + c] = arg == 2 ? g[c] : 0;
+        d1[o0 + C + c] = arg == 3 ? g[c] : 0;
       }
     }
     if (W & 1) { /* the last column of an odd width is in no window */

@@ -1,0 +1,67 @@
+"""PyTorch side of `deno task bench`: the same VGG-BN, timed on request.
+
+Reads one JSON request per line on stdin, answers one JSON line on stdout:
+  {"mode": "train"|"infer", "cfg": [...], "batch": 64, "steps": 10, "threads": 2}
+  -> {"imagesPerSecond": 1234.5, "torch": "1.13.1"}
+The model is the reference's models/vgg.py (conv3x3 without bias, BN, ReLU, max-pools,
+2x2 average pool, linear head); training is SGD with momentum 0.9 and weight decay 1e-4.
+"""
+import json
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+
+def make_vgg(cfg, num_classes=10):
+    layers, channels = [], 3
+    for v in cfg:
+        if v == "M":
+            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+        else:
+            layers += [nn.Conv2d(channels, v, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(v), nn.ReLU(inplace=True)]
+            channels = v
+    return nn.Sequential(*layers, nn.AvgPool2d(2), nn.Flatten(), nn.Linear(channels, num_classes))
+
+
+models = {}
+
+
+def measure(request):
+    torch.set_num_threads(request.get("threads", 2))
+    key = (json.dumps(request["cfg"]), request["mode"])
+    if key not in models:
+        model = make_vgg(request["cfg"])
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
+        models[key] = (model, optimizer)
+    model, optimizer = models[key]
+    batch, steps = request["batch"], request["steps"]
+    x = torch.randn(batch, 3, 32, 32)
+    y = torch.randint(0, 10, (batch,))
+    if request["mode"] == "train":
+        model.train()
+
+        def step():
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    else:
+        model.eval()
+
+        def step():
+            with torch.no_grad():
+                model(x)
+    step()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return batch * steps / (time.perf_counter() - start)
+
+
+for line in sys.stdin:
+    line = line.strip()
+    if not line:
+        continue
+    rate = measure(json.loads(line))
+    print(json.dumps({"imagesPerSecond": rate, "torch": torch.__version__}), flush=True)
