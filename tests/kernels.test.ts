@@ -98,7 +98,33 @@ Deno.test("fused conv-BN-ReLU: values and gradients equal the stock cpu composit
   }
 });
 
-Deno.test("conv2d, its gradients, max-pool and its gradient equal the stock cpu kernels", async () => {
+Deno.test("fused conv-BN-ReLU on fixed shapes that take the Winograd and the direct paths", async () => {
+  const backends = await kernelBackends();
+  const fixed: Shape[] = [
+    { n: 2, h: 8, w: 8, cin: 32, cout: 40, seed: 11 }, // Winograd, channel tails
+    { n: 3, h: 4, w: 4, cin: 16, cout: 16, seed: 12 }, // Winograd, smallest
+    { n: 2, h: 16, w: 16, cin: 20, cout: 33, seed: 13 }, // Winograd, several tile blocks
+    { n: 4, h: 2, w: 2, cin: 64, cout: 64, seed: 14 }, // direct (2x2)
+    { n: 2, h: 6, w: 10, cin: 3, cout: 16, seed: 15 }, // direct (few input channels)
+    { n: 1, h: 5, w: 7, cin: 24, cout: 24, seed: 16 }, // direct (odd sizes)
+  ];
+  for (const backend of backends) {
+    for (const s of fixed) {
+      const data = inputs(s);
+      const expected = blockGradients(data);
+      const actual = await onBackend(backend, () => blockGradients(data));
+      for (const [i, name] of names.entries()) {
+        const err = maxRelativeError(actual[i], expected[i]);
+        assert.ok(
+          err < TOLERANCE,
+          `${backend} ${name} ${JSON.stringify(s)}: relative error ${err}`,
+        );
+      }
+    }
+  }
+});
+
+Deno.test("conv2d, max/avg-pool, matMul and their gradients equal the stock cpu kernels", async () => {
   const backends = await kernelBackends();
   const run = (data: ReturnType<typeof inputs>) =>
     tf.tidy(() => {
@@ -107,9 +133,16 @@ Deno.test("conv2d, its gradients, max-pool and its gradient equal the stock cpu 
       const r = tf.tensor4d(data.r as number[][][][]);
       const f = (xx: tf.Tensor, ww: tf.Tensor) => {
         const y = tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, "same");
-        const pooled = y.shape[1] >= 2 && y.shape[2] >= 2 ? tf.maxPool(y, 2, 2, "valid") : y;
+        const big = y.shape[1] >= 2 && y.shape[2] >= 2;
+        const pooled = big ? tf.add(tf.maxPool(y, 2, 2, "valid"), tf.avgPool(y, 2, 2, "valid")) : y;
         const rr = tf.slice(r, [0, 0, 0, 0], pooled.shape);
-        return tf.sum(tf.mul(pooled, rr)) as tf.Scalar;
+        // The linear head's matmul (and its two transposed gradients) on the pooled features.
+        const flat = tf.reshape(pooled, [pooled.shape[0], -1]);
+        const head = tf.matMul(
+          flat,
+          tf.randomNormal([flat.shape[1] as number, 3], 0, 1, "float32", 5),
+        );
+        return tf.add(tf.sum(tf.mul(pooled, rr)), tf.sum(tf.square(head))) as tf.Scalar;
       };
       return tf.grads(f)([x, w]).map((t) => t.dataSync() as Float32Array);
     });

@@ -320,12 +320,17 @@ Deno.test("files: writeFileAtomic writes, replaces and leaves no temp file", asy
   });
 });
 
-Deno.test("files: readJsonIfExists is undefined for a missing file and throws on bad JSON", async () => {
+Deno.test("files: readJsonIfExists is undefined for a missing file and a one-line DataError on bad JSON", async () => {
   await withTempDir(async (dir) => {
     assert.equal(await readJsonIfExists(`${dir}/missing.json`), undefined);
     assert.equal(await readJsonIfExists(`${dir}/no/such/dir/missing.json`), undefined);
     await Deno.writeTextFile(`${dir}/bad.json`, "{oops");
-    await assert.rejects(readJsonIfExists(`${dir}/bad.json`), SyntaxError);
+    await assert.rejects(readJsonIfExists(`${dir}/bad.json`), (e: unknown) => {
+      assert.ok(e instanceof DataError);
+      assert.match(e.message, /bad\.json is not valid JSON/);
+      assert.ok(!e.message.includes("\n"));
+      return true;
+    });
   });
 });
 

@@ -4,7 +4,10 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { loadCifar } from "@slimming/cifar";
-import { disposeBackends, DivergenceError, useBackend } from "@slimming/tensor-utils";
+import { disposeBackends, disposeTree, DivergenceError, useBackend } from "@slimming/tensor-utils";
+import { prune } from "@slimming/slimming";
+import { evaluate } from "../apps/cli/evaluate.ts";
+import { kernelBackends } from "./backends_helpers.ts";
 import { initVgg, parseCfg } from "@slimming/vgg";
 import { runTraining, type TrainingOptions } from "../apps/cli/training.ts";
 import { createProgressPrinter } from "../apps/cli/progress.ts";
@@ -92,8 +95,52 @@ Deno.test("training on synthetic data learns, and tensors stay flat across epoch
     "trainAcc",
     "trainLoss",
   ]);
-  tf.dispose(result.params as unknown as tf.Tensor[]);
+  disposeTree(result.params);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("memory is flat across epochs of train, fine-tune and eval on every training backend", async () => {
+  const backends = await kernelBackends();
+  for (const name of backends) {
+    await useBackend(name);
+    const { dir, base } = await setup(3);
+    const watch = (counts: number[][]) => () =>
+      void counts.push([tf.memory().numTensors, tf.memory().numBytes]);
+    const trainCounts: number[][] = [];
+    const trained = await runTraining({
+      ...base,
+      out: `${dir}/train`,
+      onEpoch: watch(trainCounts),
+    });
+    assert.deepEqual(
+      trainCounts[0],
+      trainCounts[2],
+      `${name} train: ${JSON.stringify(trainCounts)}`,
+    );
+    const slim = prune(trained.params, 0.5, { minChannels: 1 });
+    disposeTree(trained.params);
+    const tuneCounts: number[][] = [];
+    const tuned = await runTraining({
+      ...base,
+      config: { ...base.config, command: "finetune", cfg: slim.cfg, lambda: 0 },
+      out: `${dir}/tune`,
+      initial: () => slim.params,
+      onEpoch: watch(tuneCounts),
+    });
+    assert.deepEqual(
+      tuneCounts[0],
+      tuneCounts[2],
+      `${name} fine-tune: ${JSON.stringify(tuneCounts)}`,
+    );
+    const evalCounts: number[][] = [];
+    for (let i = 0; i < 3; i++) {
+      await evaluate(tuned.params, base.data.test, 17);
+      watch(evalCounts)();
+    }
+    assert.deepEqual(evalCounts[0], evalCounts[2], `${name} eval: ${JSON.stringify(evalCounts)}`);
+    disposeTree(tuned.params);
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("an interrupted run resumed with --resume ends bit-identical to an uninterrupted one", async () => {

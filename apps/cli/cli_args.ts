@@ -31,9 +31,17 @@ export function parseOptions(
   const options: Record<string, { type: "string" | "boolean" }> = {};
   for (const [name, spec] of Object.entries(specs)) options[name] = { type: spec.type };
   options.help = { type: "boolean" };
+  // "--lambda -1": parseArgs would take "-1" for an option; a negative number is a value.
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith("--") ? args[i].slice(2) : "";
+    if (specs[name]?.type === "string" && /^-\d|^-\.\d|^-(inf|nan)/i.test(args[i + 1] ?? "")) {
+      joined.push(`${args[i]}=${args[++i]}`);
+    } else joined.push(args[i]);
+  }
   let parsed;
   try {
-    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: joined, options, strict: true, allowPositionals: false });
   } catch (error) {
     const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
     throw new UsageError(`${command}: ${message.replace(/\. To specify.*$/, "")} (see --help)`);

@@ -18,6 +18,7 @@ import {
   DivergenceError,
   readJsonIfExists,
   readSafetensors,
+  removeStaleTempFiles,
   UsageError,
   writeFileAtomic,
   writeJsonAtomic,
@@ -180,6 +181,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
   const evalBatchSize = options.evalBatchSize ?? 500;
   const started = performance.now();
   await Deno.mkdir(out, { recursive: true });
+  await removeStaleTempFiles(out);
   const lastPath = `${out}/${RUN_FILES.last}`;
   let point: ResumePoint;
   if (await exists(lastPath)) {

@@ -4,7 +4,19 @@
  *
  * @module
  */
-import { WriteError } from "./errors.ts";
+import { DataError, WriteError } from "./errors.ts";
+
+/**
+ * Fault-injection hook for the kill tests: milliseconds to wait between writing a temp file
+ * and renaming it (env SLIMMING_TEST_WRITE_DELAY_MS), so a SIGKILL can land mid-write.
+ */
+function testWriteDelay(): number {
+  try {
+    return Number(Deno.env.get("SLIMMING_TEST_WRITE_DELAY_MS") ?? 0) || 0;
+  } catch {
+    return 0;
+  }
+}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message.split("\n")[0] : String(error);
@@ -26,6 +38,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     } finally {
       file.close();
     }
+    const delay = testWriteDelay();
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     await Deno.rename(temp, path);
   } catch (error) {
     await Deno.remove(temp).catch(() => {});
@@ -47,5 +61,25 @@ export async function readJsonIfExists<T>(path: string): Promise<T | undefined> 
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
-  return JSON.parse(text) as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new DataError(`${path} is not valid JSON`);
+  }
+}
+
+/** Removes temp files a killed {@linkcode writeFileAtomic} left in `dir` (names `.<file>.<pid>.<id>.tmp`). */
+export async function removeStaleTempFiles(dir: string): Promise<number> {
+  let removed = 0;
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/.test(entry.name)) {
+        await Deno.remove(`${dir}/${entry.name}`).catch(() => {});
+        removed++;
+      }
+    }
+  } catch {
+    // no folder yet
+  }
+  return removed;
 }

@@ -113,7 +113,7 @@ class TorchBench {
     this.#lines = process.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(lineSplitter())
       [Symbol.asyncIterator]();
   }
-  static async start(python: string): Promise<TorchBench | undefined> {
+  static start(python: string): TorchBench | undefined {
     const script = fileURLToPath(new URL("../bench/torch_bench.py", import.meta.url));
     let process: Deno.ChildProcess;
     try {
@@ -258,7 +258,7 @@ export async function benchCommand(
     }
   }
   if (backends.length === 0) throw new UsageError("no backend to time");
-  const torch = await TorchBench.start(requiredString(values, "python"));
+  const torch = TorchBench.start(requiredString(values, "python"));
   const torchRate = async (request: Record<string, unknown>) => {
     try {
       return await torch?.measure({ ...request, threads });

@@ -357,15 +357,9 @@ export async function runLab(
         pruned = await pruneModel(params, {
           ratio: step.value,
           minChannels: options.minChannels,
-          passes: 1,
-          maxLayerRatio: 0.5,
-          passEpochs: 1,
           checkpoint: source,
           out: `${out}/${dir}`,
           data,
-          seed: options.seed,
-          backendName: backend.name,
-          log,
         });
         disposeTree(params);
       }

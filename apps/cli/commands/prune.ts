@@ -18,7 +18,7 @@ import {
   stringOption,
 } from "../cli_args.ts";
 import { loadModel, saveModel } from "../checkpoint.ts";
-import { loadData } from "../dataset.ts";
+import { loadData, type LoadedData } from "../dataset.ts";
 import { evaluate, inferenceSpeed } from "../evaluate.ts";
 import type { PruneSummary } from "../run_format.ts";
 import { createProgressPrinter } from "../progress.ts";
@@ -153,18 +153,49 @@ export async function pruneCommand(
     seed,
   });
   log(`backend: ${backend.name}; data: ${data.source} (${data.test.count} test images)`);
+  const passSetup = (pass: number) =>
+    trainingSetup(
+      parseOptions(
+        [
+          "--out",
+          `${out}/pass-${pass + 1}`,
+          "--epochs",
+          String(passEpochs),
+          "--seed",
+          String(seed),
+        ],
+        TRAINING_OPTIONS,
+        "prune",
+      ),
+    );
   const summary = await pruneModel(params, {
     ratio,
     minChannels,
-    passes,
-    maxLayerRatio,
-    passEpochs,
+    multiPass: passes === 1 ? undefined : {
+      passes,
+      maxLayerRatio,
+      fineTune: async (model, pass) => {
+        log(`pass ${pass + 1}/${passes}: fine-tuning ${passEpochs} epochs`);
+        const setup = passSetup(pass);
+        const result = await runTraining({
+          out: setup.out,
+          config: runConfig(
+            setup,
+            { command: "finetune", cfg: [...model.cfg], width: 1, lambda: 0 },
+            backend,
+            data,
+          ),
+          data,
+          resume: true,
+          initial: () => model,
+          progress: createProgressPrinter(),
+        });
+        return result.params;
+      },
+    },
     checkpoint,
     out,
     data,
-    seed,
-    backendName: backend.name,
-    log,
   });
   disposeTree(params);
   console.log(pruneTable(summary));
@@ -175,15 +206,15 @@ export async function pruneCommand(
 export interface PruneModelOptions {
   readonly ratio: number;
   readonly minChannels: number;
-  readonly passes: number;
-  readonly maxLayerRatio: number;
-  readonly passEpochs: number;
+  /** Multi-pass pruning (the paper's Table 4): passes, per-pass layer cap, and the fine-tuning between passes. */
+  readonly multiPass?: {
+    readonly passes: number;
+    readonly maxLayerRatio: number;
+    readonly fineTune: (model: VggParams, pass: number) => Promise<VggParams>;
+  };
   readonly checkpoint: string;
   readonly out: string;
-  readonly data: Awaited<ReturnType<typeof loadData>>;
-  readonly seed: number;
-  readonly backendName: string;
-  readonly log: (line: string) => void;
+  readonly data: LoadedData;
 }
 
 /**
@@ -194,12 +225,12 @@ export async function pruneModel(
   params: VggParams,
   options: PruneModelOptions,
 ): Promise<PruneSummary> {
-  const { data, log } = options;
+  const { data } = options;
   const before = await evaluate(params, data.test);
   let slim: VggParams;
   let report: PruneReport;
   let maskedAcc: number;
-  if (options.passes === 1) {
+  if (!options.multiPass) {
     const result = prune(params, options.ratio, { minChannels: options.minChannels });
     const masked = maskParams(params, result.masks);
     maskedAcc = (await evaluate(masked, data.test)).accuracy;
@@ -207,58 +238,32 @@ export async function pruneModel(
     slim = result.params;
     report = result.report;
   } else {
+    const { passes, maxLayerRatio, fineTune } = options.multiPass;
     const multi = await multiPassPrune(params, {
-      passes: options.passes,
+      passes,
       ratio: options.ratio,
-      maxLayerRatio: options.maxLayerRatio,
+      maxLayerRatio,
       minChannels: options.minChannels,
-      fineTune: async (model, pass) => {
-        if (pass === options.passes - 1) return model;
-        log(`pass ${pass + 1}/${options.passes}: fine-tuning ${options.passEpochs} epochs`);
-        const setup = trainingSetup({
-          ...Object.fromEntries(Object.entries(TRAINING_OPTIONS).map(([k, s]) => [k, s.default])),
-          out: `${options.out}/pass-${pass + 1}`,
-          epochs: String(options.passEpochs),
-          seed: String(options.seed),
-          resume: true,
-        });
-        const result = await runTraining({
-          out: setup.out,
-          config: runConfig(setup, {
-            command: "finetune",
-            cfg: [...model.cfg],
-            width: 1,
-            lambda: 0,
-          }, {
-            name: options.backendName,
-            description: "",
-            skipped: [],
-          }, data),
-          data,
-          resume: true,
-          initial: () => model,
-          progress: createProgressPrinter(),
-        });
-        return result.params;
-      },
+      fineTune: (model, pass) => (pass === passes - 1 ? model : fineTune(model, pass)),
     });
     slim = multi.params;
-    report = multi.reports[multi.reports.length - 1];
+    const first = multi.reports[0];
     report = {
-      ...report,
+      ...multi.reports[multi.reports.length - 1],
       ratio: options.ratio,
-      channelsBefore: multi.reports[0].channelsBefore,
-      cfgBefore: multi.reports[0].cfgBefore,
-      paramsBefore: multi.reports[0].paramsBefore,
-      flopsBefore: multi.reports[0].flopsBefore,
+      channelsBefore: first.channelsBefore,
+      cfgBefore: first.cfgBefore,
+      paramsBefore: first.paramsBefore,
+      flopsBefore: first.flopsBefore,
       guardedLayers: [...new Set(multi.reports.flatMap((r) => r.guardedLayers))].sort((a, b) =>
         a - b
       ),
     };
+    // The fine-tuned intermediate passes change the weights: no masked model to compare with.
     maskedAcc = NaN;
   }
   const slimAcc = (await evaluate(slim, data.test)).accuracy;
-  if (options.passes > 1) maskedAcc = slimAcc;
+  if (Number.isNaN(maskedAcc)) maskedAcc = slimAcc;
   const speedBefore = await inferenceSpeed(params);
   const speedAfter = await inferenceSpeed(slim);
   const summary: PruneSummary = {

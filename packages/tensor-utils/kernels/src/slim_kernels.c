@@ -372,9 +372,243 @@ static void conv_range(const void *vargs, int begin, int end, int tid) {
   }
 }
 
+/* ---------------------------------------------------------------- Winograd F(2x2, 3x3) */
+/*
+ * For even H and W, a 3x3 convolution as 2x2 output tiles: U = G g G^T per (ci, co),
+ * V = B^T d B per 4x4 input tile, M = sum_ci U .* V (16 small GEMMs), y = A^T M A.
+ * 16 multiplies per 4 outputs instead of 36. Same contract as the direct path.
+ */
+#define WINO_TB 32
+
+typedef struct {
+  const float *x;
+  int N, H, W, Cin, CinP;
+  const float *U; /* [16][Cin][CoutP] */
+  int Cout, CoutP;
+  float *out;
+  float *scratch;
+  size_t scratch_stride, pad_floats, v_floats;
+  double *stats;
+  size_t stats_stride;
+  const float *scale, *shift;
+  int group;
+} wino_args;
+
+/* U[xi][ci][co] from weights packed as [9][Cin][CoutP]. */
+static void wino_filter(const float *wp, int Cin, int CoutP, float *U) {
+  const size_t plane = (size_t)Cin * CoutP;
+  for (int ci = 0; ci < Cin; ci++)
+    for (int c = 0; c < CoutP; c += VLEN) {
+      vf g[3][3], t[4][3];
+      for (int k = 0; k < 9; k++) g[k / 3][k % 3] = vload(wp + k * plane + (size_t)ci * CoutP + c);
+      for (int j = 0; j < 3; j++) {
+        t[0][j] = g[0][j];
+        t[1][j] = (g[0][j] + g[1][j] + g[2][j]) * 0.5f;
+        t[2][j] = (g[0][j] - g[1][j] + g[2][j]) * 0.5f;
+        t[3][j] = g[2][j];
+      }
+      for (int i = 0; i < 4; i++) {
+        vf u[4];
+        u[0] = t[i][0];
+        u[1] = (t[i][0] + t[i][1] + t[i][2]) * 0.5f;
+        u[2] = (t[i][0] - t[i][1] + t[i][2]) * 0.5f;
+        u[3] = t[i][2];
+        for (int j = 0; j < 4; j++) vstore(U + (size_t)(i * 4 + j) * plane + (size_t)ci * CoutP + c, u[j]);
+      }
+    }
+}
+
+static inline __attribute__((always_inline)) void wino_gemm_tile(
+    const int P, const int J, const float *restrict v, size_t vrow, int K, const float *restrict u,
+    int CoutP, float *restrict m) {
+  vf acc[PMAX][JMAX];
+  for (int p = 0; p < P; p++)
+    for (int j = 0; j < J; j++) acc[p][j] = (vf){0};
+  for (int k = 0; k < K; k++) {
+    vf uv[JMAX];
+    for (int j = 0; j < J; j++) uv[j] = vload(u + (size_t)k * CoutP + j * VLEN);
+    for (int p = 0; p < P; p++) {
+      vf xs = vsplat(v[p * vrow + k]);
+      for (int j = 0; j < J; j++) acc[p][j] += uv[j] * xs;
+    }
+  }
+  for (int p = 0; p < P; p++)
+    for (int j = 0; j < J; j++) vstore(m + (size_t)p * CoutP + j * VLEN, acc[p][j]);
+}
+
+#define WG2_CASE_J(P, J)                                                                \
+  case J:                                                                               \
+    wino_gemm_tile(P, J, v, vrow, K, u, CoutP, m);                                      \
+    break;
+#define WG2_CASE_P(P)                                                                   \
+  case P:                                                                               \
+    switch (J) { WG2_CASE_J(P, 1) WG2_CASE_J(P, 2) WG2_CASE_J(P, 3) WG2_CASE_J(P, 4) }  \
+    break;
+
+static void wino_gemm_dispatch(int P, int J, const float *v, size_t vrow, int K, const float *u,
+                               int CoutP, float *m) {
+  switch (P) {
+    WG2_CASE_P(1)
+    WG2_CASE_P(2)
+    WG2_CASE_P(3)
+    WG2_CASE_P(4)
+    WG2_CASE_P(5)
+    WG2_CASE_P(6)
+    WG2_CASE_P(7)
+    WG2_CASE_P(8)
+  }
+}
+
+static void wino_range(const void *vargs, int begin, int end, int tid) {
+  const wino_args *a = (const wino_args *)vargs;
+  const int H = a->H, W = a->W, Cin = a->Cin, CinP = a->CinP, Cout = a->Cout, CoutP = a->CoutP;
+  const int th = H / 2, tw = W / 2, tiles_img = th * tw;
+  const size_t xrow = (size_t)(W + 2) * Cin, img = (size_t)(H + 2) * xrow;
+  float *pad = a->scratch + tid * a->scratch_stride;
+  float *V = pad + a->pad_floats;
+  float *M = V + a->v_floats;
+  float *fs = M + (size_t)16 * WINO_TB * CoutP, *fq = fs + CoutP;
+  double *st = a->stats ? a->stats + tid * a->stats_stride : 0;
+  const size_t vplane = (size_t)WINO_TB * CinP, mplane = (size_t)WINO_TB * CoutP;
+  const int vectors = CoutP / VLEN;
+  int J, P;
+  tile_shape(vectors, &J, &P);
+  for (int n0 = begin; n0 < end; n0 += a->group) {
+    const int g = imin(a->group, end - n0);
+    for (int i = 0; i < g; i++)
+      pad_image(a->x + (size_t)(n0 + i) * H * W * Cin, H, W, Cin, pad + i * img);
+    const int tiles = g * tiles_img;
+    for (int t0 = 0; t0 < tiles; t0 += WINO_TB) {
+      const int tb = imin(WINO_TB, tiles - t0);
+      /* input transform: V[xi][t][ci] = (B^T d B)[xi] */
+      for (int t = 0; t < tb; t++) {
+        const int q = t0 + t, im = q / tiles_img, r = q % tiles_img, ty = r / tw, tx = r % tw;
+        const float *d0 = pad + im * img + (size_t)(2 * ty) * xrow + (size_t)(2 * tx) * Cin;
+        for (int c = 0; c < Cin; c += VLEN) {
+          vf d[4][4], b[4][4];
+          for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) d[i][j] = vload(d0 + i * xrow + (size_t)j * Cin + c);
+          for (int j = 0; j < 4; j++) {
+            b[0][j] = d[0][j] - d[2][j];
+            b[1][j] = d[1][j] + d[2][j];
+            b[2][j] = d[2][j] - d[1][j];
+            b[3][j] = d[1][j] - d[3][j];
+          }
+          for (int i = 0; i < 4; i++) {
+            float *vt = V + (size_t)t * CinP + c;
+            vstore(vt + (i * 4 + 0) * vplane, b[i][0] - b[i][2]);
+            vstore(vt + (i * 4 + 1) * vplane, b[i][1] + b[i][2]);
+            vstore(vt + (i * 4 + 2) * vplane, b[i][2] - b[i][1]);
+            vstore(vt + (i * 4 + 3) * vplane, b[i][1] - b[i][3]);
+          }
+        }
+      }
+      /* 16 GEMMs: M[xi] (tb x CoutP) = V[xi] (tb x Cin) . U[xi] (Cin x CoutP) */
+      for (int xi = 0; xi < 16; xi++) {
+        const float *v = V + xi * vplane, *u = a->U + (size_t)xi * Cin * CoutP;
+        float *m = M + xi * mplane;
+        for (int v0 = 0; v0 < vectors; v0 += J) {
+          const int j = imin(J, vectors - v0);
+          for (int r0 = 0; r0 < tb; r0 += P) {
+            const int p = imin(P, tb - r0);
+            wino_gemm_dispatch(p, j, v + (size_t)r0 * CinP, CinP, Cin, u + v0 * VLEN, CoutP,
+                               m + (size_t)r0 * CoutP + v0 * VLEN);
+          }
+        }
+      }
+      /* output transform y = A^T M A, then the epilogue */
+      if (st)
+        for (int c = 0; c < CoutP; c++) fs[c] = 0, fq[c] = 0;
+      for (int t = 0; t < tb; t++) {
+        const int q = t0 + t, im = q / tiles_img, r = q % tiles_img, ty = r / tw, tx = r % tw;
+        float *o0 = a->out + (((size_t)(n0 + im) * H + 2 * ty) * W + 2 * tx) * Cout;
+        float *o1 = o0 + (size_t)W * Cout;
+        for (int c = 0; c < CoutP; c += VLEN) {
+          vf mm[4][4], s[4][2];
+          for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) mm[i][j] = vload(M + (i * 4 + j) * mplane + (size_t)t * CoutP + c);
+          for (int i = 0; i < 4; i++) {
+            s[i][0] = mm[i][0] + mm[i][1] + mm[i][2];
+            s[i][1] = mm[i][1] - mm[i][2] - mm[i][3];
+          }
+          vf y[4];
+          y[0] = s[0][0] + s[1][0] + s[2][0];
+          y[1] = s[0][1] + s[1][1] + s[2][1];
+          y[2] = s[1][0] - s[2][0] - s[3][0];
+          y[3] = s[1][1] - s[2][1] - s[3][1];
+          const int lanes = imin(VLEN, Cout - c);
+          if (st) {
+            vf sum = y[0] + y[1] + y[2] + y[3];
+            vf sq = y[0] * y[0] + y[1] * y[1] + y[2] * y[2] + y[3] * y[3];
+            vstore(fs + c, vload(fs + c) + sum);
+            vstore(fq + c, vload(fq + c) + sq);
+          }
+          if (a->scale) {
+            vf sc = (vf){0}, sh = (vf){0};
+            for (int l = 0; l < lanes; l++) sc[l] = a->scale[c + l], sh[l] = a->shift[c + l];
+            for (int k = 0; k < 4; k++) y[k] = vmax0(y[k] * sc + sh);
+          }
+          float *dst[4] = {o0 + c, o0 + Cout + c, o1 + c, o1 + Cout + c};
+          for (int k = 0; k < 4; k++) {
+            if (lanes == VLEN) vstore(dst[k], y[k]);
+            else
+              for (int l = 0; l < lanes; l++) dst[k][l] = y[k][l];
+          }
+        }
+      }
+      if (st)
+        for (int c = 0; c < Cout; c++) st[c] += fs[c], st[CoutP + c] += fq[c];
+    }
+  }
+}
+
+/*
+ * Whether the Winograd path pays for this shape (measured with AVX-512): even sizes of at least
+ * 4 (at 2x2 the transforms cost what they save) and enough channels to amortise them.
+ */
+static int wino_pays(int H, int W, int Cin, int Cout) {
+  return !(H & 1) && !(W & 1) && H >= 4 && W >= 4 && Cin >= 16 && Cout >= 16;
+}
+
+static void conv3x3_wino_run(const float *x, int N, int H, int W, int Cin, const float *wpacked,
+                             int Cout, int CoutP, float *out, double *stats_out,
+                             const float *scale, const float *shift) {
+  const int T = num_threads();
+  const int CinP = round_up(Cin, VLEN);
+  wino_args a = {x, N, H, W, Cin, CinP, 0, Cout, CoutP, out, 0, 0, 0, 0, 0, 0, scale, shift, 1};
+  float *U = (float *)scratch_alloc((size_t)16 * Cin * CoutP * 4);
+  wino_filter(wpacked, Cin, CoutP, U);
+  a.U = U;
+  const int tiles_img = (H / 2) * (W / 2);
+  a.group = WINO_TB / tiles_img > 1 ? WINO_TB / tiles_img : 1;
+  a.pad_floats = (size_t)a.group * (H + 2) * (W + 2) * Cin + VLEN;
+  a.pad_floats = (a.pad_floats + 15) & ~(size_t)15;
+  a.v_floats = (size_t)16 * WINO_TB * CinP;
+  size_t each = (a.pad_floats + a.v_floats + (size_t)16 * WINO_TB * CoutP + 2 * (size_t)CoutP) * 4;
+  a.scratch = (float *)scratch_per_thread(each, &a.scratch_stride, T);
+  a.scratch_stride /= sizeof(float);
+  if (stats_out) {
+    a.stats = (double *)scratch_per_thread((size_t)2 * CoutP * sizeof(double), &a.stats_stride, T);
+    a.stats_stride /= sizeof(double);
+    for (size_t i = 0; i < a.stats_stride * T; i++) a.stats[i] = 0;
+  }
+  parallel_for(wino_range, &a, N);
+  if (stats_out) {
+    for (int c = 0; c < 2 * Cout; c++) stats_out[c] = 0;
+    for (int t = 0; t < T; t++) {
+      const double *s = a.stats + t * a.stats_stride;
+      for (int c = 0; c < Cout; c++) stats_out[c] += s[c], stats_out[Cout + c] += s[CoutP + c];
+    }
+  }
+}
+
 static void conv3x3_run(const float *x, int N, int H, int W, int Cin, const float *wpacked,
                         int Cout, int CoutP, float *out, double *stats_out, const float *scale,
                         const float *shift) {
+  if (wino_pays(H, W, Cin, Cout)) {
+    conv3x3_wino_run(x, N, H, W, Cin, wpacked, Cout, CoutP, out, stats_out, scale, shift);
+    return;
+  }
   int T = num_threads();
   conv_args a = {x, N, H, W, Cin, wpacked, Cout, CoutP, out, 0, 0, 0, 0, scale, shift};
   size_t group = (size_t)group_images(H, W, CONV_GROUP_PIXELS);
@@ -718,9 +952,207 @@ static void wgrad_range(const void *vargs, int begin, int end, int tid) {
   }
 }
 
+/*
+ * Winograd filter gradient: dW = G^T [ sum over tiles (B^T d B) .* (A dy A^T) ] G, i.e. 16
+ * GEMMs R[xi] (Cin x Cout) += V[xi]^T (Cin x tiles) . D[xi] (tiles x Cout), then one transform.
+ */
+typedef struct {
+  const float *x, *dz;
+  int N, H, W, Cin, CinP, Cout, CoutP, group;
+  float *scratch;
+  size_t scratch_stride, pad_floats;
+  float *acc; /* per thread [16][Cin][CoutP] */
+  size_t acc_stride;
+} wino_wgrad_args;
+
+static inline __attribute__((always_inline)) void wino_wgrad_tile(
+    const int R, const int J, const float *restrict v, size_t vrow, const float *restrict d,
+    int CoutP, int T, float *restrict out) {
+  vf acc[PMAX][JMAX];
+  for (int r = 0; r < R; r++)
+    for (int j = 0; j < J; j++) acc[r][j] = (vf){0};
+  for (int t = 0; t < T; t++) {
+    vf dv[JMAX];
+    for (int j = 0; j < J; j++) dv[j] = vload(d + (size_t)t * CoutP + j * VLEN);
+    for (int r = 0; r < R; r++) {
+      vf xs = vsplat(v[(size_t)t * vrow + r]);
+      for (int j = 0; j < J; j++) acc[r][j] += xs * dv[j];
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int j = 0; j < J; j++) {
+      float *o = out + (size_t)r * CoutP + j * VLEN;
+      vstore(o, vload(o) + acc[r][j]);
+    }
+}
+
+#define WW_CASE_J(R, J)                                                                 \
+  case J:                                                                               \
+    wino_wgrad_tile(R, J, v, vrow, d, CoutP, T, out);                                   \
+    break;
+#define WW_CASE_R(R)                                                                    \
+  case R:                                                                               \
+    switch (J) { WW_CASE_J(R, 1) WW_CASE_J(R, 2) WW_CASE_J(R, 3) WW_CASE_J(R, 4) }      \
+    break;
+
+static void wino_wgrad_dispatch(int R, int J, const float *v, size_t vrow, const float *d,
+                                int CoutP, int T, float *out) {
+  switch (R) {
+    WW_CASE_R(1)
+    WW_CASE_R(2)
+    WW_CASE_R(3)
+    WW_CASE_R(4)
+    WW_CASE_R(5)
+    WW_CASE_R(6)
+    WW_CASE_R(7)
+    WW_CASE_R(8)
+  }
+}
+
+static void wino_wgrad_range(const void *vargs, int begin, int end, int tid) {
+  const wino_wgrad_args *a = (const wino_wgrad_args *)vargs;
+  const int H = a->H, W = a->W, Cin = a->Cin, CinP = a->CinP, Cout = a->Cout, CoutP = a->CoutP;
+  const int th = H / 2, tw = W / 2, tiles_img = th * tw;
+  const size_t xrow = (size_t)(W + 2) * Cin, img = (size_t)(H + 2) * xrow;
+  float *pad = a->scratch + tid * a->scratch_stride;
+  float *V = pad + a->pad_floats;
+  float *D = V + (size_t)16 * WINO_TB * CinP;
+  float *acc = a->acc + tid * a->acc_stride;
+  const size_t vplane = (size_t)WINO_TB * CinP, dplane = (size_t)WINO_TB * CoutP;
+  const int vectors = CoutP / VLEN;
+  int J, R;
+  tile_shape(vectors, &J, &R);
+  if (R > Cin) R = Cin;
+  for (int n0 = begin; n0 < end; n0 += a->group) {
+    const int g = imin(a->group, end - n0);
+    for (int i = 0; i < g; i++)
+      pad_image(a->x + (size_t)(n0 + i) * H * W * Cin, H, W, Cin, pad + i * img);
+    const int tiles = g * tiles_img;
+    for (int t0 = 0; t0 < tiles; t0 += WINO_TB) {
+      const int tb = imin(WINO_TB, tiles - t0);
+      for (int t = 0; t < tb; t++) {
+        const int q = t0 + t, im = q / tiles_img, r = q % tiles_img, ty = r / tw, tx = r % tw;
+        const float *d0 = pad + im * img + (size_t)(2 * ty) * xrow + (size_t)(2 * tx) * Cin;
+        for (int c = 0; c < Cin; c += VLEN) {
+          vf d[4][4], b[4][4];
+          for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) d[i][j] = vload(d0 + i * xrow + (size_t)j * Cin + c);
+          for (int j = 0; j < 4; j++) {
+            b[0][j] = d[0][j] - d[2][j];
+            b[1][j] = d[1][j] + d[2][j];
+            b[2][j] = d[2][j] - d[1][j];
+            b[3][j] = d[1][j] - d[3][j];
+          }
+          for (int i = 0; i < 4; i++) {
+            float *vt = V + (size_t)t * CinP + c;
+            vstore(vt + (i * 4 + 0) * vplane, b[i][0] - b[i][2]);
+            vstore(vt + (i * 4 + 1) * vplane, b[i][1] + b[i][2]);
+            vstore(vt + (i * 4 + 2) * vplane, b[i][2] - b[i][1]);
+            vstore(vt + (i * 4 + 3) * vplane, b[i][1] - b[i][3]);
+          }
+        }
+        /* D = A dy A^T with A = [[1,0],[1,1],[1,-1],[0,-1]] */
+        const float *y0 = a->dz + (((size_t)(n0 + im) * H + 2 * ty) * W + 2 * tx) * Cout;
+        const float *y1 = y0 + (size_t)W * Cout;
+        for (int c = 0; c < CoutP; c += VLEN) {
+          vf e[2][2];
+          if (c + VLEN <= Cout) {
+            e[0][0] = vload(y0 + c), e[0][1] = vload(y0 + Cout + c);
+            e[1][0] = vload(y1 + c), e[1][1] = vload(y1 + Cout + c);
+          } else {
+            for (int k = 0; k < 4; k++) e[k / 2][k % 2] = (vf){0};
+            for (int l = 0; c + l < Cout; l++) {
+              e[0][0][l] = y0[c + l], e[0][1][l] = y0[Cout + c + l];
+              e[1][0][l] = y1[c + l], e[1][1][l] = y1[Cout + c + l];
+            }
+          }
+          vf f[4][2];
+          for (int j = 0; j < 2; j++) {
+            f[0][j] = e[0][j];
+            f[1][j] = e[0][j] + e[1][j];
+            f[2][j] = e[0][j] - e[1][j];
+            f[3][j] = -e[1][j];
+          }
+          float *dt = D + (size_t)t * CoutP + c;
+          for (int i = 0; i < 4; i++) {
+            vstore(dt + (i * 4 + 0) * dplane, f[i][0]);
+            vstore(dt + (i * 4 + 1) * dplane, f[i][0] + f[i][1]);
+            vstore(dt + (i * 4 + 2) * dplane, f[i][0] - f[i][1]);
+            vstore(dt + (i * 4 + 3) * dplane, -f[i][1]);
+          }
+        }
+      }
+      for (int xi = 0; xi < 16; xi++) {
+        const float *v = V + xi * vplane, *d = D + xi * dplane;
+        float *out = acc + (size_t)xi * Cin * CoutP;
+        for (int ci = 0; ci < Cin; ci += R) {
+          const int r = imin(R, Cin - ci);
+          for (int v0 = 0; v0 < vectors; v0 += J) {
+            const int j = imin(J, vectors - v0);
+            wino_wgrad_dispatch(r, j, v + ci, CinP, d + v0 * VLEN, CoutP, tb,
+                                out + (size_t)ci * CoutP + v0 * VLEN);
+          }
+        }
+      }
+    }
+  }
+}
+
+static void conv3x3_wino_grad_filter(const float *x, const float *dz, int N, int H, int W,
+                                     int Cin, int Cout, float *dw) {
+  const int T = num_threads();
+  const int CinP = round_up(Cin, VLEN), CoutP = round_up(Cout, VLEN);
+  const int tiles_img = (H / 2) * (W / 2);
+  wino_wgrad_args a = {x, dz, N, H, W, Cin, CinP, Cout, CoutP, 1, 0, 0, 0, 0, 0};
+  a.group = WINO_TB / tiles_img > 1 ? WINO_TB / tiles_img : 1;
+  a.pad_floats = ((size_t)a.group * (H + 2) * (W + 2) * Cin + VLEN + 15) & ~(size_t)15;
+  size_t each = (a.pad_floats + (size_t)16 * WINO_TB * (CinP + CoutP)) * 4;
+  a.scratch = (float *)scratch_per_thread(each, &a.scratch_stride, T);
+  a.scratch_stride /= sizeof(float);
+  a.acc = (float *)scratch_per_thread((size_t)16 * Cin * CoutP * 4, &a.acc_stride, T);
+  a.acc_stride /= sizeof(float);
+  const size_t total = a.acc_stride * T;
+  for (size_t i = 0; i < total; i++) a.acc[i] = 0;
+  parallel_for(wino_wgrad_range, &a, N);
+  const int used = T < N ? T : N;
+  const size_t plane = (size_t)Cin * CoutP;
+  for (int th = 1; th < used; th++)
+    for (size_t i = 0; i < 16 * plane; i++) a.acc[i] += a.acc[th * a.acc_stride + i];
+  /* dW = G^T R G, G^T = [[1,.5,.5,0],[0,.5,-.5,0],[0,.5,.5,1]] */
+  for (int ci = 0; ci < Cin; ci++)
+    for (int c = 0; c < CoutP; c += VLEN) {
+      vf r[4][4], t[3][4];
+      for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) r[i][j] = vload(a.acc + (i * 4 + j) * plane + (size_t)ci * CoutP + c);
+      for (int j = 0; j < 4; j++) {
+        t[0][j] = r[0][j] + (r[1][j] + r[2][j]) * 0.5f;
+        t[1][j] = (r[1][j] - r[2][j]) * 0.5f;
+        t[2][j] = (r[1][j] + r[2][j]) * 0.5f + r[3][j];
+      }
+      for (int i = 0; i < 3; i++) {
+        vf g[3];
+        g[0] = t[i][0] + (t[i][1] + t[i][2]) * 0.5f;
+        g[1] = (t[i][1] - t[i][2]) * 0.5f;
+        g[2] = (t[i][1] + t[i][2]) * 0.5f + t[i][3];
+        for (int j = 0; j < 3; j++) {
+          float *o = dw + ((size_t)(i * 3 + j) * Cin + ci) * Cout + c;
+          const int lanes = imin(VLEN, Cout - c);
+          if (lanes == VLEN) vstore(o, g[j]);
+          else
+            for (int l = 0; l < lanes; l++) o[l] = g[j][l];
+        }
+      }
+    }
+}
+
 /* Gradient of conv3x3 with respect to its weight: dw[kh][kw][ci][co] = sum x(shifted) * dz. */
 void EXPORT(slim_conv3x3_grad_filter)(const float *x, const float *dz, int N, int H, int W,
                                       int Cin, int Cout, float *dw) {
+  if (wino_pays(H, W, Cin, Cout)) {
+    conv3x3_wino_grad_filter(x, dz, N, H, W, Cin, Cout, dw);
+    scratch_done();
+    return;
+  }
   const int T = num_threads();
   int CoutP = round_up(Cout, VLEN);
   wgrad_args a = {x, dz, N, H, W, Cin, Cout, CoutP, 0, 0, 0, 0};
