@@ -5,21 +5,11 @@
  * @module
  */
 import type { CfgItem } from "./lab_types.ts";
+import { convLayerNames as vggLayerNames } from "@slimming/vgg";
 
 /** Names of the conv (and BN) layers of `cfg`, in order: `conv1_1`, `conv1_2`, `conv2_1`, …. */
 export function convLayerNames(cfg: readonly CfgItem[]): string[] {
-  const names: string[] = [];
-  let block = 1;
-  let inBlock = 0;
-  for (const item of cfg) {
-    if (item === "M") {
-      if (inBlock > 0) block++;
-      inBlock = 0;
-    } else {
-      names.push(`conv${block}_${++inBlock}`);
-    }
-  }
-  return names;
+  return vggLayerNames(cfg);
 }
 
 /** Name of BN layer `index` (0-based) of `cfg`, or `layer <index+1>` when cfg is unknown. */

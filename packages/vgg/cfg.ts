@@ -112,3 +112,19 @@ export function parseCfg(text: string): CfgItem[] {
     return n;
   });
 }
+
+/** Names of the conv (and BN) layers of `cfg`, VGG style: `conv<block>_<n>`, blocks split by "M". */
+export function convLayerNames(cfg: Cfg): string[] {
+  const names: string[] = [];
+  let block = 1;
+  let inBlock = 0;
+  for (const item of cfg) {
+    if (item === "M") {
+      if (inBlock > 0) block++;
+      inBlock = 0;
+    } else {
+      names.push(`conv${block}_${++inBlock}`);
+    }
+  }
+  return names;
+}
