@@ -145,6 +145,8 @@ Deno.test("a killed lab, rerun, skips finished stages, redoes the interrupted on
   child.kill("SIGKILL");
   await child.status;
   const firstStage = await fileHash(`${out}/sparsity-0/last.safetensors`);
+  const killed = JSON.parse(await Deno.readTextFile(`${out}/lab.json`)) as LabSummary;
+  const firstSeconds = killed.stages.find((s) => s.dir === "sparsity-0")!.seconds;
   const rerun = await runCli(args);
   assert.equal(rerun.code, 0, rerun.stderr);
   assert.match(rerun.stderr, /already done \(.*sparsity-0\)/);
@@ -155,6 +157,8 @@ Deno.test("a killed lab, rerun, skips finished stages, redoes the interrupted on
   );
   const lab = JSON.parse(await Deno.readTextFile(`${out}/lab.json`)) as LabSummary;
   assert.deepEqual(lab.stages.map((s) => s.status), lab.stages.map(() => "done"));
+  assert.equal(lab.stages.find((s) => s.dir === "sparsity-0")!.seconds, firstSeconds, "a skipped stage lost its time");
+  assert.equal(lab.startedAt, killed.startedAt);
   assert.ok(
     lab.events.some((e) => e.kind === "resumed" && e.stage === "sparsity-1e-3"),
     JSON.stringify(lab.events),

@@ -276,6 +276,7 @@ export async function runLab(
   });
   log(`data: ${data.source}: ${data.train.count} training, ${data.test.count} test images`);
   const previous = await readJsonIfExists<LabSummary>(`${out}/lab.json`);
+  const startedAt = previous?.startedAt ?? new Date().toISOString();
   const events: LabEvent[] = [];
   const stages: LabStage[] = [];
   const plan: Array<{ kind: "train" | "prune" | "finetune"; value: number; weight: number }> = [
@@ -315,7 +316,7 @@ export async function runLab(
       })),
     ],
     events: [...(previous?.events?.filter((e) => e.kind !== "skipped") ?? []), ...events],
-    startedAt: previous?.startedAt ?? new Date().toISOString(),
+    startedAt,
     finishedAt: finished ? new Date().toISOString() : undefined,
   });
   const progress = createProgressPrinter({ quiet: options.quiet });
@@ -353,11 +354,13 @@ export async function runLab(
       : Math.max(0, (left - 20) * (step.weight / remainingWeight));
     log(`\n== stage ${index + 1}/${plan.length}: ${name} (${out}/${dir})`);
     let status: LabStage["status"] = "done";
+    let alreadyDone = false;
     if (step.kind === "prune") {
       const pruneJson = `${out}/${dir}/prune.json`;
       let pruned = await readJsonIfExists<PruneSummary>(pruneJson);
       if (pruned) {
         log(`already done (${pruneJson})`);
+        alreadyDone = true;
       } else {
         const source = `${out}/${stageDir("train", options.pruneLambda)}/${RUN_FILES.best}`;
         const { params } = await loadModel(source);
@@ -419,8 +422,10 @@ export async function runLab(
             maxSeconds,
           });
           disposeState({ params: result.params, buffers: null });
-          if (before >= epochs) log(`already done (${setup.out})`);
-          else if (before > 0) {
+          if (before >= epochs) {
+            log(`already done (${setup.out})`);
+            alreadyDone = true;
+          } else if (before > 0) {
             events.push({
               stage: dir,
               kind: "resumed",
@@ -460,7 +465,13 @@ export async function runLab(
       dir,
       kind: step.kind,
       status,
-      seconds: (performance.now() - stageStart) / 1000,
+      // A stage finished by an earlier run keeps the time it took then.
+      seconds: (alreadyDone
+        ? previous?.stages.find((s) =>
+          s.dir === dir && s.status === "done"
+        )?.seconds
+        : undefined) ??
+        (performance.now() - stageStart) / 1000,
       ...(step.kind === "train" ? { lambda: step.value } : { ratio: step.value }),
     });
     await writeJsonAtomic(`${out}/lab.json`, summary(false));
