@@ -157,7 +157,11 @@ Deno.test("a killed lab, rerun, skips finished stages, redoes the interrupted on
   );
   const lab = JSON.parse(await Deno.readTextFile(`${out}/lab.json`)) as LabSummary;
   assert.deepEqual(lab.stages.map((s) => s.status), lab.stages.map(() => "done"));
-  assert.equal(lab.stages.find((s) => s.dir === "sparsity-0")!.seconds, firstSeconds, "a skipped stage lost its time");
+  assert.equal(
+    lab.stages.find((s) => s.dir === "sparsity-0")!.seconds,
+    firstSeconds,
+    "a skipped stage lost its time",
+  );
   assert.equal(lab.startedAt, killed.startedAt);
   assert.ok(
     lab.events.some((e) => e.kind === "resumed" && e.stage === "sparsity-1e-3"),

@@ -259,8 +259,12 @@ export async function benchCommand(
   }
   if (backends.length === 0) throw new UsageError("no backend to time");
   const torch = TorchBench.start(requiredString(values, "python"));
+  // Both sides park their worker threads after spinning a while; let them settle between
+  // turns so neither measures the other's spinning threads.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
   const torchRate = async (request: Record<string, unknown>) => {
     try {
+      await settle();
       return await torch?.measure({ ...request, threads });
     } catch {
       return undefined;
@@ -282,9 +286,11 @@ export async function benchCommand(
         torchInfer: number[] = [];
       for (let r = 0; r < rounds; r++) {
         log(`width ${width} ${backend}: round ${r + 1}/${rounds}`);
+        await settle();
         train.push(await timeTraining(params, batch, steps));
         const tt = await torchRate({ mode: "train", cfg, batch, steps });
         if (tt !== undefined) torchTrain.push(tt);
+        await settle();
         infer.push(await inferenceSpeed(params, inferBatch, 3));
         const ti = await torchRate({ mode: "infer", cfg, batch: inferBatch, steps: 3 });
         if (ti !== undefined) torchInfer.push(ti);
