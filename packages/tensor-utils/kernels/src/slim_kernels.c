@@ -418,6 +418,27 @@ static void wino_filter(const float *wp, int Cin, int CoutP, float *U) {
     }
 }
 
+/* V[xi] = (B^T d B)[xi] for the 4x4 input tile at d0 (all channels), into v + xi * vplane. */
+static inline void wino_input_tile(const float *d0, size_t xrow, int Cin, float *v, size_t vplane) {
+  for (int c = 0; c < Cin; c += VLEN) {
+    vf d[4][4], b[4][4];
+    for (int i = 0; i < 4; i++)
+      for (int j = 0; j < 4; j++) d[i][j] = vload(d0 + i * xrow + (size_t)j * Cin + c);
+    for (int j = 0; j < 4; j++) {
+      b[0][j] = d[0][j] - d[2][j];
+      b[1][j] = d[1][j] + d[2][j];
+      b[2][j] = d[2][j] - d[1][j];
+      b[3][j] = d[1][j] - d[3][j];
+    }
+    for (int i = 0; i < 4; i++) {
+      vstore(v + c + (i * 4 + 0) * vplane, b[i][0] - b[i][2]);
+      vstore(v + c + (i * 4 + 1) * vplane, b[i][1] + b[i][2]);
+      vstore(v + c + (i * 4 + 2) * vplane, b[i][2] - b[i][1]);
+      vstore(v + c + (i * 4 + 3) * vplane, b[i][1] - b[i][3]);
+    }
+  }
+}
+
 static inline __attribute__((always_inline)) void wino_gemm_tile(
     const int P, const int J, const float *restrict v, size_t vrow, int K, const float *restrict u,
     int CoutP, float *restrict m) {
@@ -484,24 +505,7 @@ static void wino_range(const void *vargs, int begin, int end, int tid) {
       for (int t = 0; t < tb; t++) {
         const int q = t0 + t, im = q / tiles_img, r = q % tiles_img, ty = r / tw, tx = r % tw;
         const float *d0 = pad + im * img + (size_t)(2 * ty) * xrow + (size_t)(2 * tx) * Cin;
-        for (int c = 0; c < Cin; c += VLEN) {
-          vf d[4][4], b[4][4];
-          for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 4; j++) d[i][j] = vload(d0 + i * xrow + (size_t)j * Cin + c);
-          for (int j = 0; j < 4; j++) {
-            b[0][j] = d[0][j] - d[2][j];
-            b[1][j] = d[1][j] + d[2][j];
-            b[2][j] = d[2][j] - d[1][j];
-            b[3][j] = d[1][j] - d[3][j];
-          }
-          for (int i = 0; i < 4; i++) {
-            float *vt = V + (size_t)t * CinP + c;
-            vstore(vt + (i * 4 + 0) * vplane, b[i][0] - b[i][2]);
-            vstore(vt + (i * 4 + 1) * vplane, b[i][1] + b[i][2]);
-            vstore(vt + (i * 4 + 2) * vplane, b[i][2] - b[i][1]);
-            vstore(vt + (i * 4 + 3) * vplane, b[i][1] - b[i][3]);
-          }
-        }
+        wino_input_tile(d0, xrow, Cin, V + (size_t)t * CinP, vplane);
       }
       /* 16 GEMMs: M[xi] (tb x CoutP) = V[xi] (tb x Cin) . U[xi] (Cin x CoutP) */
       for (int xi = 0; xi < 16; xi++) {
@@ -1033,24 +1037,7 @@ static void wino_wgrad_range(const void *vargs, int begin, int end, int tid) {
       for (int t = 0; t < tb; t++) {
         const int q = t0 + t, im = q / tiles_img, r = q % tiles_img, ty = r / tw, tx = r % tw;
         const float *d0 = pad + im * img + (size_t)(2 * ty) * xrow + (size_t)(2 * tx) * Cin;
-        for (int c = 0; c < Cin; c += VLEN) {
-          vf d[4][4], b[4][4];
-          for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 4; j++) d[i][j] = vload(d0 + i * xrow + (size_t)j * Cin + c);
-          for (int j = 0; j < 4; j++) {
-            b[0][j] = d[0][j] - d[2][j];
-            b[1][j] = d[1][j] + d[2][j];
-            b[2][j] = d[2][j] - d[1][j];
-            b[3][j] = d[1][j] - d[3][j];
-          }
-          for (int i = 0; i < 4; i++) {
-            float *vt = V + (size_t)t * CinP + c;
-            vstore(vt + (i * 4 + 0) * vplane, b[i][0] - b[i][2]);
-            vstore(vt + (i * 4 + 1) * vplane, b[i][1] + b[i][2]);
-            vstore(vt + (i * 4 + 2) * vplane, b[i][2] - b[i][1]);
-            vstore(vt + (i * 4 + 3) * vplane, b[i][1] - b[i][3]);
-          }
-        }
+        wino_input_tile(d0, xrow, Cin, V + (size_t)t * CinP, vplane);
         /* D = A dy A^T with A = [[1,0],[1,1],[1,-1],[0,-1]] */
         const float *y0 = a->dz + (((size_t)(n0 + im) * H + 2 * ty) * W + 2 * tx) * Cout;
         const float *y1 = y0 + (size_t)W * Cout;
