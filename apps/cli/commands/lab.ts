@@ -90,15 +90,15 @@ export const LAB_PROFILES: Readonly<Record<string, LabProfile>> = {
   quick: {
     depth: 19,
     width: 0.25,
-    epochs: 14,
-    finetuneEpochs: 10,
+    epochs: 12,
+    finetuneEpochs: 8,
     batchSize: 64,
     subset: 20000,
     timeBudget: 19 * 60,
     scaledDown: [
       "VGG-19 at a quarter of the width (16 to 128 channels instead of 64 to 512)",
       "20,000 of the 50,000 training images (2,000 per class); the full 10,000-image test set",
-      "14 sparsity epochs (paper: 160) and 10 fine-tune epochs (paper: 160)",
+      "12 sparsity epochs (paper: 160) and 8 fine-tune epochs (paper: 160)",
       "a 19-minute wall-time budget on a 2-core CPU: a stage that runs late is cut short and says so",
     ],
   },

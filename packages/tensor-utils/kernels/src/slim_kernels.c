@@ -38,6 +38,28 @@
 #define JMAX 4
 #define PMAX 8
 
+/*
+ * The tile functions are always_inline with P (pixels or rows) and J (channel vectors) as
+ * compile-time constants, so their accumulators live in registers; DISPATCH_PJ picks the
+ * instantiation for runtime p <= PMAX, j <= JMAX. CALL(P, J) is the call to make.
+ */
+#define CASE_J_(P, J, CALL) \
+  case J:                   \
+    CALL(P, J);             \
+    break;
+#define CASE_P_(P, CALL)                                                             \
+  case P:                                                                            \
+    switch (j_) { CASE_J_(P, 1, CALL) CASE_J_(P, 2, CALL) CASE_J_(P, 3, CALL) CASE_J_(P, 4, CALL) } \
+    break;
+#define DISPATCH_PJ(p, j, CALL)                                                      \
+  do {                                                                               \
+    const int j_ = (j);                                                              \
+    switch (p) {                                                                     \
+      CASE_P_(1, CALL) CASE_P_(2, CALL) CASE_P_(3, CALL) CASE_P_(4, CALL)             \
+      CASE_P_(5, CALL) CASE_P_(6, CALL) CASE_P_(7, CALL) CASE_P_(8, CALL)             \
+    }                                                                                \
+  } while (0)
+
 typedef float vf __attribute__((vector_size(VLEN * 4)));
 typedef int32_t vi __attribute__((vector_size(VLEN * 4)));
 
@@ -290,29 +312,6 @@ static inline __attribute__((always_inline)) void conv_tile(
   }
 }
 
-#define CONV_CASE_J(P, J)                                                                   \
-  case J:                                                                                   \
-    conv_tile(P, J, xb, off, xrow, Cin, wb, CoutP, ob, Cout, c0, st, scale, shift);         \
-    break;
-#define CONV_CASE_P(P)                                                                      \
-  case P:                                                                                   \
-    switch (J) { CONV_CASE_J(P, 1) CONV_CASE_J(P, 2) CONV_CASE_J(P, 3) CONV_CASE_J(P, 4) } \
-    break;
-
-static void conv_dispatch(int P, int J, const float *xb, const size_t *off, size_t xrow, int Cin,
-                          const float *wb, int CoutP, float *ob, int Cout, int c0, double *st,
-                          const float *scale, const float *shift) {
-  switch (P) {
-    CONV_CASE_P(1)
-    CONV_CASE_P(2)
-    CONV_CASE_P(3)
-    CONV_CASE_P(4)
-    CONV_CASE_P(5)
-    CONV_CASE_P(6)
-    CONV_CASE_P(7)
-    CONV_CASE_P(8)
-  }
-}
 
 /* Tile sizes: J vectors of channels and P pixels, P * J <= ACC_MAX accumulators. */
 static void tile_shape(int vectors, int *J, int *P) {
@@ -364,8 +363,10 @@ static void conv_range(const void *vargs, int begin, int end, int tid) {
             if (++th == H) th = 0, ti++;
           }
         }
-        conv_dispatch(p, j, pad, off, xrow, Cin, wb, CoutP, out + (size_t)q * Cout, Cout, c0, st,
-                      a->scale, a->shift);
+        float *ob = out + (size_t)q * Cout;
+#define CONV_TILE(P, J) conv_tile(P, J, pad, off, xrow, Cin, wb, CoutP, ob, Cout, c0, st, a->scale, a->shift)
+        DISPATCH_PJ(p, j, CONV_TILE);
+#undef CONV_TILE
         q += p, qi = ti, qh = th, qw = tw;
       }
     }
@@ -457,28 +458,6 @@ static inline __attribute__((always_inline)) void wino_gemm_tile(
     for (int j = 0; j < J; j++) vstore(m + (size_t)p * CoutP + j * VLEN, acc[p][j]);
 }
 
-#define WG2_CASE_J(P, J)                                                                \
-  case J:                                                                               \
-    wino_gemm_tile(P, J, v, vrow, K, u, CoutP, m);                                      \
-    break;
-#define WG2_CASE_P(P)                                                                   \
-  case P:                                                                               \
-    switch (J) { WG2_CASE_J(P, 1) WG2_CASE_J(P, 2) WG2_CASE_J(P, 3) WG2_CASE_J(P, 4) }  \
-    break;
-
-static void wino_gemm_dispatch(int P, int J, const float *v, size_t vrow, int K, const float *u,
-                               int CoutP, float *m) {
-  switch (P) {
-    WG2_CASE_P(1)
-    WG2_CASE_P(2)
-    WG2_CASE_P(3)
-    WG2_CASE_P(4)
-    WG2_CASE_P(5)
-    WG2_CASE_P(6)
-    WG2_CASE_P(7)
-    WG2_CASE_P(8)
-  }
-}
 
 static void wino_range(const void *vargs, int begin, int end, int tid) {
   const wino_args *a = (const wino_args *)vargs;
@@ -515,8 +494,11 @@ static void wino_range(const void *vargs, int begin, int end, int tid) {
           const int j = imin(J, vectors - v0);
           for (int r0 = 0; r0 < tb; r0 += P) {
             const int p = imin(P, tb - r0);
-            wino_gemm_dispatch(p, j, v + (size_t)r0 * CinP, CinP, Cin, u + v0 * VLEN, CoutP,
-                               m + (size_t)r0 * CoutP + v0 * VLEN);
+            const float *vr = v + (size_t)r0 * CinP, *ub = u + v0 * VLEN;
+            float *mb = m + (size_t)r0 * CoutP + v0 * VLEN;
+#define GEMM_TILE(P, J) wino_gemm_tile(P, J, vr, CinP, Cin, ub, CoutP, mb)
+            DISPATCH_PJ(p, j, GEMM_TILE);
+#undef GEMM_TILE
           }
         }
       }
@@ -890,28 +872,6 @@ static inline __attribute__((always_inline)) void wgrad_tile(
     }
 }
 
-#define WG_CASE_J(R, J)                                                                 \
-  case J:                                                                               \
-    wgrad_tile(R, J, xp, xrow, img, Cin, W, H, G, dzp, CoutP, out);                     \
-    break;
-#define WG_CASE_R(R)                                                                    \
-  case R:                                                                               \
-    switch (J) { WG_CASE_J(R, 1) WG_CASE_J(R, 2) WG_CASE_J(R, 3) WG_CASE_J(R, 4) }      \
-    break;
-
-static void wgrad_dispatch(int R, int J, const float *xp, size_t xrow, size_t img, int Cin, int W,
-                           int H, int G, const float *dzp, int CoutP, float *out) {
-  switch (R) {
-    WG_CASE_R(1)
-    WG_CASE_R(2)
-    WG_CASE_R(3)
-    WG_CASE_R(4)
-    WG_CASE_R(5)
-    WG_CASE_R(6)
-    WG_CASE_R(7)
-    WG_CASE_R(8)
-  }
-}
 
 #define WGRAD_GROUP_PIXELS 256
 
@@ -949,7 +909,10 @@ static void wgrad_range(const void *vargs, int begin, int end, int tid) {
         for (int v0 = 0; v0 < vectors; v0 += J) {
           int j = imin(J, vectors - v0);
           float *out = acc + ((size_t)t * Cin + ci) * CoutP + v0 * VLEN;
-          wgrad_dispatch(r, j, xt + ci, xrow, img, Cin, W, H, g, dzg + v0 * VLEN, CoutP, out);
+          const float *xc = xt + ci, *dc = dzg + v0 * VLEN;
+#define WG_TILE(R, J) wgrad_tile(R, J, xc, xrow, img, Cin, W, H, g, dc, CoutP, out)
+          DISPATCH_PJ(r, j, WG_TILE);
+#undef WG_TILE
         }
       }
     }
@@ -990,28 +953,6 @@ static inline __attribute__((always_inline)) void wino_wgrad_tile(
     }
 }
 
-#define WW_CASE_J(R, J)                                                                 \
-  case J:                                                                               \
-    wino_wgrad_tile(R, J, v, vrow, d, CoutP, T, out);                                   \
-    break;
-#define WW_CASE_R(R)                                                                    \
-  case R:                                                                               \
-    switch (J) { WW_CASE_J(R, 1) WW_CASE_J(R, 2) WW_CASE_J(R, 3) WW_CASE_J(R, 4) }      \
-    break;
-
-static void wino_wgrad_dispatch(int R, int J, const float *v, size_t vrow, const float *d,
-                                int CoutP, int T, float *out) {
-  switch (R) {
-    WW_CASE_R(1)
-    WW_CASE_R(2)
-    WW_CASE_R(3)
-    WW_CASE_R(4)
-    WW_CASE_R(5)
-    WW_CASE_R(6)
-    WW_CASE_R(7)
-    WW_CASE_R(8)
-  }
-}
 
 static void wino_wgrad_range(const void *vargs, int begin, int end, int tid) {
   const wino_wgrad_args *a = (const wino_wgrad_args *)vargs;
@@ -1076,8 +1017,11 @@ static void wino_wgrad_range(const void *vargs, int begin, int end, int tid) {
           const int r = imin(R, Cin - ci);
           for (int v0 = 0; v0 < vectors; v0 += J) {
             const int j = imin(J, vectors - v0);
-            wino_wgrad_dispatch(r, j, v + ci, CinP, d + v0 * VLEN, CoutP, tb,
-                                out + (size_t)ci * CoutP + v0 * VLEN);
+            const float *vc = v + ci, *dc = d + v0 * VLEN;
+            float *oc = out + (size_t)ci * CoutP + v0 * VLEN;
+#define WW_TILE(R, J) wino_wgrad_tile(R, J, vc, CinP, dc, CoutP, tb, oc)
+            DISPATCH_PJ(r, j, WW_TILE);
+#undef WW_TILE
           }
         }
       }
