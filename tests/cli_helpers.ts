@@ -4,6 +4,7 @@
  * @module
  */
 import { writeSyntheticArchive } from "@slimming/cifar";
+import { sha256Hex } from "@slimming/tensor-utils";
 
 /** The CLI entry point. */
 export const CLI_MAIN: string = new URL("../apps/cli/main.ts", import.meta.url).pathname;
@@ -46,6 +47,5 @@ export async function syntheticArchive(
 
 /** SHA-256 of a file, hex. */
 export async function fileHash(path: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(await Deno.readFile(path));
 }

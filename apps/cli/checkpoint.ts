@@ -15,6 +15,8 @@ import {
 } from "@slimming/tensor-utils";
 import {
   type Cfg,
+  cfgFromMetadata,
+  type CfgItem,
   checkpointMetadata,
   fromStateDict,
   toStateDict,
@@ -47,6 +49,11 @@ export interface LoadedModel {
   readonly metadata: Record<string, string>;
 }
 
+/** The cfg in a checkpoint's metadata, without building its tensors. */
+export async function checkpointCfg(path: string): Promise<CfgItem[]> {
+  return cfgFromMetadata((await readSafetensors(path)).metadata, path);
+}
+
 /** Reads a model checkpoint; any problem is a one-line CheckpointError naming the file. */
 export async function loadModel(
   path: string,
@@ -57,12 +64,6 @@ export async function loadModel(
     params: fromStateDict(file, { source: path, expectedCfg: options.expectedCfg }),
     metadata: file.metadata,
   };
-}
-
-/** SHA-256 of bytes, hex. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Writes momentum buffers (named like the trainable tensors) with the epoch and the model hash. */

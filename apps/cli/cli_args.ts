@@ -53,6 +53,22 @@ export function parseOptions(
   return values;
 }
 
+/**
+ * {@linkcode parseOptions} for a command: with `--help` it prints `help` and returns undefined
+ * (the command then does nothing).
+ */
+export function parseCommand(
+  args: readonly string[],
+  specs: OptionSpecs,
+  command: string,
+  help: string,
+): ParsedOptions | undefined {
+  const values = parseOptions(args, specs, command);
+  if (!values.help) return values;
+  console.log(help);
+  return undefined;
+}
+
 /** The help text of a command. */
 export function helpText(command: string, summary: string, specs: OptionSpecs): string {
   const rows = Object.entries(specs).map(([name, spec]) => {

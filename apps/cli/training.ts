@@ -19,19 +19,13 @@ import {
   readJsonIfExists,
   readSafetensors,
   removeStaleTempFiles,
+  sha256Hex,
   UsageError,
   writeFileAtomic,
   writeJsonAtomic,
 } from "@slimming/tensor-utils";
 import type { VggParams } from "@slimming/vgg";
-import {
-  encodeModel,
-  loadModel,
-  loadOptimizer,
-  saveModel,
-  saveOptimizer,
-  sha256Hex,
-} from "./checkpoint.ts";
+import { encodeModel, loadModel, loadOptimizer, saveModel, saveOptimizer } from "./checkpoint.ts";
 import type { LoadedData } from "./dataset.ts";
 import { evaluate } from "./evaluate.ts";
 import { createProgressPrinter, formatDuration, type ProgressPrinter } from "./progress.ts";

@@ -83,3 +83,10 @@ export async function removeStaleTempFiles(dir: string): Promise<number> {
   }
   return removed;
 }
+
+/** SHA-256 of bytes (or of a string's UTF-8), as lowercase hex. */
+export async function sha256Hex(data: Uint8Array | string): Promise<string> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}

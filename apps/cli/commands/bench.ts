@@ -16,7 +16,7 @@ import {
   helpText,
   numberOption,
   type OptionSpecs,
-  parseOptions,
+  parseCommand,
   requiredString,
   stringOption,
 } from "../cli_args.ts";
@@ -223,11 +223,8 @@ export async function benchCommand(
   args: readonly string[],
   log: (line: string) => void,
 ): Promise<BenchResult | undefined> {
-  const values = parseOptions(args, SPECS, "bench");
-  if (values.help) {
-    console.log(BENCH_HELP);
-    return undefined;
-  }
+  const values = parseCommand(args, SPECS, "bench", BENCH_HELP);
+  if (!values) return undefined;
   const widths = requiredString(values, "widths").split(",").map(Number);
   if (widths.some((w) => !(w > 0 && w <= 4))) {
     throw new UsageError("--widths must be numbers in (0, 4]");

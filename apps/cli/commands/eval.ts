@@ -4,33 +4,27 @@
  *
  * @module
  */
-import { disposeTree, useBackend } from "@slimming/tensor-utils";
+import { disposeTree } from "@slimming/tensor-utils";
 import { countFlops, countParams } from "@slimming/vgg";
 import {
   helpText,
   numberOption,
   type OptionSpecs,
-  parseOptions,
+  parseCommand,
   requiredString,
-  stringOption,
 } from "../cli_args.ts";
-import { loadModel } from "../checkpoint.ts";
-import { loadData } from "../dataset.ts";
 import { evaluate, inferenceSpeed } from "../evaluate.ts";
-import { TRAINING_OPTIONS } from "./training_options.ts";
+import { EVALUATION_OPTIONS, loadForEvaluation } from "./evaluation_inputs.ts";
 
 const SPECS: OptionSpecs = {
   checkpoint: { type: "string", value: "FILE", help: "model to evaluate (required)" },
-  data: TRAINING_OPTIONS.data,
-  "test-subset": TRAINING_OPTIONS["test-subset"],
   "batch-size": {
     type: "string",
     value: "N",
     help: "inference batch size for the speed measurement",
     default: "256",
   },
-  backend: TRAINING_OPTIONS.backend,
-  threads: TRAINING_OPTIONS.threads,
+  ...EVALUATION_OPTIONS,
 };
 
 /** Help of `eval`. */
@@ -56,23 +50,11 @@ export async function evalCommand(
   args: readonly string[],
   log: (line: string) => void,
 ): Promise<EvalOutput | undefined> {
-  const values = parseOptions(args, SPECS, "eval");
-  if (values.help) {
-    console.log(EVAL_HELP);
-    return undefined;
-  }
+  const values = parseCommand(args, SPECS, "eval", EVAL_HELP);
+  if (!values) return undefined;
   const checkpoint = requiredString(values, "checkpoint");
   const batchSize = numberOption(values, "batch-size", { integer: true, min: 1 }) ?? 256;
-  const backend = await useBackend(stringOption(values, "backend") ?? "auto", {
-    threads: numberOption(values, "threads", { integer: true, min: 1 }),
-    log,
-  });
-  const { params } = await loadModel(checkpoint);
-  const data = await loadData({
-    data: stringOption(values, "data"),
-    testSubset: numberOption(values, "test-subset", { integer: true, min: 10 }),
-    seed: 1,
-  });
+  const { backend, params, data } = await loadForEvaluation(values, checkpoint, 1, log);
   const result = await evaluate(params, data.test);
   const output: EvalOutput = {
     checkpoint,

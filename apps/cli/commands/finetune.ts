@@ -3,13 +3,11 @@
  *
  * @module
  */
-import { helpText, type OptionSpecs, parseOptions, requiredString } from "../cli_args.ts";
-import { loadModel } from "../checkpoint.ts";
+import { helpText, type OptionSpecs, parseCommand, requiredString } from "../cli_args.ts";
+import { checkpointCfg, loadModel } from "../checkpoint.ts";
 import { createProgressPrinter } from "../progress.ts";
 import { runTraining, type TrainingResult } from "../training.ts";
 import { disposeState } from "../train_step.ts";
-import { readSafetensors } from "@slimming/tensor-utils";
-import { cfgFromMetadata } from "@slimming/vgg";
 import { prepareRun, runConfig, TRAINING_OPTIONS, trainingSetup } from "./training_options.ts";
 
 const SPECS: OptionSpecs = {
@@ -34,14 +32,11 @@ export async function finetuneCommand(
   args: readonly string[],
   log: (line: string) => void,
 ): Promise<TrainingResult | undefined> {
-  const values = parseOptions(args, SPECS, "finetune");
-  if (values.help) {
-    console.log(FINETUNE_HELP);
-    return undefined;
-  }
+  const values = parseCommand(args, SPECS, "finetune", FINETUNE_HELP);
+  if (!values) return undefined;
   const setup = trainingSetup(values);
   const checkpoint = requiredString(values, "checkpoint");
-  const cfg = cfgFromMetadata((await readSafetensors(checkpoint)).metadata, checkpoint);
+  const cfg = await checkpointCfg(checkpoint);
   const { backend, data } = await prepareRun(setup, log);
   const config = runConfig(
     setup,

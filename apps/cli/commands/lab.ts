@@ -27,12 +27,12 @@ import {
   helpText,
   numberOption,
   type OptionSpecs,
+  parseCommand,
   type ParsedOptions,
-  parseOptions,
   requiredString,
   stringOption,
 } from "../cli_args.ts";
-import { loadModel } from "../checkpoint.ts";
+import { checkpointCfg, loadModel } from "../checkpoint.ts";
 import { loadData, type LoadedData } from "../dataset.ts";
 import { createProgressPrinter, formatDuration } from "../progress.ts";
 import type {
@@ -249,11 +249,8 @@ export async function labCommand(
   args: readonly string[],
   log: (line: string) => void,
 ): Promise<LabSummary | undefined> {
-  const values = parseOptions(args, SPECS, "lab");
-  if (values.help) {
-    console.log(LAB_HELP);
-    return undefined;
-  }
+  const values = parseCommand(args, SPECS, "lab", LAB_HELP);
+  if (!values) return undefined;
   return await runLab(labOptions(values), log);
 }
 
@@ -387,9 +384,7 @@ export async function runLab(
       const checkpoint = step.kind === "finetune"
         ? `${out}/${stageDir("prune", step.value)}/pruned.safetensors`
         : undefined;
-      const stageCfg = checkpoint ? (await loadModel(checkpoint)).params : undefined;
-      const runCfg = stageCfg ? [...stageCfg.cfg] : cfg;
-      if (stageCfg) disposeTree(stageCfg);
+      const runCfg = checkpoint ? await checkpointCfg(checkpoint) : cfg;
       let lr = options.lr;
       for (let attempt = 0;; attempt++) {
         const setup = setupFor(dir, epochs, lr);

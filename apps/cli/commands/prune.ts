@@ -4,25 +4,25 @@
  *
  * @module
  */
-import { disposeTree, useBackend, writeJsonAtomic } from "@slimming/tensor-utils";
+import { disposeTree, writeJsonAtomic } from "@slimming/tensor-utils";
 import { maskParams, multiPassPrune, prune, type PruneReport } from "@slimming/slimming";
 import type { VggParams } from "@slimming/vgg";
 import {
   helpText,
-  numberOption,
   type OptionSpecs,
+  parseCommand,
   parseOptions,
   ratioOption,
   requiredNumber,
   requiredString,
-  stringOption,
 } from "../cli_args.ts";
-import { loadModel, saveModel } from "../checkpoint.ts";
-import { loadData, type LoadedData } from "../dataset.ts";
+import { saveModel } from "../checkpoint.ts";
+import type { LoadedData } from "../dataset.ts";
 import { evaluate, inferenceSpeed } from "../evaluate.ts";
 import type { PruneSummary } from "../run_format.ts";
 import { createProgressPrinter } from "../progress.ts";
 import { runTraining } from "../training.ts";
+import { EVALUATION_OPTIONS, loadForEvaluation } from "./evaluation_inputs.ts";
 import { runConfig, TRAINING_OPTIONS, trainingSetup } from "./training_options.ts";
 
 const SPECS: OptionSpecs = {
@@ -61,10 +61,7 @@ const SPECS: OptionSpecs = {
     help: "multi-pass: fine-tune epochs between passes",
     default: "10",
   },
-  data: TRAINING_OPTIONS.data,
-  "test-subset": TRAINING_OPTIONS["test-subset"],
-  backend: TRAINING_OPTIONS.backend,
-  threads: TRAINING_OPTIONS.threads,
+  ...EVALUATION_OPTIONS,
   seed: TRAINING_OPTIONS.seed,
 };
 
@@ -125,11 +122,8 @@ export async function pruneCommand(
   args: readonly string[],
   log: (line: string) => void,
 ): Promise<PruneSummary | undefined> {
-  const values = parseOptions(args, SPECS, "prune");
-  if (values.help) {
-    console.log(PRUNE_HELP);
-    return undefined;
-  }
+  const values = parseCommand(args, SPECS, "prune", PRUNE_HELP);
+  if (!values) return undefined;
   const ratio = ratioOption(values);
   const checkpoint = requiredString(values, "checkpoint");
   const out = requiredString(values, "out");
@@ -142,16 +136,7 @@ export async function pruneCommand(
   });
   const passEpochs = requiredNumber(values, "pass-epochs", { integer: true, min: 1 });
   const seed = requiredNumber(values, "seed", { integer: true, min: 0 });
-  const backend = await useBackend(stringOption(values, "backend") ?? "auto", {
-    threads: numberOption(values, "threads", { integer: true, min: 1 }),
-    log,
-  });
-  const { params } = await loadModel(checkpoint);
-  const data = await loadData({
-    data: stringOption(values, "data"),
-    testSubset: numberOption(values, "test-subset", { integer: true, min: 10 }),
-    seed,
-  });
+  const { backend, params, data } = await loadForEvaluation(values, checkpoint, seed, log);
   log(`backend: ${backend.name}; data: ${data.source} (${data.test.count} test images)`);
   const passSetup = (pass: number) =>
     trainingSetup(

@@ -9,7 +9,7 @@ import {
   helpText,
   numberOption,
   type OptionSpecs,
-  parseOptions,
+  parseCommand,
   requiredNumber,
   stringOption,
 } from "../cli_args.ts";
@@ -52,11 +52,8 @@ export async function trainCommand(
   args: readonly string[],
   log: (line: string) => void,
 ): Promise<TrainingResult | undefined> {
-  const values = parseOptions(args, SPECS, "train");
-  if (values.help) {
-    console.log(TRAIN_HELP);
-    return undefined;
-  }
+  const values = parseCommand(args, SPECS, "train", TRAIN_HELP);
+  if (!values) return undefined;
   const setup = trainingSetup(values);
   const lambda = requiredNumber(values, "lambda", { min: 0 });
   const width = requiredNumber(values, "width", { min: 0, minExclusive: true });

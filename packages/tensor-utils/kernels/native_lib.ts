@@ -6,6 +6,7 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { sha256Hex } from "../files.ts";
 import type { KernelLib, Nhwc, SgdHyper } from "./kernel_lib.ts";
 
 const sourceUrl = new URL("./src/slim_kernels.c", import.meta.url);
@@ -100,11 +101,6 @@ const symbols = {
   slim_set_threads: { parameters: ["i32"], result: "i32" },
   slim_vector_width: { parameters: [], result: "i32" },
 } as const;
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 async function commandOutput(cmd: string, args: string[]): Promise<string | undefined> {
   try {
