@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { readSafetensors, type SafetensorsFile } from "@slimming/tensor-utils";
+import { readSafetensors, type SafetensorsFile } from "@slimming/tensor-utils/core";
 import type { LayerGammas } from "./lab_types.ts";
 
 const featureWeight = /^feature\.(\d+)\.weight$/;

@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { DataError } from "@slimming/tensor-utils";
+import { DataError } from "@slimming/tensor-utils/core";
 import { readBnGammas } from "./gammas.ts";
 import type {
   FinetuneResult,

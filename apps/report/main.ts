@@ -6,7 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { exitCodeOf, UsageError } from "@slimming/tensor-utils";
+import { exitCodeOf, UsageError } from "@slimming/tensor-utils/core";
 import { renderReport } from "./render_report.ts";
 
 /** The `--help` text. */

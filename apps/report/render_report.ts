@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { WriteError, writeFileAtomic } from "@slimming/tensor-utils";
+import { WriteError, writeFileAtomic } from "@slimming/tensor-utils/core";
 import { buildFigures, FIGURE_NAMES, type ReportFigures } from "./build_figures.ts";
 import type { Figure } from "./figures/svg.ts";
 import { createTextMeasure, loadFonts } from "./fonts.ts";

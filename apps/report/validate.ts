@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { DataError } from "@slimming/tensor-utils";
+import { DataError } from "@slimming/tensor-utils/core";
 import type {
   EpochRecord,
   LabEvent,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Rng } from "@slimming/tensor-utils";
+import type { Rng } from "@slimming/tensor-utils/core";
 import { IMAGE_BYTES, IMAGE_SIZE } from "./format.ts";
 
 /** Zero padding added on each side before the random 32x32 crop. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Rng } from "@slimming/tensor-utils";
+import type { Rng } from "@slimming/tensor-utils/core";
 import { CROP_PADDING, drawTransform, type ImageTransform } from "./augment.ts";
 import { type CifarSplit, IMAGE_BYTES, IMAGE_SIZE } from "./format.ts";
 

@@ -8,7 +8,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { DataError, WriteError } from "@slimming/tensor-utils";
+import { DataError, WriteError } from "@slimming/tensor-utils/core";
 
 /** The official CIFAR-10 binary archive. */
 export const OFFICIAL_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { DataError } from "@slimming/tensor-utils";
+import { DataError } from "@slimming/tensor-utils/core";
 
 /** Image side in pixels. */
 export const IMAGE_SIZE: number = 32;

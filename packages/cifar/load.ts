@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { DataError } from "@slimming/tensor-utils";
+import { DataError } from "@slimming/tensor-utils/core";
 import {
   ARCHIVE_FOLDER,
   BATCH_FILES,

@@ -102,4 +102,4 @@ export { encodeTar, type TarEntry, tarHeader } from "./tar_writer.ts";
 export { type TarHeader, type TarMember, TarReader, type TarReaderOptions } from "./tar_reader.ts";
 export { gunzip, gzip, isGzipMagic } from "./gzip.ts";
 /** The seeded generator type that {@linkcode makeBatch} and {@linkcode drawTransform} take. */
-export type { Rng } from "@slimming/tensor-utils";
+export type { Rng } from "@slimming/tensor-utils/core";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createRng, permutation, type Rng, UsageError } from "@slimming/tensor-utils";
+import { createRng, permutation, type Rng, UsageError } from "@slimming/tensor-utils/core";
 
 /** Stream id (first path element after the seed) of the epoch order. */
 export const ORDER_STREAM = 0xc1fa0001;

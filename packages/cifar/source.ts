@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { DataError } from "@slimming/tensor-utils";
+import { DataError } from "@slimming/tensor-utils/core";
 import { downloadFile, OFFICIAL_URL, PARTIAL_SUFFIX, type ProgressCallback } from "./download.ts";
 import { isGzipMagic } from "./gzip.ts";
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { createRng, permutation, UsageError } from "@slimming/tensor-utils";
+import { createRng, permutation, UsageError } from "@slimming/tensor-utils/core";
 import { type CifarSplit, CLASS_COUNT, IMAGE_BYTES } from "./format.ts";
 import { SUBSET_STREAM } from "./order.ts";
 

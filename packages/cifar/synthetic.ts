@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { createRng, permutation, type Rng } from "@slimming/tensor-utils";
+import { createRng, permutation, type Rng } from "@slimming/tensor-utils/core";
 import {
   CIFAR10_CLASSES,
   type CifarData,

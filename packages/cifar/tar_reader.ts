@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { DataError } from "@slimming/tensor-utils";
+import { DataError } from "@slimming/tensor-utils/core";
 
 const BLOCK = 512;
 /** Largest pax header or GNU long name accepted, in bytes. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DataError } from "@slimming/tensor-utils";
+import { DataError } from "@slimming/tensor-utils/core";
 
 /** Runs `fn` with a fresh temporary folder, removed afterwards. */
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { writeFileAtomic } from "@slimming/tensor-utils";
+import { writeFileAtomic } from "@slimming/tensor-utils/core";
 import {
   ARCHIVE_FOLDER,
   type CifarData,

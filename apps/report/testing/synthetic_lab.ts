@@ -15,7 +15,7 @@ import {
   type NamedArray,
   type Rng,
   writeJsonAtomic,
-} from "@slimming/tensor-utils";
+} from "@slimming/tensor-utils/core";
 import type {
   CfgItem,
   EpochRecord,

@@ -1,0 +1,11 @@
+/**
+ * The tfjs-free half of tensor-utils: typed user errors, seeded randomness, atomic files and
+ * safetensors bytes. Importing it loads no tfjs and changes no global state, so the dataset
+ * package and the report use it without pulling in a tensor backend.
+ *
+ * @module
+ */
+export * from "./errors.ts";
+export * from "./rng.ts";
+export * from "./files.ts";
+export * from "./safetensors.ts";
