@@ -34,6 +34,7 @@ export {
   multiPassPrune,
   type MultiPassResult,
 } from "./multi_pass.ts";
+export { recalibrateBatchNorm } from "./recalibrate.ts";
 export { validateRatio } from "./_validate.ts";
 export { countFlops, countParams } from "@slimming/vgg";
 export type { Cfg, CfgItem, VggParams } from "@slimming/vgg";

@@ -9,3 +9,5 @@ export * from "./errors.ts";
 export * from "./rng.ts";
 export * from "./files.ts";
 export * from "./safetensors.ts";
+export * from "./dir_lock.ts";
+export * from "./out_dir.ts";

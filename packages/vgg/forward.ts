@@ -11,6 +11,12 @@ import type { VggParams } from "./params.ts";
 export interface ForwardOptions {
   /** Batch statistics and updated running statistics when true; running statistics when false. */
   readonly training: boolean;
+  /**
+   * In training mode, the weight of this batch's statistics in the new running statistics
+   * (PyTorch's BN momentum, default 0.1). BN recalibration passes 1/(k+1) for the k-th batch,
+   * which makes the running statistics the plain average over the batches seen.
+   */
+  readonly bnMomentum?: number;
 }
 
 /** New running statistics of one BN layer. */
@@ -41,7 +47,10 @@ export function forward(params: VggParams, x: tf.Tensor4D, options: ForwardOptio
         continue;
       }
       const { conv, bn } = params.features[layer++];
-      const result = conv3x3BnRelu(h, conv.weight, bn, { training: options.training });
+      const result = conv3x3BnRelu(h, conv.weight, bn, {
+        training: options.training,
+        momentum: options.bnMomentum,
+      });
       if (result.runningMean && result.runningVar) {
         runningStats.push({ runningMean: result.runningMean, runningVar: result.runningVar });
       }
