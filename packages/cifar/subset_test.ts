@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { UsageError } from "@slimming/tensor-utils";
-import {
-  CLASS_COUNT,
-  epochOrder,
-  IMAGE_BYTES,
-  subsetBalanced,
-  subsetIndices,
-  syntheticCifar,
-} from "@slimming/cifar";
+import { UsageError } from "@slimming/tensor-utils/core";
+import { CLASS_COUNT, IMAGE_BYTES } from "./format.ts";
+import { subsetBalanced, subsetIndices } from "./subset.ts";
+import { syntheticCifar } from "./synthetic.ts";
 
 const train = syntheticCifar({ trainPerClass: 30, testPerClass: 1, seed: 2 }).train;
 
@@ -54,12 +49,4 @@ Deno.test("subsetBalanced refuses a size that is not a multiple of 10 or more th
       e instanceof UsageError && /31 images per class, but class 0 has only 30/.test(e.message),
   );
   assert.equal(subsetBalanced(train, 300, 1).count, 300);
-});
-
-Deno.test("epochOrder is a permutation, the same for the same seed and epoch, new for another", () => {
-  const a = epochOrder(1000, 42, 3);
-  assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 1000 }, (_, i) => i));
-  assert.deepEqual(epochOrder(1000, 42, 3), a);
-  assert.notDeepEqual(epochOrder(1000, 42, 4), a);
-  assert.notDeepEqual(epochOrder(1000, 43, 3), a);
 });

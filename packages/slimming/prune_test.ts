@@ -11,26 +11,28 @@ import {
   type CfgItem,
   checkpointMetadata,
   convChannels,
+  countFlops,
+  countParams,
   forward,
   fromStateDict,
   toStateDict,
   trainableLeaves,
   type VggParams,
 } from "@slimming/vgg";
-import { countFlops, countParams, maskParams, prune, pruneWithMasks } from "@slimming/slimming";
+import { maskParams } from "./mask_params.ts";
+import { prune, pruneWithMasks } from "./prune.ts";
 import {
   arbCfg,
-  type GammaKind,
+  arbGammaKind,
+  arbRatio,
   maxAbsDiff,
   randomImages,
   randomParams,
   snapshot,
-} from "../packages/slimming/_testing.ts";
+} from "@slimming/vgg/testing";
 
 await tf.setBackend("cpu");
 
-const arbKind = fc.constantFrom<GammaKind>("distinct", "ties", "constant");
-const arbRatio = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 const arbMin = fc.integer({ min: 1, max: 4 });
 
 function evalLogits(params: VggParams, x: tf.Tensor4D): Float32Array {
@@ -49,7 +51,7 @@ Deno.test("eval forward of the pruned model equals that of the masked model", ()
     fc.property(
       arbCfg(),
       fc.nat(),
-      arbKind,
+      arbGammaKind,
       arbRatio,
       arbMin,
       fc.integer({ min: 1, max: 2 }),
@@ -75,7 +77,7 @@ Deno.test("prune keeps the input intact, copies the kept values and respects min
     fc.property(
       arbCfg(),
       fc.nat(),
-      arbKind,
+      arbGammaKind,
       arbRatio,
       arbMin,
       (cfg, seed, kind, ratio, minChannels) => {
@@ -150,7 +152,7 @@ Deno.test("with distinct |gamma| and no guard, exactly floor(total * ratio) + 1 
 
 Deno.test("countParams and countFlops of the new cfg describe the pruned tree", () => {
   fc.assert(
-    fc.property(arbCfg(), fc.nat(), arbKind, arbRatio, (cfg, seed, kind, ratio) => {
+    fc.property(arbCfg(), fc.nat(), arbGammaKind, arbRatio, (cfg, seed, kind, ratio) => {
       const params = randomParams(cfg, seed, kind);
       const { params: slim, cfg: newCfg, report } = prune(params, ratio);
       const size = trainableLeaves(slim).reduce((n, [, t]) => n + t.size, 0);
@@ -176,7 +178,7 @@ Deno.test("countParams and countFlops of the new cfg describe the pruned tree", 
 
 Deno.test("a pruned model survives a safetensors round trip with its cfg and outputs", async () => {
   await fc.assert(
-    fc.asyncProperty(arbCfg(), fc.nat(), arbKind, arbRatio, async (cfg, seed, kind, ratio) => {
+    fc.asyncProperty(arbCfg(), fc.nat(), arbGammaKind, arbRatio, async (cfg, seed, kind, ratio) => {
       const params = randomParams(cfg, seed, kind);
       const { params: slim, cfg: newCfg } = prune(params, ratio);
       const bytes = encodeSafetensors(await toStateDict(slim), checkpointMetadata(newCfg));
@@ -215,25 +217,6 @@ Deno.test("prune and maskParams leave no tensors behind and give independent tre
   disposeTree(masked);
   x.dispose();
   assert.equal(tf.memory().numTensors, start);
-});
-
-Deno.test("maskParams zeroes gamma and beta of pruned channels only", () => {
-  const params = randomParams([5, "M", 3, "M", "M", "M"], 8, "distinct");
-  const masks = [[true, false, true, false, false], [false, true, true]];
-  const masked = maskParams(params, masks);
-  const a = snapshot(params);
-  const b = snapshot(masked);
-  for (const [key, values] of Object.entries(a)) {
-    const [layer, name] = key.split(".");
-    if (name === "gamma" || name === "beta") {
-      assert.deepEqual(b[key], values.map((v, c) => (masks[Number(layer)][c] ? v : 0)));
-    } else {
-      assert.deepEqual(b[key], values);
-    }
-  }
-  assert.deepEqual(masked.cfg, params.cfg);
-  disposeTree(params);
-  disposeTree(masked);
 });
 
 Deno.test("masks that do not fit or empty a layer are a UsageError", () => {

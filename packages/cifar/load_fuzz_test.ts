@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DataError } from "@slimming/tensor-utils";
-import {
-  cifarTarEntries,
-  encodeTar,
-  gzip,
-  IMAGE_BYTES,
-  loadCifar,
-  syntheticCifar,
-} from "@slimming/cifar";
-import { withTempDir } from "../packages/cifar/testing.ts";
+import { DataError } from "@slimming/tensor-utils/core";
+import { IMAGE_BYTES } from "./format.ts";
+import { gzip } from "./gzip.ts";
+import { loadCifar } from "./load.ts";
+import { syntheticCifar } from "./synthetic.ts";
+import { encodeTar } from "./tar_writer.ts";
+import { withTempDir } from "./testing.ts";
+import { cifarTarEntries } from "./write.ts";
 
 const data = syntheticCifar({ trainPerClass: 1, testPerClass: 1, seed: 11 });
 const tar = encodeTar(cifarTarEntries(data));

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { CLASS_COUNT, IMAGE_BYTES, syntheticCifar } from "@slimming/cifar";
+import { CLASS_COUNT, IMAGE_BYTES } from "./format.ts";
+import { syntheticCifar } from "./synthetic.ts";
 
 /** Mean R, G, B of each image, and its mean horizontal and vertical pixel differences. */
 function features(images: Uint8Array, i: number): number[] {
@@ -42,4 +43,34 @@ Deno.test("synthetic images are not trivial: pixels vary within an image and bet
   const label = train.labels[0];
   const other = [...train.labels].findIndex((l, i) => i > 0 && l === label);
   assert.notDeepEqual(train.images.subarray(other * IMAGE_BYTES, (other + 1) * IMAGE_BYTES), first);
+});
+
+Deno.test("the synthetic generator is deterministic for a seed and differs across seeds", () => {
+  const a = syntheticCifar({ trainPerClass: 2, testPerClass: 1, seed: 1 });
+  const b = syntheticCifar({ trainPerClass: 2, testPerClass: 1, seed: 1 });
+  const c = syntheticCifar({ trainPerClass: 2, testPerClass: 1, seed: 2 });
+  assert.deepEqual(a.train.images, b.train.images);
+  assert.notDeepEqual(a.train.images, c.train.images);
+  assert.deepEqual([...a.train.labels].sort(), [
+    0,
+    0,
+    1,
+    1,
+    2,
+    2,
+    3,
+    3,
+    4,
+    4,
+    5,
+    5,
+    6,
+    6,
+    7,
+    7,
+    8,
+    8,
+    9,
+    9,
+  ]);
 });

@@ -1,21 +1,10 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import {
-  CACHE_FILE,
-  createProgressLine,
-  formatProgress,
-  loadCifar,
-  OFFICIAL_URL,
-  resolveCifarSource,
-  writeSyntheticArchive,
-  writeSyntheticFolder,
-} from "@slimming/cifar";
-import {
-  expectDataError,
-  serveBytes,
-  startServer,
-  withTempDir,
-} from "../packages/cifar/testing.ts";
+import { CACHE_FILE, resolveCifarSource } from "./source.ts";
+import { loadCifar } from "./load.ts";
+import { OFFICIAL_URL } from "./download.ts";
+import { writeSyntheticArchive, writeSyntheticFolder } from "./synthetic.ts";
+import { expectDataError, serveBytes, startServer, withTempDir } from "./testing.ts";
 
 /** A fetch that must not be called. */
 const noFetch: typeof fetch = () => Promise.reject(new Error("no download expected"));
@@ -148,21 +137,4 @@ Deno.test("source: an http(s) --data value is downloaded into the cache under it
     assert.equal(again.path, resolved.path);
     assert.equal(server.requests.length, 1);
   });
-});
-
-Deno.test("progress line: redraws at most once per interval on one \\r line, ends with a newline", () => {
-  let clock = 0;
-  const out: string[] = [];
-  const line = createProgressLine("cifar", { write: (t) => out.push(t), now: () => clock });
-  for (let i = 1; i <= 100; i++) {
-    clock += 10; // 100 updates over 1 s
-    line.update(i * 1_000_000, 100_000_000);
-  }
-  line.finish();
-  const draws = out.filter((t) => t.startsWith("\r"));
-  assert.ok(draws.length >= 4 && draws.length <= 6, `${draws.length} redraws in 1 s`);
-  assert.equal(out.at(-1), "\n");
-  assert.equal(out.at(-2)!.trimEnd(), "\rcifar: 100.0 / 100.0 MB (100%)");
-  assert.ok(!out.slice(0, -1).some((t) => t.includes("\n")));
-  assert.equal(formatProgress("x", 1_500_000, undefined), "x: 1.5 MB");
 });

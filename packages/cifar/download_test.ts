@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import {
-  downloadFile,
-  loadCifar,
-  OFFICIAL_URL,
-  type ProgressCallback,
-  writeSyntheticArchive,
-} from "@slimming/cifar";
-import {
-  expectDataError,
-  serveBytes,
-  startServer,
-  withTempDir,
-} from "../packages/cifar/testing.ts";
+import { downloadFile, OFFICIAL_URL, type ProgressCallback } from "./download.ts";
+import { loadCifar } from "./load.ts";
+import { writeSyntheticArchive } from "./synthetic.ts";
+import { expectDataError, serveBytes, startServer, withTempDir } from "./testing.ts";
 
 /** A small synthetic archive, its bytes and md5. */
 async function archive(dir: string) {

@@ -1,22 +1,21 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { UsageError } from "@slimming/tensor-utils";
+import { augmentRng } from "./order.ts";
 import {
-  augmentRng,
-  batchesOf,
   CIFAR10_MEAN,
   CIFAR10_STD,
-  type CifarSplit,
-  drawTransform,
-  IDENTITY_TRANSFORM,
-  IMAGE_BYTES,
-  type ImageTransform,
   makeBatch,
   normalizationTable,
   normalizePixel,
-  syntheticCifar,
+} from "./batch.ts";
+import { type CifarSplit, IMAGE_BYTES } from "./format.ts";
+import {
+  drawTransform,
+  IDENTITY_TRANSFORM,
+  type ImageTransform,
   transformImage,
-} from "@slimming/cifar";
+} from "./augment.ts";
+import { syntheticCifar } from "./synthetic.ts";
 
 const split = syntheticCifar({ trainPerClass: 10, testPerClass: 1, seed: 8 }).train;
 
@@ -170,19 +169,4 @@ Deno.test("makeBatch refuses bad input: no generator for augmentation, indices o
 Deno.test("makeBatch honours a custom mean and std", () => {
   const batch = makeBatch(split, [0], { augment: false, mean: [0, 0, 0], std: [1, 1, 1] });
   assert.equal(at(batch.x, 0, 2, 3, 1), Math.fround(raw(split.images, 0, 2, 3, 1) / 255));
-});
-
-Deno.test("batchesOf cuts an order into full batches and keeps the last partial one", () => {
-  fc.assert(
-    fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 1, max: 70 }), (n, size) => {
-      const order = Int32Array.from({ length: n }, (_, i) => (i * 37) % 1000);
-      const batches = batchesOf(order, size);
-      assert.equal(batches.length, Math.ceil(n / size));
-      assert.ok(batches.slice(0, -1).every((b) => b.length === size));
-      if (n > 0) assert.equal(batches.at(-1)!.length, n - size * (batches.length - 1));
-      assert.deepEqual(batches.flatMap((b) => [...b]), [...order]);
-    }),
-  );
-  assert.throws(() => batchesOf(new Int32Array(5), 0), UsageError);
-  assert.throws(() => batchesOf(new Int32Array(5), 2.5), UsageError);
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { CIFAR10_CLASSES, CLASS_COUNT, encodeRecords, loadCifar } from "@slimming/cifar";
+import { CIFAR10_CLASSES, CLASS_COUNT, encodeRecords } from "./format.ts";
+import { loadCifar } from "./load.ts";
 
 const DEFAULT_PATH = "/work/shared/datasets/cifar-10-binary.tar.gz";
 

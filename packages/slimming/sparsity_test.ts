@@ -3,8 +3,8 @@ import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { disposeTree, UsageError } from "@slimming/tensor-utils";
 import type { VggParams } from "@slimming/vgg";
-import { sparsityGradient, sparsityPenalty } from "@slimming/slimming";
-import { arbCfg, randomParams } from "../packages/slimming/_testing.ts";
+import { sparsityGradient, sparsityPenalty } from "./sparsity.ts";
+import { arbCfg, randomParams } from "@slimming/vgg/testing";
 
 await tf.setBackend("cpu");
 
