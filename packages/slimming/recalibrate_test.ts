@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { disposeTree } from "@slimming/tensor-utils";
 import { forward } from "@slimming/vgg";
 import { recalibrateBatchNorm } from "./recalibrate.ts";
-import { cfgOf, randomParams } from "./_testing.ts";
+import { cfgOf, randomParams } from "@slimming/vgg/testing";
 
 /** Per-channel mean and unbiased variance of the first conv's output on `x`. */
 function firstLayerStats(weight: tf.Tensor4D, x: tf.Tensor4D): { mean: number[]; var: number[] } {
