@@ -12,7 +12,10 @@ import { runCli } from "./cli_helpers.ts";
 
 async function writeCheckpoint(path: string): Promise<void> {
   const params = await randomBnVgg(SMALL_CFG, 3);
-  await Deno.writeFile(path, encodeSafetensors(await toStateDict(params), checkpointMetadata(params.cfg)));
+  await Deno.writeFile(
+    path,
+    encodeSafetensors(await toStateDict(params), checkpointMetadata(params.cfg)),
+  );
   disposeTree(params);
 }
 
@@ -25,7 +28,15 @@ async function listing(dir: string): Promise<string[]> {
 Deno.test("export writes a tfjs folder and an ONNX model from a checkpoint", async () => {
   const dir = await Deno.makeTempDir({ prefix: "export-cli-" });
   await writeCheckpoint(`${dir}/model.safetensors`);
-  const tfjs = await runCli(["export", "--checkpoint", `${dir}/model.safetensors`, "--format", "tfjs", "--out", `${dir}/tfjs`]);
+  const tfjs = await runCli([
+    "export",
+    "--checkpoint",
+    `${dir}/model.safetensors`,
+    "--format",
+    "tfjs",
+    "--out",
+    `${dir}/tfjs`,
+  ]);
   assert.equal(tfjs.code, 0, tfjs.stderr);
   assert.deepEqual(await listing(`${dir}/tfjs`), ["group1-shard1of1.bin", "model.json"]);
   const json = JSON.parse(await Deno.readTextFile(`${dir}/tfjs/model.json`));
@@ -63,11 +74,28 @@ Deno.test("export: bad input is one error line, exit 2 and nothing written", asy
   await Deno.mkdir(`${dir}/full`);
   await Deno.writeTextFile(`${dir}/full/keep.txt`, "mine\n");
   const cases: Array<[string[], RegExp]> = [
-    [["--checkpoint", `${dir}/model.safetensors`, "--format", "coreml", "--out", `${dir}/a`], /unknown format "coreml"/],
-    [["--checkpoint", `${dir}/momentum.safetensors`, "--format", "onnx", "--out", `${dir}/b`], /no cfg/],
+    [
+      ["--checkpoint", `${dir}/model.safetensors`, "--format", "coreml", "--out", `${dir}/a`],
+      /unknown format "coreml"/,
+    ],
+    [
+      ["--checkpoint", `${dir}/momentum.safetensors`, "--format", "onnx", "--out", `${dir}/b`],
+      /no cfg/,
+    ],
     [["--checkpoint", `${dir}/notes.txt`, "--format", "tfjs", "--out", `${dir}/c`], /notes\.txt/],
-    [["--checkpoint", `${dir}/model.safetensors`, "--format", "tfjs", "--out", `${dir}/full`], /not empty/],
-    [["--checkpoint", `${dir}/model.safetensors`, "--format", "onnx", "--fold-bn=maybe", "--out", `${dir}/d`], /fold-bn/],
+    [
+      ["--checkpoint", `${dir}/model.safetensors`, "--format", "tfjs", "--out", `${dir}/full`],
+      /not empty/,
+    ],
+    [[
+      "--checkpoint",
+      `${dir}/model.safetensors`,
+      "--format",
+      "onnx",
+      "--fold-bn=maybe",
+      "--out",
+      `${dir}/d`,
+    ], /fold-bn/],
   ];
   const before = await listing(dir);
   for (const [args, message] of cases) {

@@ -29,7 +29,11 @@ export async function exportTo(
 }
 
 /** Our eval-mode logits of NHWC images. */
-export async function ourLogits(params: VggParams, x: Float32Array, n: number): Promise<Float32Array> {
+export async function ourLogits(
+  params: VggParams,
+  x: Float32Array,
+  n: number,
+): Promise<Float32Array> {
   const input = tf.tensor4d(x, [n, 32, 32, 3]);
   const { logits } = forward(params, input, { training: false });
   const out = (await logits.data()) as Float32Array;
@@ -50,7 +54,11 @@ export async function tfjsLogits(dir: string, x: Float32Array, n: number): Promi
 }
 
 /** Logits of the ONNX model in `dir` in onnxruntime-node (NCHW input). */
-export async function onnxLogits(dir: string, nchw: Float32Array, n: number): Promise<Float32Array> {
+export async function onnxLogits(
+  dir: string,
+  nchw: Float32Array,
+  n: number,
+): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(`${dir}/model.onnx`);
   try {
     const result = await session.run({ input: new ort.Tensor("float32", nchw, [n, 3, 32, 32]) });

@@ -28,7 +28,8 @@ const archive = safeStat(Deno.env.get("CIFAR10_PATH")) ?? safeStat(DEFAULT_ARCHI
 
 async function realImages(count: number): Promise<Float32Array> {
   const data = await loadCifar(archive!);
-  return makeBatch(data.test, Int32Array.from({ length: count }, (_, i) => i), { augment: false }).x;
+  return makeBatch(data.test, Int32Array.from({ length: count }, (_, i) => i), { augment: false })
+    .x;
 }
 
 /** The full model and its 50% and 90% prunings (real `prune`, min 1 channel per layer). */
@@ -54,8 +55,14 @@ async function checkParity(images: Float32Array, n: number, seed: number): Promi
         const tag = `${name}, fold-bn ${foldBn}`;
         await exportTo(params, "tfjs", `${root}/${name}-${foldBn}-tfjs`, foldBn);
         await exportTo(params, "onnx", `${root}/${name}-${foldBn}-onnx`, foldBn);
-        const tfjsError = relativeError(await tfjsLogits(`${root}/${name}-${foldBn}-tfjs`, images, n), ours);
-        const onnxError = relativeError(await onnxLogits(`${root}/${name}-${foldBn}-onnx`, nchw, n), ours);
+        const tfjsError = relativeError(
+          await tfjsLogits(`${root}/${name}-${foldBn}-tfjs`, images, n),
+          ours,
+        );
+        const onnxError = relativeError(
+          await onnxLogits(`${root}/${name}-${foldBn}-onnx`, nchw, n),
+          ours,
+        );
         assert.ok(tfjsError <= TOLERANCE, `tfjs ${tag}: relative error ${tfjsError}`);
         assert.ok(onnxError <= TOLERANCE, `onnx ${tag}: relative error ${onnxError}`);
       }
@@ -80,5 +87,7 @@ Deno.test({
 });
 
 if (archive === undefined) {
-  console.log("export parity: no CIFAR-10 archive (set CIFAR10_PATH); the real-image parity is skipped");
+  console.log(
+    "export parity: no CIFAR-10 archive (set CIFAR10_PATH); the real-image parity is skipped",
+  );
 }

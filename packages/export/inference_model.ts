@@ -107,7 +107,11 @@ export function foldBatchNorm(model: InferenceModel): InferenceModel {
 }
 
 /** The HWIO copy ([3, 3, in, out], tfjs's layout) of an OIHW conv weight. */
-export function oihwToHwio(weight: Float32Array, inChannels: number, outChannels: number): Float32Array {
+export function oihwToHwio(
+  weight: Float32Array,
+  inChannels: number,
+  outChannels: number,
+): Float32Array {
   const out = new Float32Array(weight.length);
   for (let o = 0; o < outChannels; o++) {
     for (let i = 0; i < inChannels; i++) {

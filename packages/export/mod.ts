@@ -8,16 +8,16 @@
  */
 export {
   EXPORT_FORMATS,
-  type ExportFormat,
   exportFiles,
+  type ExportFormat,
   type ExportOptions,
   ONNX_FILE,
   parseExportFormat,
   TFJS_MODEL_FILE,
 } from "./export_model.ts";
 export {
-  BN_EPS,
   type BatchNormArrays,
+  BN_EPS,
   type ConvLayer,
   foldBatchNorm,
   foldConvBn,

@@ -20,15 +20,27 @@ export const ONNX_IR_VERSION = 8;
 type Attribute = InstanceType<typeof onnx.AttributeProto>;
 
 function ints(name: string, values: number[]): Attribute {
-  return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
+  return onnx.AttributeProto.create({
+    name,
+    type: onnx.AttributeProto.AttributeType.INTS,
+    ints: values,
+  });
 }
 
 function float(name: string, value: number): Attribute {
-  return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value });
+  return onnx.AttributeProto.create({
+    name,
+    type: onnx.AttributeProto.AttributeType.FLOAT,
+    f: value,
+  });
 }
 
 function int(name: string, value: number): Attribute {
-  return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
+  return onnx.AttributeProto.create({
+    name,
+    type: onnx.AttributeProto.AttributeType.INT,
+    i: value,
+  });
 }
 
 function tensorValue(name: string, dims: Array<number | string>) {
@@ -37,7 +49,9 @@ function tensorValue(name: string, dims: Array<number | string>) {
     type: {
       tensorType: {
         elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) },
+        shape: {
+          dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })),
+        },
       },
     },
   });
@@ -61,7 +75,9 @@ class GraphBuilder {
   }
 
   op(opType: string, name: string, inputs: string[], attribute: Attribute[] = []): string {
-    this.nodes.push(onnx.NodeProto.create({ opType, name, input: inputs, output: [name], attribute }));
+    this.nodes.push(
+      onnx.NodeProto.create({ opType, name, input: inputs, output: [name], attribute }),
+    );
     return name;
   }
 }
@@ -72,13 +88,22 @@ function addFeatures(g: GraphBuilder, model: InferenceModel, input: string): str
   let pool = 0;
   for (const item of model.cfg) {
     if (item === "M") {
-      h = g.op("MaxPool", `pool${++pool}`, [h], [ints("kernel_shape", [2, 2]), ints("strides", [2, 2])]);
+      h = g.op("MaxPool", `pool${++pool}`, [h], [
+        ints("kernel_shape", [2, 2]),
+        ints("strides", [2, 2]),
+      ]);
       continue;
     }
     const layer = model.convs[conv++];
     const name = `conv${conv}`;
-    const w = g.constant(`${name}.weight`, [layer.outChannels, layer.inChannels, 3, 3], layer.weight);
-    const inputs = layer.bias ? [h, w, g.constant(`${name}.bias`, [layer.outChannels], layer.bias)] : [h, w];
+    const w = g.constant(
+      `${name}.weight`,
+      [layer.outChannels, layer.inChannels, 3, 3],
+      layer.weight,
+    );
+    const inputs = layer.bias
+      ? [h, w, g.constant(`${name}.bias`, [layer.outChannels], layer.bias)]
+      : [h, w];
     h = g.op("Conv", name, inputs, [
       ints("kernel_shape", [3, 3]),
       ints("pads", [1, 1, 1, 1]),

@@ -57,8 +57,14 @@ function convLayers(model: InferenceModel, weights: WeightEntry[]): LayerJson[] 
       },
     });
     const shape = [3, 3, layer.inChannels, layer.outChannels];
-    weights.push({ name: `${name}/kernel`, shape, data: oihwToHwio(layer.weight, layer.inChannels, layer.outChannels) });
-    if (layer.bias) weights.push({ name: `${name}/bias`, shape: [layer.outChannels], data: layer.bias });
+    weights.push({
+      name: `${name}/kernel`,
+      shape,
+      data: oihwToHwio(layer.weight, layer.inChannels, layer.outChannels),
+    });
+    if (layer.bias) {
+      weights.push({ name: `${name}/bias`, shape: [layer.outChannels], data: layer.bias });
+    }
     if (layer.bn) {
       const bn = `bn${conv}`;
       layers.push({
@@ -70,14 +76,20 @@ function convLayers(model: InferenceModel, weights: WeightEntry[]): LayerJson[] 
       weights.push({ name: `${bn}/beta`, shape: c, data: layer.bn.beta });
       weights.push({ name: `${bn}/moving_mean`, shape: c, data: layer.bn.mean });
       weights.push({ name: `${bn}/moving_variance`, shape: c, data: layer.bn.variance });
-      layers.push({ class_name: "Activation", config: { name: `relu${conv}`, activation: "relu" } });
+      layers.push({
+        class_name: "Activation",
+        config: { name: `relu${conv}`, activation: "relu" },
+      });
     }
   }
   return layers;
 }
 
 /** model.json and the weight shard of `model`, with `metadata` as its `userDefinedMetadata`. */
-export function tfjsLayersArtifacts(model: InferenceModel, metadata: ExportMetadata): TfjsArtifacts {
+export function tfjsLayersArtifacts(
+  model: InferenceModel,
+  metadata: ExportMetadata,
+): TfjsArtifacts {
   const weights: WeightEntry[] = [];
   const layers = convLayers(model, weights);
   const last = model.convs[model.convs.length - 1].outChannels;
