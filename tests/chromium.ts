@@ -35,6 +35,8 @@ export const CHROMIUM_FLAGS: readonly string[] = [
 export interface Browser {
   /** Evaluates `expression` in the page (JSON result) every 200 ms until it is not null. */
   waitFor<T>(expression: string, timeoutMs: number): Promise<T>;
+  /** A PNG of the whole page. */
+  screenshot(): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -55,7 +57,13 @@ async function devtoolsPort(profile: string, child: Deno.ChildProcess): Promise<
 export async function openPage(binary: string, url: string): Promise<Browser> {
   const profile = await Deno.makeTempDir({ prefix: "chromium-profile-" });
   const child = new Deno.Command(binary, {
-    args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, "--remote-debugging-port=0", url],
+    args: [
+      ...CHROMIUM_FLAGS,
+      `--user-data-dir=${profile}`,
+      "--remote-debugging-port=0",
+      "--window-size=1100,900",
+      url,
+    ],
     stdout: "null",
     stderr: "null",
   }).spawn();
@@ -79,16 +87,16 @@ export async function openPage(binary: string, url: string): Promise<Browser> {
     pending.get(message.id)?.(message);
     pending.delete(message.id);
   };
-  const evaluate = (expression: string) =>
-    new Promise<{ result?: { result?: { value?: unknown } } }>((resolve) => {
+  const send = (method: string, params: Record<string, unknown>) =>
+    new Promise<{ result?: Record<string, unknown> }>((resolve) => {
       const id = nextId++;
       pending.set(id, resolve as (value: unknown) => void);
-      socket.send(JSON.stringify({
-        id,
-        method: "Runtime.evaluate",
-        params: { expression, returnByValue: true },
-      }));
+      socket.send(JSON.stringify({ id, method, params }));
     });
+  const evaluate = (expression: string) =>
+    send("Runtime.evaluate", { expression, returnByValue: true }) as Promise<
+      { result?: { result?: { value?: unknown } } }
+    >;
   return {
     async waitFor<T>(expression: string, timeoutMs: number): Promise<T> {
       const end = Date.now() + timeoutMs;
@@ -98,6 +106,14 @@ export async function openPage(binary: string, url: string): Promise<Browser> {
         await new Promise((r) => setTimeout(r, 200));
       }
       throw new Error(`timed out waiting for ${expression}`);
+    },
+    async screenshot(): Promise<Uint8Array> {
+      const shot = await send("Page.captureScreenshot", {
+        format: "png",
+        captureBeyondViewport: true,
+      });
+      const data = String(shot.result?.data ?? "");
+      return Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
     },
     async close() {
       socket.close();

@@ -1,6 +1,6 @@
 // Loads the exported model with stock TensorFlow.js (tf.loadLayersModel), classifies the test
 // images one at a time and shows each prediction with its latency. The results are also left
-// in window.__results (and the #results block) for the browser test.
+// in globalThis.__results (and the #results block) for the browser test.
 /* global tf */
 const f = Math.fround;
 
@@ -86,10 +86,10 @@ async function main() {
     predictions: results.predictions,
     labels: samples.labels,
   });
-  window.__results = results;
+  globalThis.__results = results;
 }
 
 main().catch((error) => {
   document.getElementById("info").textContent = `error: ${error.message}`;
-  window.__results = { error: String(error) };
+  globalThis.__results = { error: String(error) };
 });

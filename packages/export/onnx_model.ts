@@ -6,11 +6,12 @@
  * @module
  */
 import onnxProto from "onnx-proto";
+import type { onnx as OnnxTypes } from "onnx-proto";
 import { type ExportMetadata, metadataEntries } from "./metadata.ts";
 import type { InferenceModel } from "./inference_model.ts";
 import { littleEndianBytes } from "./tfjs_layers.ts";
 
-const { onnx } = onnxProto;
+const onnx = onnxProto.onnx;
 
 /** The ONNX operator set the graph uses. */
 export const ONNX_OPSET = 13;
@@ -162,6 +163,6 @@ export function onnxModelBytes(model: InferenceModel, metadata: ExportMetadata):
 }
 
 /** The decoded ModelProto of ONNX bytes (for checks and tools). */
-export function decodeOnnxModel(bytes: Uint8Array): InstanceType<typeof onnx.ModelProto> {
+export function decodeOnnxModel(bytes: Uint8Array): OnnxTypes.ModelProto {
   return onnx.ModelProto.decode(bytes);
 }

@@ -21,7 +21,7 @@ import {
   stringOption,
 } from "../cli_args.ts";
 import { inferenceSpeed } from "../evaluate.ts";
-import { type ExportedTiming, exportedBench } from "../bench/exported.ts";
+import { exportedBench, type ExportedTiming } from "../bench/exported.ts";
 import { disposeState, type TrainState, trainStep } from "../train_step.ts";
 
 const SPECS: OptionSpecs = {
