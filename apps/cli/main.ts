@@ -1,5 +1,5 @@
 /**
- * The `slimming` command line: `train`, `finetune`, `prune`, `eval`, `lab`, `bench`.
+ * The `slimming` command line: `train`, `finetune`, `prune`, `eval`, `lab`, `bench`, `export`.
  * Errors a user can cause print one `error:` line and exit 2 (3 for divergence); anything
  * else is a bug and keeps its stack trace.
  *
@@ -12,6 +12,7 @@ import { pruneCommand } from "./commands/prune.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { labCommand } from "./commands/lab.ts";
 import { benchCommand } from "./commands/bench.ts";
+import { exportCommand } from "./commands/export.ts";
 
 const COMMANDS: Record<
   string,
@@ -23,6 +24,7 @@ const COMMANDS: Record<
   eval: evalCommand,
   lab: labCommand,
   bench: benchCommand,
+  export: exportCommand,
 };
 
 const USAGE = `usage: deno task <command> [options]    (each command has --help)
@@ -33,7 +35,8 @@ commands:
   finetune   fine-tune a (pruned) checkpoint
   eval       test accuracy, size and speed of a checkpoint
   lab        the whole Network Slimming lab and its PDF report
-  bench      training and inference speed against PyTorch`;
+  bench      training and inference speed against PyTorch
+  export     a checkpoint as a TensorFlow.js or ONNX model`;
 
 /** Runs one command; returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {

@@ -63,8 +63,12 @@ export interface PruneSummary {
   readonly minChannels: number;
   readonly cfgBefore: CfgItem[];
   readonly cfg: CfgItem[];
-  /** Channels kept per BN layer, in layer order. */
+  /** Channels kept per BN layer, in layer order (after any --round-to). */
   readonly kept: number[];
+  /** --round-to N when above 1: each layer's kept count was rounded up to a multiple of N. */
+  readonly roundTo?: number;
+  /** With --round-to: channels kept per BN layer by the threshold and guard, before rounding. */
+  readonly keptBeforeRounding?: number[];
   /** Channels per BN layer before pruning. */
   readonly channelsBefore: number[];
   /** Indices (0-based, BN layer order) of layers where the min-channels guard fired. */

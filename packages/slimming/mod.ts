@@ -35,6 +35,16 @@ export {
   type MultiPassResult,
 } from "./multi_pass.ts";
 export { recalibrateBatchNorm } from "./recalibrate.ts";
+export {
+  pruneRounded,
+  pruneRoundedFromAbsGammas,
+  roundedCount,
+  type RoundedMasks,
+  type RoundedPruneOptions,
+  type RoundedPruneResult,
+  roundKeptUp,
+  validateRoundTo,
+} from "./round_to.ts";
 export { validateRatio } from "./_validate.ts";
 export { countFlops, countParams } from "@slimming/vgg";
 export type { Cfg, CfgItem, VggParams } from "@slimming/vgg";

@@ -21,6 +21,7 @@ import {
   stringOption,
 } from "../cli_args.ts";
 import { inferenceSpeed } from "../evaluate.ts";
+import { exportedBench, type ExportedTiming } from "../bench/exported.ts";
 import { disposeState, type TrainState, trainStep } from "../train_step.ts";
 
 const SPECS: OptionSpecs = {
@@ -222,7 +223,8 @@ function sparseLooking(params: VggParams, seed: number): VggParams {
 export async function benchCommand(
   args: readonly string[],
   log: (line: string) => void,
-): Promise<BenchResult | undefined> {
+): Promise<BenchResult | ExportedTiming[] | undefined> {
+  if (args[0] === "--exported") return exportedBench(args.slice(1), log);
   const values = parseCommand(args, SPECS, "bench", BENCH_HELP);
   if (!values) return undefined;
   const widths = requiredString(values, "widths").split(",").map(Number);

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { disposeTree, writeJsonAtomic } from "@slimming/tensor-utils";
-import { maskParams, multiPassPrune, prune, type PruneReport } from "@slimming/slimming";
+import { disposeTree, UsageError, writeJsonAtomic } from "@slimming/tensor-utils";
+import { maskParams, multiPassPrune, type PruneReport, pruneRounded } from "@slimming/slimming";
 import type { VggParams } from "@slimming/vgg";
 import {
   helpText,
@@ -41,6 +41,12 @@ const SPECS: OptionSpecs = {
     type: "string",
     value: "N",
     help: "fewest channels any layer keeps",
+    default: "1",
+  },
+  "round-to": {
+    type: "string",
+    value: "N",
+    help: "round each layer's kept channels up to a multiple of N (next-largest |gamma|)",
     default: "1",
   },
   passes: {
@@ -96,6 +102,10 @@ export function pruneTable(summary: PruneSummary): string {
         String(summary.kept[i]).padStart(4)
       }  ${
         summary.guardedLayers.includes(i) ? "guarded (threshold kept fewer than min channels)" : ""
+      }${
+        summary.keptBeforeRounding && summary.keptBeforeRounding[i] !== summary.kept[i]
+          ? ` rounded up from ${summary.keptBeforeRounding[i]}`
+          : ""
       }`
     ),
     "",
@@ -129,6 +139,8 @@ export async function pruneCommand(
   const out = requiredString(values, "out");
   const minChannels = requiredNumber(values, "min-channels", { integer: true, min: 1 });
   const passes = requiredNumber(values, "passes", { integer: true, min: 1 });
+  const roundTo = requiredNumber(values, "round-to", { integer: true, min: 1 });
+  if (roundTo > 1 && passes > 1) throw new UsageError("--round-to works with one pass only");
   const maxLayerRatio = requiredNumber(values, "max-layer-ratio", {
     min: 0,
     max: 1,
@@ -156,6 +168,7 @@ export async function pruneCommand(
   const summary = await pruneModel(params, {
     ratio,
     minChannels,
+    roundTo,
     multiPass: passes === 1 ? undefined : {
       passes,
       maxLayerRatio,
@@ -191,6 +204,8 @@ export async function pruneCommand(
 export interface PruneModelOptions {
   readonly ratio: number;
   readonly minChannels: number;
+  /** Round each layer's kept count up to a multiple of this (default 1: no rounding). */
+  readonly roundTo?: number;
   /** Multi-pass pruning (the paper's Table 4): passes, per-pass layer cap, and the fine-tuning between passes. */
   readonly multiPass?: {
     readonly passes: number;
@@ -215,8 +230,13 @@ export async function pruneModel(
   let slim: VggParams;
   let report: PruneReport;
   let maskedAcc: number;
+  let keptBeforeRounding: number[] | undefined;
   if (!options.multiPass) {
-    const result = prune(params, options.ratio, { minChannels: options.minChannels });
+    const result = pruneRounded(params, options.ratio, {
+      minChannels: options.minChannels,
+      roundTo: options.roundTo ?? 1,
+    });
+    keptBeforeRounding = result.keptBeforeRounding;
     const masked = maskParams(params, result.masks);
     maskedAcc = (await evaluate(masked, data.test)).accuracy;
     disposeTree(masked);
@@ -258,6 +278,9 @@ export async function pruneModel(
     cfgBefore: report.cfgBefore,
     cfg: report.cfg,
     kept: report.kept,
+    ...(keptBeforeRounding && (options.roundTo ?? 1) > 1
+      ? { roundTo: options.roundTo, keptBeforeRounding }
+      : {}),
     channelsBefore: report.channelsBefore,
     guardedLayers: report.guardedLayers,
     paramsBefore: report.paramsBefore,

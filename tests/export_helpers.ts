@@ -1,0 +1,81 @@
+/**
+ * Shared parts of the export tests: exporting a parameter tree into a folder, running the
+ * exported model in stock tfjs and in ONNX Runtime, and comparing logits.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import * as ort from "onnxruntime-node";
+import { CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD } from "@slimming/cifar";
+import { exportFiles, type ExportFormat, writeFolderAtomic } from "@slimming/export";
+import { forward, toStateDict, type VggParams } from "@slimming/vgg";
+
+/** Exports `params` as `format` into the new folder `dir`. */
+export async function exportTo(
+  params: VggParams,
+  format: ExportFormat,
+  dir: string,
+  foldBn = true,
+): Promise<void> {
+  const files = exportFiles(params.cfg, await toStateDict(params), {
+    format,
+    foldBn,
+    mean: CIFAR10_MEAN,
+    std: CIFAR10_STD,
+    classes: CIFAR10_CLASSES,
+    source: "test",
+  });
+  await writeFolderAtomic(dir, files);
+}
+
+/** Our eval-mode logits of NHWC images. */
+export async function ourLogits(
+  params: VggParams,
+  x: Float32Array,
+  n: number,
+): Promise<Float32Array> {
+  const input = tf.tensor4d(x, [n, 32, 32, 3]);
+  const { logits } = forward(params, input, { training: false });
+  const out = (await logits.data()) as Float32Array;
+  tf.dispose([input, logits]);
+  return out;
+}
+
+/** Logits of the tfjs model in `dir`, loaded by stock `tf.loadLayersModel` from its files. */
+export async function tfjsLogits(dir: string, x: Float32Array, n: number): Promise<Float32Array> {
+  const url = new URL(`file://${Deno.realPathSync(dir)}/model.json`).href;
+  const model = await tf.loadLayersModel(tf.io.http(url));
+  const input = tf.tensor4d(x, [n, 32, 32, 3]);
+  const logits = model.predict(input) as tf.Tensor;
+  const out = (await logits.data()) as Float32Array;
+  tf.dispose([input, logits]);
+  model.dispose();
+  return out;
+}
+
+/** Logits of the ONNX model in `dir` in onnxruntime-node (NCHW input). */
+export async function onnxLogits(
+  dir: string,
+  nchw: Float32Array,
+  n: number,
+): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(`${dir}/model.onnx`);
+  try {
+    const result = await session.run({ input: new ort.Tensor("float32", nchw, [n, 3, 32, 32]) });
+    return result.logits.data as Float32Array;
+  } finally {
+    await session.release();
+  }
+}
+
+/** max |a - b| / max |b|: the error of `a` relative to the size of the reference logits `b`. */
+export function relativeError(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
