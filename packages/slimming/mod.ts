@@ -34,6 +34,8 @@ export {
   multiPassPrune,
   type MultiPassResult,
 } from "./multi_pass.ts";
+export { type ChannelDecision, planPrune, pruneDecision } from "./selection.ts";
+export { mergePassReports } from "./merge_passes.ts";
 export { validateRatio } from "./_validate.ts";
 export { countFlops, countParams } from "@slimming/vgg";
 export type { Cfg, CfgItem, VggParams } from "@slimming/vgg";

@@ -43,7 +43,11 @@ const rows: Row[] = [
     (p) => `${formatCount(p.flopsAfter)} (${formatChange(p.flopsBefore, p.flopsAfter)})`,
   ],
   ["Test acc. before pruning", (p) => formatAccuracy(p.testAccBefore)],
-  ["Test acc. masked (γ = 0)", (p) => formatAccuracy(p.maskedTestAcc)],
+  [
+    "Test acc. masked (γ = 0)",
+    // A multi-pass prune has no masked model: prune.json leaves the number out.
+    (p) => (p.maskedTestAcc === undefined ? "not measured" : formatAccuracy(p.maskedTestAcc)),
+  ],
   ["Test acc. slim, before fine-tuning", (p) => formatAccuracy(p.slimTestAcc)],
   ["Inference before", (p) => formatRate(p.imagesPerSecondBefore)],
   ["Inference after", (p) =>

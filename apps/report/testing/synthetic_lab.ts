@@ -3,7 +3,13 @@
  * history.json, prune.json and last.safetensors checkpoints (PyTorch reference names).
  * The |γ| of each λ come from a different distribution — the larger λ, the more of them
  * near zero, and the last conv block nearly all-zero for the largest λ so that the
- * min-channels guard fires at a 90% prune. Prune numbers are computed from those γ.
+ * min-channels guard fires at a 90% prune.
+ *
+ * Built by the real code: the stages and folders are run-format's `labPlan`, the threshold,
+ * guard, kept channels, params and FLOPs of each prune are slimming's `planPrune` on those γ
+ * (vgg's counts), and every file is written by run-format's writers. Only the fixture's
+ * inputs are invented: the γ, the training curves, the accuracies of the pruned models
+ * ({@linkcode fixturePruneAccuracy}) and the speeds.
  *
  * @module
  */
@@ -14,41 +20,47 @@ import {
   f32,
   type NamedArray,
   type Rng,
-  writeJsonAtomic,
 } from "@slimming/tensor-utils/core";
-import type {
-  CfgItem,
-  EpochRecord,
-  LabEvent,
-  LabStage,
-  LabSummary,
-  PruneSummary,
-  RunConfig,
-} from "../lab_types.ts";
+import {
+  type CfgItem,
+  type EpochRecord,
+  type LabEvent,
+  labPlan,
+  type LabStage,
+  type LabSummary,
+  pendingStage,
+  type PlannedStage,
+  type PruneSummary,
+  pruneSummary,
+  type RunConfig,
+  stageDir,
+  writeHistory,
+  writeLabSummary,
+  writePruneSummary,
+  writeRunConfig,
+} from "@slimming/run-format";
+import { planPrune } from "@slimming/slimming/core";
+import { convChannels, scaleCfg, VGG_CFGS } from "@slimming/vgg/cfg";
 
 /** VGG-19 for CIFAR at a quarter of the width: 16 convs, small checkpoints. */
-export const QUARTER_VGG19: CfgItem[] = [
-  16,
-  16,
-  "M",
-  32,
-  32,
-  "M",
-  64,
-  64,
-  64,
-  64,
-  "M",
-  128,
-  128,
-  128,
-  128,
-  "M",
-  128,
-  128,
-  128,
-  128,
-];
+export const QUARTER_VGG19: CfgItem[] = scaleCfg(VGG_CFGS[19], 0.25);
+
+/**
+ * Fixture input: test accuracy of the masked and of the slim model after pruning at `ratio` a
+ * model of accuracy `before` (invented numbers: no model is evaluated). A prune of 85% or
+ * more collapses to chance, so the report's collapse and recovery findings appear.
+ */
+export function fixturePruneAccuracy(
+  ratio: number,
+  before: number,
+): { masked: number; slim: number } {
+  return ratio >= 0.85
+    ? { masked: 10.37, slim: 10 }
+    : { masked: before - 0.21, slim: before - 0.43 };
+}
+
+/** Fixture input: measured images/s of the unpruned model (invented). */
+export const FIXTURE_IMAGES_PER_SECOND: number = 2410.5;
 
 /** What to generate. */
 export interface SyntheticLabOptions {
@@ -79,45 +91,6 @@ export interface SyntheticLab {
   readonly histories: Record<string, EpochRecord[]>;
 }
 
-/** Folder name of the sparsity training for `lambda`: `sparsity-1e-4`. */
-export function sparsityDir(lambda: number): string {
-  return `sparsity-${lambda === 0 ? "0" : lambda.toExponential().replace("e+", "e")}`;
-}
-
-/** Folder name of the prune at `ratio`: `prune-90`. */
-export function pruneDir(ratio: number): string {
-  return `prune-${Math.round(ratio * 100)}`;
-}
-
-/** Folder name of the fine-tune at `ratio`: `finetune-90`. */
-export function finetuneDir(ratio: number): string {
-  return `finetune-${Math.round(ratio * 100)}`;
-}
-
-function convs(cfg: readonly CfgItem[]): number[] {
-  return cfg.filter((c): c is number => c !== "M");
-}
-
-/** Parameters and FLOPs (2 x multiply-adds per 32 x 32 image) of a CIFAR VGG. */
-export function vggCost(cfg: readonly CfgItem[]): { params: number; flops: number } {
-  let params = 0;
-  let flops = 0;
-  let channels = 3;
-  let side = 32;
-  for (const item of cfg) {
-    if (item === "M") {
-      side /= 2;
-      continue;
-    }
-    params += channels * item * 9 + 2 * item;
-    flops += 2 * channels * item * 9 * side * side;
-    channels = item;
-  }
-  params += channels * 10 + 10;
-  flops += 2 * channels * 10;
-  return { params, flops };
-}
-
 function sampleGammas(rng: Rng, count: number, nearZeroShare: number): Float32Array {
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) {
@@ -130,7 +103,7 @@ function sampleGammas(rng: Rng, count: number, nearZeroShare: number): Float32Ar
 
 /** γ per BN layer for the `index`-th of `count` λ values (0 = least sparse). */
 function layerGammas(cfg: readonly CfgItem[], rng: Rng, index: number, count: number) {
-  const widths = convs(cfg);
+  const widths = convChannels(cfg);
   const share = count <= 1 ? 0.5 : (index / (count - 1)) * 0.7;
   const lastBlock = widths.length - 4;
   return widths.map((w, layer) =>
@@ -195,7 +168,8 @@ function history(
   });
 }
 
-function prune(
+/** prune.json of pruning the model of `gammas` at `ratio`: slimming's decision and counts. */
+function fixturePrune(
   cfg: readonly CfgItem[],
   gammas: Float32Array[],
   ratio: number,
@@ -203,37 +177,129 @@ function prune(
   testAccBefore: number,
   dir: string,
 ): PruneSummary {
-  const all = gammas.flatMap((g) => Array.from(g, Math.abs)).sort((a, b) => a - b);
-  const threshold = all[Math.min(all.length - 1, Math.floor(all.length * ratio))];
-  const channelsBefore = gammas.map((g) => g.length);
-  const above = gammas.map((g) => g.filter((v) => Math.abs(v) > threshold).length);
-  const guardedLayers = above.flatMap((n, i) => n < minChannels ? [i] : []);
-  const kept = above.map((n, i) => Math.min(channelsBefore[i], Math.max(n, minChannels)));
-  let layer = 0;
-  const slimCfg = cfg.map((item) => item === "M" ? item : kept[layer++]);
-  const before = vggCost(cfg);
-  const after = vggCost(slimCfg);
-  const collapsed = ratio >= 0.85;
-  return {
+  const abs = gammas.map((g) => g.map(Math.abs));
+  const report = planPrune(cfg, abs, ratio, { minChannels });
+  const accuracy = fixturePruneAccuracy(ratio, testAccBefore);
+  return pruneSummary(report, {
     ratio,
-    threshold,
     minChannels,
-    cfgBefore: [...cfg],
-    cfg: slimCfg,
-    kept,
-    channelsBefore,
-    guardedLayers,
-    paramsBefore: before.params,
-    paramsAfter: after.params,
-    flopsBefore: before.flops,
-    flopsAfter: after.flops,
     testAccBefore,
-    maskedTestAcc: collapsed ? 10.37 : testAccBefore - 0.21,
-    slimTestAcc: collapsed ? 10 : testAccBefore - 0.43,
-    imagesPerSecondBefore: 2410.5,
-    imagesPerSecondAfter: 2410.5 * (before.flops / after.flops) ** 0.6,
+    maskedTestAcc: accuracy.masked,
+    slimTestAcc: accuracy.slim,
+    imagesPerSecondBefore: FIXTURE_IMAGES_PER_SECOND,
+    // Fixture input: a speed-up that grows with the FLOPs saved.
+    imagesPerSecondAfter: FIXTURE_IMAGES_PER_SECOND *
+      (report.flopsBefore / report.flopsAfter) ** 0.6,
     checkpoint: `${dir}/pruned.safetensors`,
+  });
+}
+
+/** The fixture's settings, defaults filled in. */
+interface Settings {
+  readonly cfg: CfgItem[];
+  readonly minChannels: number;
+  readonly seed: number;
+  readonly convWeights: boolean;
+  readonly lambdaCount: number;
+}
+
+/** What the stages written so far leave for the next ones. */
+interface Written {
+  readonly stages: LabStage[];
+  readonly prunes: Record<string, PruneSummary>;
+  readonly histories: Record<string, EpochRecord[]>;
+  /** γ and final test accuracy of the model the prunes start from. */
+  pruneGammas: Float32Array[];
+  pruneAccuracy: number;
+}
+
+const BASE_CONFIG = {
+  depth: 19,
+  width: 0.25,
+  batchSize: 64,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  subset: 5000,
+  testSubset: 1000,
+  backend: "cpu",
+  dataSource: "synthetic fixture",
+  startedAt: "2026-01-02T03:04:05.000Z",
+} as const;
+
+/** Fixture input: seconds a prune stage took. */
+const PRUNE_SECONDS = 4.2;
+
+async function writeTrainingRun(
+  path: string,
+  config: RunConfig,
+  records: EpochRecord[],
+): Promise<void> {
+  await Deno.mkdir(path, { recursive: true });
+  await writeRunConfig(path, config);
+  await writeHistory(path, records);
+}
+
+/** A sparsity training: config, history and last.safetensors; resolves with its seconds. */
+async function sparsityStage(
+  dir: string,
+  stage: PlannedStage,
+  index: number,
+  plan: { settings: Settings; rng: Rng; written: Written; skip: boolean; isPruned: boolean },
+): Promise<number> {
+  const { settings, rng, written } = plan;
+  const { cfg, seed } = settings;
+  const gammas = layerGammas(cfg, createRng(seed, 2, index), index, settings.lambdaCount);
+  const records = history(rng, stage.epochs, 18, 86 - 2 * index, 3 + index);
+  if (plan.isPruned) {
+    written.pruneGammas = gammas;
+    written.pruneAccuracy = records.at(-1)!.testAcc;
+  }
+  if (plan.skip) return 0;
+  const path = join(dir, stage.dir);
+  const config: RunConfig = {
+    ...BASE_CONFIG,
+    cfg,
+    seed,
+    command: "train",
+    epochs: stage.epochs,
+    lr: 0.1,
+    lambda: stage.value,
+    lrSteps: [Math.floor(stage.epochs / 2), Math.floor((3 * stage.epochs) / 4)],
   };
+  await writeTrainingRun(path, config, records);
+  written.histories[stage.dir] = records;
+  await Deno.writeFile(
+    join(path, "last.safetensors"),
+    checkpoint(cfg, gammas, rng, settings.convWeights),
+  );
+  return records.reduce((n, r) => n + r.seconds, 0);
+}
+
+/** A fine-tune of the prune at the stage's ratio: config and history; resolves with its seconds. */
+async function finetuneStage(
+  dir: string,
+  stage: PlannedStage,
+  plan: { settings: Settings; rng: Rng; written: Written; skip: boolean },
+): Promise<number> {
+  const { rng, written, settings } = plan;
+  const start = fixturePruneAccuracy(stage.value, written.pruneAccuracy).slim;
+  const end = written.pruneAccuracy - 0.8 * stage.value;
+  const records = history(rng, stage.epochs, start, end, 1.5);
+  if (plan.skip) return 0;
+  const config: RunConfig = {
+    ...BASE_CONFIG,
+    cfg: settings.cfg,
+    seed: settings.seed,
+    command: "finetune",
+    epochs: stage.epochs,
+    lr: 0.01,
+    lambda: 0,
+    lrSteps: [],
+    checkpoint: stage.source,
+  };
+  await writeTrainingRun(join(dir, stage.dir), config, records);
+  written.histories[stage.dir] = records;
+  return records.reduce((n, r) => n + r.seconds, 0);
 }
 
 /** Writes a synthetic lab into `dir` (created if needed). */
@@ -241,123 +307,58 @@ export async function writeSyntheticLab(
   dir: string,
   options: SyntheticLabOptions = {},
 ): Promise<SyntheticLab> {
-  const cfg = options.cfg ?? QUARTER_VGG19;
   const lambdas = options.lambdas ?? [0, 1e-5, 1e-4];
   const ratios = options.ratios ?? [0.5, 0.9];
   const epochs = options.epochs ?? 12;
   const finetuneEpochs = options.finetuneEpochs ?? 8;
-  const minChannels = options.minChannels ?? 4;
-  const seed = options.seed ?? 7;
+  const settings: Settings = {
+    cfg: options.cfg ?? QUARTER_VGG19,
+    minChannels: options.minChannels ?? 4,
+    seed: options.seed ?? 7,
+    convWeights: options.convWeights ?? true,
+    lambdaCount: lambdas.length,
+  };
+  const { cfg, seed } = settings;
   const omit = new Set(options.omit ?? []);
   const pruneLambda = Math.max(...lambdas);
-  const stages: LabStage[] = [];
-  const prunes: Record<string, PruneSummary> = {};
-  const histories: Record<string, EpochRecord[]> = {};
+  const plan = labPlan({ lambdas, pruneLambda, ratios, epochs, finetuneEpochs });
+  const written: Written = {
+    stages: [],
+    prunes: {},
+    histories: {},
+    pruneGammas: [],
+    pruneAccuracy: 0,
+  };
   const rng = createRng(seed, 1);
   await Deno.mkdir(dir, { recursive: true });
-
-  const baseConfig = {
-    cfg,
-    depth: 19,
-    width: 0.25,
-    batchSize: 64,
-    momentum: 0.9,
-    weightDecay: 1e-4,
-    seed,
-    subset: 5000,
-    testSubset: 1000,
-    backend: "cpu",
-    dataSource: "synthetic fixture",
-    startedAt: "2026-01-02T03:04:05.000Z",
-  };
-
-  let pruneGammas: Float32Array[] = [];
-  let pruneAccuracy = 0;
-  for (const [index, lambda] of lambdas.entries()) {
-    const stageDir = sparsityDir(lambda);
-    const gammas = layerGammas(cfg, createRng(seed, 2, index), index, lambdas.length);
-    const records = history(rng, epochs, 18, 86 - 2 * index, 3 + index);
-    if (lambda === pruneLambda) {
-      pruneGammas = gammas;
-      pruneAccuracy = records.at(-1)!.testAcc;
+  for (const [index, stage] of plan.entries()) {
+    const skip = omit.has(stage.dir);
+    let seconds = 0;
+    if (stage.kind === "train") {
+      const isPruned = stage.value === pruneLambda;
+      seconds = await sparsityStage(dir, stage, index, { settings, rng, written, skip, isPruned });
+    } else if (stage.kind === "finetune") {
+      seconds = await finetuneStage(dir, stage, { settings, rng, written, skip });
+    } else if (!skip) {
+      const { pruneGammas, pruneAccuracy } = written;
+      const summary = fixturePrune(
+        cfg,
+        pruneGammas,
+        stage.value,
+        settings.minChannels,
+        pruneAccuracy,
+        stage.dir,
+      );
+      await Deno.mkdir(join(dir, stage.dir), { recursive: true });
+      await writePruneSummary(join(dir, stage.dir), summary);
+      written.prunes[stage.dir] = summary;
+      seconds = PRUNE_SECONDS;
     }
-    const seconds = records.reduce((n, r) => n + r.seconds, 0);
-    const skip = omit.has(stageDir);
-    stages.push({
-      name: `train ${sparsityDir(lambda).slice("sparsity-".length)}`,
-      dir: stageDir,
-      kind: "train",
-      status: skip ? "pending" : "done",
-      seconds: skip ? 0 : seconds,
-      lambda,
-    });
-    if (skip) continue;
-    const path = join(dir, stageDir);
-    await Deno.mkdir(path, { recursive: true });
-    const config: RunConfig = {
-      ...baseConfig,
-      command: "train",
-      epochs,
-      lr: 0.1,
-      lambda,
-      lrSteps: [Math.floor(epochs / 2), Math.floor((3 * epochs) / 4)],
-    };
-    await writeJsonAtomic(join(path, "config.json"), config);
-    await writeJsonAtomic(join(path, "history.json"), records);
-    histories[stageDir] = records;
-    await Deno.writeFile(
-      join(path, "last.safetensors"),
-      checkpoint(cfg, gammas, rng, options.convWeights ?? true),
+    written.stages.push(
+      skip ? pendingStage(stage) : { ...pendingStage(stage), status: "done", seconds },
     );
   }
-
-  for (const ratio of ratios) {
-    const stageDir = pruneDir(ratio);
-    const summary = prune(cfg, pruneGammas, ratio, minChannels, pruneAccuracy, stageDir);
-    const skip = omit.has(stageDir);
-    stages.push({
-      name: `prune ${Math.round(ratio * 100)}%`,
-      dir: stageDir,
-      kind: "prune",
-      status: skip ? "pending" : "done",
-      seconds: skip ? 0 : 4.2,
-      ratio,
-    });
-    if (skip) continue;
-    await Deno.mkdir(join(dir, stageDir), { recursive: true });
-    await writeJsonAtomic(join(dir, stageDir, "prune.json"), summary);
-    prunes[stageDir] = summary;
-  }
-
-  for (const ratio of ratios) {
-    const stageDir = finetuneDir(ratio);
-    const slim = prune(cfg, pruneGammas, ratio, minChannels, pruneAccuracy, "").slimTestAcc;
-    const records = history(rng, finetuneEpochs, slim, pruneAccuracy - 0.8 * ratio, 1.5);
-    const skip = omit.has(stageDir);
-    stages.push({
-      name: `fine-tune ${Math.round(ratio * 100)}%`,
-      dir: stageDir,
-      kind: "finetune",
-      status: skip ? "pending" : "done",
-      seconds: skip ? 0 : records.reduce((n, r) => n + r.seconds, 0),
-      ratio,
-    });
-    if (skip) continue;
-    const path = join(dir, stageDir);
-    await Deno.mkdir(path, { recursive: true });
-    const config: RunConfig = {
-      ...baseConfig,
-      command: "finetune",
-      epochs: finetuneEpochs,
-      lr: 0.01,
-      lambda: 0,
-      lrSteps: [],
-      checkpoint: `${pruneDir(ratio)}/pruned.safetensors`,
-    };
-    await writeJsonAtomic(join(path, "config.json"), config);
-    await writeJsonAtomic(join(path, "history.json"), records);
-    histories[stageDir] = records;
-  }
+  const { stages, prunes, histories } = written;
 
   const largest = Math.max(...ratios);
   const summary: LabSummary = {
@@ -383,12 +384,12 @@ export async function writeSyntheticLab(
     stages,
     events: options.events ?? [
       {
-        stage: pruneDir(largest),
+        stage: stageDir("prune", largest),
         kind: "guard",
         message: "min-channels guard fired on the last conv block",
       },
       {
-        stage: pruneDir(largest),
+        stage: stageDir("prune", largest),
         kind: "collapse",
         message: "slim model at chance accuracy before fine-tuning; continuing to fine-tune",
       },
@@ -396,6 +397,6 @@ export async function writeSyntheticLab(
     startedAt: "2026-01-02T03:04:05.000Z",
     finishedAt: "2026-01-02T05:06:07.000Z",
   };
-  await writeJsonAtomic(join(dir, "lab.json"), summary);
+  await writeLabSummary(dir, summary);
   return { dir, summary, prunes, histories };
 }
