@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { decodeOnnxModel } from "@slimming/export";
 import { disposeTree, encodeSafetensors } from "@slimming/tensor-utils";
 import { checkpointMetadata, toStateDict } from "@slimming/vgg";
-import { randomBnVgg, SMALL_CFG } from "../packages/export/_testing.ts";
+import { randomBnVgg, SMALL_CFG } from "@slimming/export/testing";
 import { runCli } from "./cli_helpers.ts";
 
 async function writeCheckpoint(path: string): Promise<void> {

@@ -10,7 +10,7 @@ import { loadCifar, makeBatch } from "@slimming/cifar";
 import { disposeTree } from "@slimming/tensor-utils";
 import { prune } from "@slimming/slimming";
 import type { VggParams } from "@slimming/vgg";
-import { nhwcToNchw, randomBnVgg, randomImages, SMALL_CFG } from "../packages/export/_testing.ts";
+import { nhwcToNchw, randomBnVgg, randomImages, SMALL_CFG } from "@slimming/export/testing";
 import { exportTo, onnxLogits, ourLogits, relativeError, tfjsLogits } from "./export_helpers.ts";
 
 const TOLERANCE = 1e-4;

@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { disposeBackends, disposeTree } from "@slimming/tensor-utils";
 import { forward, fromStateDict, toStateDict } from "@slimming/vgg";
-import { disposeState, type TrainState, trainStep } from "../apps/cli/train_step.ts";
+import { disposeState, type TrainState, trainStep } from "@slimming/cli";
 import {
   goldenInput,
   haveGolden,

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { readSafetensors } from "@slimming/tensor-utils";
 import { cfgFromMetadata, countFlops, countParams } from "@slimming/vgg";
-import type { EpochRecord, PruneSummary } from "../apps/cli/run_format.ts";
+import type { EpochRecord, PruneSummary } from "@slimming/run-format";
 import { runCli, syntheticArchive, TINY_CFG } from "./cli_helpers.ts";
 
 Deno.test("prune at 0.5 and 0.9, multi-pass, fine-tune and eval on a lambda-0 run", async () => {
@@ -59,6 +59,7 @@ Deno.test("prune at 0.5 and 0.9, multi-pass, fine-tune and eval on a lambda-0 ru
     ) {
       assert.ok(key in summary, key);
     }
+    assert.ok(summary.maskedTestAcc !== undefined, "a one-pass prune measures the masked model");
     assert.ok(
       Math.abs(summary.slimTestAcc - summary.maskedTestAcc) <= 0.05,
       `${summary.slimTestAcc} vs ${summary.maskedTestAcc}`,
@@ -121,6 +122,9 @@ Deno.test("prune at 0.5 and 0.9, multi-pass, fine-tune and eval on a lambda-0 ru
   ]);
   assert.equal(multi.code, 0, multi.stderr);
   const summary = JSON.parse(await Deno.readTextFile(`${dir}/multi/prune.json`)) as PruneSummary;
+  // No masked model exists after fine-tuned passes: nothing unmeasured is recorded.
+  assert.equal("maskedTestAcc" in summary, false, JSON.stringify(summary));
+  assert.match(multi.stdout, /masked not measured {2}slim [\d.]+%/);
   summary.kept.forEach((k, i) =>
     assert.ok(
       k >= Math.ceil(summary.channelsBefore[i] * 0.25) - 1,

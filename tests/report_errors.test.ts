@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DataError } from "@slimming/tensor-utils";
 import { renderReport } from "@slimming/report";
-import { run } from "../apps/report/testing/poppler.ts";
-import { sparsityDir, writeSyntheticLab } from "../apps/report/testing/synthetic_lab.ts";
+import { run, writeSyntheticLab } from "@slimming/report/testing";
+import { stageDir } from "@slimming/run-format";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const MAIN = new URL("../apps/report/main.ts", import.meta.url).pathname;
@@ -62,7 +62,7 @@ Deno.test("bad runs folders are DataErrors and write nothing", async (t) => {
     });
     await t.step("a stage's history.json that is not JSON", async () => {
       const lab = await writeSyntheticLab(join(root, "history"), { epochs: 2, finetuneEpochs: 1 });
-      await Deno.writeTextFile(join(lab.dir, sparsityDir(1e-4), "history.json"), "[{");
+      await Deno.writeTextFile(join(lab.dir, stageDir("train", 1e-4), "history.json"), "[{");
       await assertDataError(lab.dir, /sparsity-1e-4\/history\.json: invalid JSON/);
     });
   } finally {

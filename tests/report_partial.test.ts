@@ -5,9 +5,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FIGURE_NAMES, renderReport } from "@slimming/report";
-import { compact, hasPoppler, pdfInfo, pdfText } from "../apps/report/testing/poppler.ts";
-import { markGroups, parseSvg } from "../apps/report/testing/svg_query.ts";
-import { pruneDir, writeSyntheticLab } from "../apps/report/testing/synthetic_lab.ts";
+import {
+  compact,
+  hasPoppler,
+  markGroups,
+  parseSvg,
+  pdfInfo,
+  pdfText,
+  writeSyntheticLab,
+} from "@slimming/report/testing";
+import { stageDir } from "@slimming/run-format";
 
 const poppler = await hasPoppler();
 
@@ -70,7 +77,7 @@ Deno.test("a lab without fine-tuning and without one λ renders with 'not run'",
       text.includes(compact("Fine-tuning was not run, so this accuracy was not recovered")),
     );
     // The prunes still report their numbers.
-    const prune = lab.prunes[pruneDir(0.9)];
+    const prune = lab.prunes[stageDir("prune", 0.9)];
     assert.ok(text.includes(`${prune.slimTestAcc.toFixed(2)}%`));
   });
 });
@@ -98,7 +105,7 @@ Deno.test("a lab without events or problems says so plainly", async () => {
       minChannels: 1,
       events: [],
     });
-    assert.deepEqual(lab.prunes[pruneDir(0.5)].guardedLayers, [], "fixture precondition");
+    assert.deepEqual(lab.prunes[stageDir("prune", 0.5)].guardedLayers, [], "fixture precondition");
     const result = await renderReport({ runsDir: lab.dir });
     if (!poppler) return;
     const text = compact(await pdfText(result.pdfPath));

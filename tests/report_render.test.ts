@@ -8,19 +8,17 @@ import { buildReport, loadLab, renderReport } from "@slimming/report";
 import {
   compact,
   hasPoppler,
+  markElements,
+  markGroups,
   overlappingWords,
+  parseSvg,
   pdfInfo,
   pdfText,
   pdfWords,
   run,
-} from "../apps/report/testing/poppler.ts";
-import { markElements, markGroups, parseSvg } from "../apps/report/testing/svg_query.ts";
-import {
-  finetuneDir,
-  pruneDir,
-  sparsityDir,
   writeSyntheticLab,
-} from "../apps/report/testing/synthetic_lab.ts";
+} from "@slimming/report/testing";
+import { stageDir } from "@slimming/run-format";
 
 const HEADINGS = [
   "Network Slimming on CIFAR-10",
@@ -89,20 +87,20 @@ Deno.test("report of a full synthetic lab", async (t) => {
         expect("λ = 1e-5", "λ label");
         // Section 1: final test accuracy of every sparsity run.
         for (const lambda of lab.summary.lambdas) {
-          const last = lab.histories[sparsityDir(lambda)].at(-1)!;
+          const last = lab.histories[stageDir("train", lambda)].at(-1)!;
           expect(`${last.testAcc.toFixed(2)}%`, `final test accuracy of λ=${lambda}`);
         }
         // Section 3: thresholds and accuracies from prune.json.
         for (const ratio of lab.summary.ratios) {
-          const prune = lab.prunes[pruneDir(ratio)];
+          const prune = lab.prunes[stageDir("prune", ratio)];
           expect(String(Number(prune.threshold.toPrecision(3))), `threshold at ${ratio}`);
           expect(`${prune.slimTestAcc.toFixed(2)}%`, `slim accuracy at ${ratio}`);
-          expect(`${prune.maskedTestAcc.toFixed(2)}%`, `masked accuracy at ${ratio}`);
+          expect(`${prune.maskedTestAcc!.toFixed(2)}%`, `masked accuracy at ${ratio}`);
         }
-        const prune90 = lab.prunes[pruneDir(0.9)];
+        const prune90 = lab.prunes[stageDir("prune", 0.9)];
         expect(`${prune90.testAccBefore.toFixed(2)}%`, "accuracy before pruning");
         // Section 4: final fine-tune accuracy.
-        const finetuned = lab.histories[finetuneDir(0.9)].at(-1)!;
+        const finetuned = lab.histories[stageDir("finetune", 0.9)].at(-1)!;
         expect(`${finetuned.testAcc.toFixed(2)}%`, "final fine-tuned accuracy");
         // Section 5: events and the guarded layers with their kept counts.
         for (const event of lab.summary.events) expect(event.message, "lab event");
@@ -177,7 +175,7 @@ Deno.test("report of a full synthetic lab", async (t) => {
       "channel bars: a bar per layer and model, a marker per guarded layer",
       async () => {
         const figure = await svg("pruned_channels");
-        const layers = lab.prunes[pruneDir(0.5)].channelsBefore.length;
+        const layers = lab.prunes[stageDir("prune", 0.5)].channelsBefore.length;
         assert.equal(markElements(figure, "channels").length, layers * 3);
         const guarded = Object.values(lab.prunes).reduce((n, p) => n + p.guardedLayers.length, 0);
         assert.equal(markElements(figure, "guard marker").length, guarded);

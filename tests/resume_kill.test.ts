@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { CLI_MAIN, fileHash, runCli, syntheticArchive, TINY_CFG } from "./cli_helpers.ts";
-import type { EpochRecord, LabSummary } from "../apps/cli/run_format.ts";
+import type { EpochRecord, LabSummary } from "@slimming/run-format";
 
 function spawnCli(args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {

@@ -6,12 +6,10 @@ import assert from "node:assert/strict";
 import { loadCifar } from "@slimming/cifar";
 import { disposeBackends, disposeTree, DivergenceError, useBackend } from "@slimming/tensor-utils";
 import { prune } from "@slimming/slimming";
-import { evaluate } from "../apps/cli/evaluate.ts";
 import { kernelBackends } from "./backends_helpers.ts";
 import { initVgg, parseCfg } from "@slimming/vgg";
-import { runTraining, type TrainingOptions } from "../apps/cli/training.ts";
-import { createProgressPrinter } from "../apps/cli/progress.ts";
-import type { EpochRecord, RunConfig } from "../apps/cli/run_format.ts";
+import { createProgressPrinter, evaluate, runTraining, type TrainingOptions } from "@slimming/cli";
+import type { EpochRecord, RunConfig } from "@slimming/run-format";
 import { fileHash, syntheticArchive, TINY_CFG } from "./cli_helpers.ts";
 
 const cfg = parseCfg(TINY_CFG);

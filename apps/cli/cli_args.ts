@@ -69,6 +69,33 @@ export function parseCommand(
   return undefined;
 }
 
+/** A command of the CLI: its help text and what it runs. */
+export interface Command<T> {
+  readonly help: string;
+  /** Runs the command; resolves with undefined after `--help` (which runs nothing). */
+  run(args: readonly string[], log: (line: string) => void): Promise<T | undefined>;
+}
+
+/**
+ * A command named `name`: its help is built from `summary` and `specs`; `run` parses the
+ * arguments ({@linkcode parseCommand}) and hands the options to `body`.
+ */
+export function defineCommand<T>(
+  name: string,
+  summary: string,
+  specs: OptionSpecs,
+  body: (values: ParsedOptions, log: (line: string) => void) => Promise<T>,
+): Command<T> {
+  const help = helpText(name, summary, specs);
+  return {
+    help,
+    run: async (args, log) => {
+      const values = parseCommand(args, specs, name, help);
+      return values ? await body(values, log) : undefined;
+    },
+  };
+}
+
 /** The help text of a command. */
 export function helpText(command: string, summary: string, specs: OptionSpecs): string {
   const rows = Object.entries(specs).map(([name, spec]) => {

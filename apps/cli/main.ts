@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { disposeBackends, exitCodeOf } from "@slimming/tensor-utils";
+import { disposeBackends } from "@slimming/tensor-utils";
+import { userErrorExit } from "@slimming/tensor-utils/core";
 import { trainCommand } from "./commands/train.ts";
 import { finetuneCommand } from "./commands/finetune.ts";
 import { pruneCommand } from "./commands/prune.ts";
@@ -18,13 +19,13 @@ const COMMANDS: Record<
   string,
   (args: readonly string[], log: (line: string) => void) => Promise<unknown>
 > = {
-  train: trainCommand,
-  finetune: finetuneCommand,
-  prune: pruneCommand,
-  eval: evalCommand,
-  lab: labCommand,
-  bench: benchCommand,
-  export: exportCommand,
+  train: trainCommand.run,
+  finetune: finetuneCommand.run,
+  prune: pruneCommand.run,
+  eval: evalCommand.run,
+  lab: labCommand.run,
+  bench: benchCommand.run,
+  export: exportCommand.run,
 };
 
 const USAGE = `usage: deno task <command> [options]    (each command has --help)
@@ -53,10 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     await command(args, log);
     return 0;
   } catch (error) {
-    const code = exitCodeOf(error);
-    if (code === undefined) throw error;
-    console.error(`error: ${(error as Error).message.split("\n")[0]}`);
-    return code;
+    return userErrorExit(error);
   } finally {
     disposeBackends();
   }

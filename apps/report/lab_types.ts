@@ -11,17 +11,10 @@ import type {
   LabSummary,
   PruneSummary,
   RunConfig,
-} from "../cli/run_format.ts";
+} from "@slimming/run-format";
 
-export type {
-  CfgItem,
-  EpochRecord,
-  LabEvent,
-  LabStage,
-  LabSummary,
-  PruneSummary,
-  RunConfig,
-} from "../cli/run_format.ts";
+/** The run format's record types, for the report's modules. */
+export type * from "@slimming/run-format";
 
 /**
  * `lab.json` as validated: the fields the report's structure depends on are required;

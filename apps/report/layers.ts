@@ -5,7 +5,7 @@
  * @module
  */
 import type { CfgItem } from "./lab_types.ts";
-import { convLayerNames as vggLayerNames } from "@slimming/vgg";
+import { convLayerNames as vggLayerNames } from "@slimming/vgg/cfg";
 
 /** Names of the conv (and BN) layers of `cfg`, in order: `conv1_1`, `conv1_2`, `conv2_1`, …. */
 export function convLayerNames(cfg: readonly CfgItem[]): string[] {

@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { DataError } from "@slimming/tensor-utils/core";
+import { LAB_FILES, PRUNE_FILES, RUN_FILES } from "@slimming/run-format";
 import { readBnGammas } from "./gammas.ts";
 import type {
   FinetuneResult,
@@ -50,8 +51,8 @@ async function exists(path: string): Promise<boolean> {
 }
 
 async function readTrainingRun(dir: string, withGammas: boolean): Promise<TrainingRun | undefined> {
-  const configPath = join(dir, "config.json");
-  const historyPath = join(dir, "history.json");
+  const configPath = join(dir, RUN_FILES.config);
+  const historyPath = join(dir, RUN_FILES.history);
   const configJson = await readJson(configPath);
   const historyJson = await readJson(historyPath);
   if (configJson === undefined && historyJson === undefined) return undefined;
@@ -61,7 +62,7 @@ async function readTrainingRun(dir: string, withGammas: boolean): Promise<Traini
     history: historyJson === undefined ? [] : parseHistory(historyJson, historyPath),
   };
   if (!withGammas) return run;
-  const checkpoint = join(dir, "last.safetensors");
+  const checkpoint = join(dir, RUN_FILES.last);
   if (!(await exists(checkpoint))) {
     return { ...run, gammaProblem: `no checkpoint ${checkpoint}` };
   }
@@ -92,7 +93,7 @@ export async function readLabInfo(runsDir: string): Promise<LabInfo> {
   if (stat === undefined || !stat.isDirectory) {
     throw new DataError(`runs folder ${runsDir} does not exist`);
   }
-  const path = join(runsDir, "lab.json");
+  const path = join(runsDir, LAB_FILES.summary);
   const json = await readJson(path);
   if (json === undefined) throw new DataError(`no lab.json in ${runsDir} (not a lab folder)`);
   return parseLabInfo(json, path);
@@ -126,7 +127,7 @@ export async function loadLab(runsDir: string): Promise<LabData> {
     const pruneStage = prunes.find((s) => sameValue(s.ratio, ratio));
     let summary;
     if (pruneStage) {
-      const path = join(runsDir, pruneStage.dir, "prune.json");
+      const path = join(runsDir, pruneStage.dir, PRUNE_FILES.summary);
       const json = await readJson(path);
       summary = json === undefined ? undefined : parsePruneSummary(json, path);
     }

@@ -6,7 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { exitCodeOf, UsageError } from "@slimming/tensor-utils/core";
+import { UsageError, userErrorExit } from "@slimming/tensor-utils/core";
 import { renderReport } from "./render_report.ts";
 
 /** The `--help` text. */
@@ -65,10 +65,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(`wrote ${pdfPath} and ${svgPaths.length} figures`);
     return 0;
   } catch (error) {
-    const code = exitCodeOf(error);
-    if (code === undefined) throw error;
-    console.error(`error: ${(error as Error).message.split("\n")[0]}`);
-    return code;
+    return userErrorExit(error);
   }
 }
 

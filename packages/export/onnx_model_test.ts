@@ -3,7 +3,7 @@ import { disposeTree } from "@slimming/tensor-utils";
 import { toStateDict } from "@slimming/vgg";
 import { exportFiles, ONNX_FILE } from "./export_model.ts";
 import { decodeOnnxModel, ONNX_OPSET } from "./onnx_model.ts";
-import { randomBnVgg, SMALL_CFG } from "./_testing.ts";
+import { randomBnVgg, SMALL_CFG } from "./testing.ts";
 
 const options = { mean: [0.1, 0.2, 0.3], std: [1, 2, 3], classes: ["a"], source: "x" };
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { UsageError } from "@slimming/tensor-utils";
+import { UsageError } from "@slimming/tensor-utils/core";
 
 /** `ratio` as a number in [0, 1); NaN, infinities, negatives and values >= 1 are UsageErrors. */
 export function validateRatio(ratio: unknown, name = "ratio"): number {

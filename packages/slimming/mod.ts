@@ -45,6 +45,8 @@ export {
   roundKeptUp,
   validateRoundTo,
 } from "./round_to.ts";
+export { type ChannelDecision, planPrune, pruneDecision } from "./selection.ts";
+export { mergePassReports } from "./merge_passes.ts";
 export { validateRatio } from "./_validate.ts";
 export { countFlops, countParams } from "@slimming/vgg";
 export type { Cfg, CfgItem, VggParams } from "@slimming/vgg";

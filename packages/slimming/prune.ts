@@ -7,9 +7,8 @@ import * as tf from "@tensorflow/tfjs";
 import { UsageError } from "@slimming/tensor-utils";
 import type { CfgItem, ConvBnParams, VggParams } from "@slimming/vgg";
 import { absGammas } from "./gammas.ts";
-import { masksFromAbsGammas } from "./masks.ts";
 import { checkMasksFit } from "./_masks_check.ts";
-import { rankThreshold } from "./_ranking.ts";
+import { pruneDecision } from "./selection.ts";
 import { validateMinChannels, validateRatio } from "./_validate.ts";
 import { buildPruneReport, prunedCfg, type PruneReport } from "./report.ts";
 
@@ -118,8 +117,7 @@ export function pruneFromAbsGammas(
 ): PruneResult {
   validateRatio(ratio);
   const minChannels = validateMinChannels(options.minChannels ?? 1);
-  const { threshold } = rankThreshold(abs, ratio);
-  const { masks, guardedLayers } = masksFromAbsGammas(abs, threshold, { minChannels });
+  const { masks, threshold, guardedLayers } = pruneDecision(abs, ratio, { minChannels });
   return pruneByDecision(params, ratio, { masks, threshold, guardedLayers });
 }
 

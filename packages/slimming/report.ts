@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type Cfg, type CfgItem, convChannels, countFlops, countParams } from "@slimming/vgg";
+import { type Cfg, type CfgItem, convChannels, countFlops, countParams } from "@slimming/vgg/cfg";
 
 /** Summary of one pruning step. */
 export interface PruneReport {

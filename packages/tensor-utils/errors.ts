@@ -47,3 +47,17 @@ export function exitCodeOf(error: unknown): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * The end of a command's `catch`: for a user error, prints `error: <its first line>` and
+ * returns its exit code; anything else is a bug and is rethrown, keeping its stack trace.
+ */
+export function userErrorExit(
+  error: unknown,
+  print: (line: string) => void = console.error,
+): number {
+  const code = exitCodeOf(error);
+  if (code === undefined) throw error;
+  print(`error: ${(error as Error).message.split("\n")[0]}`);
+  return code;
+}

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { UsageError } from "@slimming/tensor-utils";
+import { UsageError } from "@slimming/tensor-utils/core";
 
 /** One entry of a cfg list. */
 export type CfgItem = number | "M";

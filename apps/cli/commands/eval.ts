@@ -7,10 +7,10 @@
 import { disposeTree } from "@slimming/tensor-utils";
 import { countFlops, countParams } from "@slimming/vgg";
 import {
-  helpText,
+  type Command,
+  defineCommand,
   numberOption,
   type OptionSpecs,
-  parseCommand,
   requiredString,
 } from "../cli_args.ts";
 import { evaluate, inferenceSpeed } from "../evaluate.ts";
@@ -27,13 +27,6 @@ const SPECS: OptionSpecs = {
   ...EVALUATION_OPTIONS,
 };
 
-/** Help of `eval`. */
-export const EVAL_HELP: string = helpText(
-  "eval",
-  "Evaluate a checkpoint on the CIFAR-10 test set; prints { testAcc, testLoss, params, flops, imagesPerSecond }.",
-  SPECS,
-);
-
 /** What `eval` prints. */
 export interface EvalOutput {
   readonly checkpoint: string;
@@ -46,26 +39,26 @@ export interface EvalOutput {
 }
 
 /** Runs `eval` with command-line arguments. */
-export async function evalCommand(
-  args: readonly string[],
-  log: (line: string) => void,
-): Promise<EvalOutput | undefined> {
-  const values = parseCommand(args, SPECS, "eval", EVAL_HELP);
-  if (!values) return undefined;
-  const checkpoint = requiredString(values, "checkpoint");
-  const batchSize = numberOption(values, "batch-size", { integer: true, min: 1 }) ?? 256;
-  const { backend, params, data } = await loadForEvaluation(values, checkpoint, 1, log);
-  const result = await evaluate(params, data.test);
-  const output: EvalOutput = {
-    checkpoint,
-    testAcc: result.accuracy,
-    testLoss: result.loss,
-    params: countParams(params.cfg),
-    flops: countFlops(params.cfg),
-    imagesPerSecond: await inferenceSpeed(params, batchSize),
-    backend: backend.name,
-  };
-  disposeTree(params);
-  console.log(JSON.stringify(output, null, 2));
-  return output;
-}
+export const evalCommand: Command<EvalOutput> = defineCommand(
+  "eval",
+  "Evaluate a checkpoint on the CIFAR-10 test set; prints { testAcc, testLoss, params, flops, imagesPerSecond }.",
+  SPECS,
+  async (values, log) => {
+    const checkpoint = requiredString(values, "checkpoint");
+    const batchSize = numberOption(values, "batch-size", { integer: true, min: 1 }) ?? 256;
+    const { backend, params, data } = await loadForEvaluation(values, checkpoint, 1, log);
+    const result = await evaluate(params, data.test);
+    const output: EvalOutput = {
+      checkpoint,
+      testAcc: result.accuracy,
+      testLoss: result.loss,
+      params: countParams(params.cfg),
+      flops: countFlops(params.cfg),
+      imagesPerSecond: await inferenceSpeed(params, batchSize),
+      backend: backend.name,
+    };
+    disposeTree(params);
+    console.log(JSON.stringify(output, null, 2));
+    return output;
+  },
+);

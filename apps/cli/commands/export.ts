@@ -14,7 +14,7 @@ import {
 } from "@slimming/export";
 import { disposeTree, readSafetensors, UsageError } from "@slimming/tensor-utils";
 import { fromStateDict } from "@slimming/vgg";
-import { helpText, type OptionSpecs, parseCommand, requiredString } from "../cli_args.ts";
+import { type Command, defineCommand, type OptionSpecs, requiredString } from "../cli_args.ts";
 
 const SPECS: OptionSpecs = {
   checkpoint: { type: "string", value: "FILE", help: "model checkpoint (required)" },
@@ -27,15 +27,6 @@ const SPECS: OptionSpecs = {
     default: "true",
   },
 };
-
-/** Help of `export`. */
-export const EXPORT_HELP: string = helpText(
-  "export",
-  "Export a checkpoint for inference: tfjs (model.json + weights, NHWC input, for stock\n" +
-    "tf.loadLayersModel) or onnx (model.onnx, opset 13, NCHW input). Input: normalised float32\n" +
-    "images, any batch size; output: the 10 logits. Mean/std are in the model's metadata.",
-  SPECS,
-);
 
 /** What `export` did. */
 export interface ExportSummary {
@@ -53,39 +44,41 @@ function booleanText(text: string, name: string): boolean {
 }
 
 /** Runs `export` with command-line arguments. */
-export async function exportCommand(
-  args: readonly string[],
-  log: (line: string) => void,
-): Promise<ExportSummary | undefined> {
-  const values = parseCommand(args, SPECS, "export", EXPORT_HELP);
-  if (!values) return undefined;
-  const checkpoint = requiredString(values, "checkpoint");
-  const format = parseExportFormat(requiredString(values, "format"));
-  const out = requiredString(values, "out");
-  const foldBn = booleanText(String(values["fold-bn"]), "fold-bn");
-  await checkOutputFolder(out);
-  const file = await readSafetensors(checkpoint);
-  // fromStateDict checks every tensor against the cfg (a CheckpointError otherwise).
-  const params = fromStateDict(file, { source: checkpoint });
-  const cfg = params.cfg;
-  disposeTree(params);
-  const files = exportFiles(cfg, file.tensors, {
-    format,
-    foldBn,
-    mean: CIFAR10_MEAN,
-    std: CIFAR10_STD,
-    classes: CIFAR10_CLASSES,
-    source: checkpoint,
-  });
-  await writeFolderAtomic(out, files);
-  const sizes = Object.fromEntries(
-    Object.entries(files).map(([name, content]) => [
-      name,
-      typeof content === "string" ? new TextEncoder().encode(content).length : content.length,
-    ]),
-  );
-  log(`exported ${checkpoint} as ${format} (fold-bn ${foldBn}) into ${out}`);
-  const summary: ExportSummary = { checkpoint, format, out, foldBn, files: sizes };
-  console.log(JSON.stringify(summary, null, 2));
-  return summary;
-}
+export const exportCommand: Command<ExportSummary> = defineCommand(
+  "export",
+  "Export a checkpoint for inference: tfjs (model.json + weights, NHWC input, for stock\n" +
+    "tf.loadLayersModel) or onnx (model.onnx, opset 13, NCHW input). Input: normalised float32\n" +
+    "images, any batch size; output: the 10 logits. Mean/std are in the model's metadata.",
+  SPECS,
+  async (values, log) => {
+    const checkpoint = requiredString(values, "checkpoint");
+    const format = parseExportFormat(requiredString(values, "format"));
+    const out = requiredString(values, "out");
+    const foldBn = booleanText(String(values["fold-bn"]), "fold-bn");
+    await checkOutputFolder(out);
+    const file = await readSafetensors(checkpoint);
+    // fromStateDict checks every tensor against the cfg (a CheckpointError otherwise).
+    const params = fromStateDict(file, { source: checkpoint });
+    const cfg = params.cfg;
+    disposeTree(params);
+    const files = exportFiles(cfg, file.tensors, {
+      format,
+      foldBn,
+      mean: CIFAR10_MEAN,
+      std: CIFAR10_STD,
+      classes: CIFAR10_CLASSES,
+      source: checkpoint,
+    });
+    await writeFolderAtomic(out, files);
+    const sizes = Object.fromEntries(
+      Object.entries(files).map(([name, content]) => [
+        name,
+        typeof content === "string" ? new TextEncoder().encode(content).length : content.length,
+      ]),
+    );
+    log(`exported ${checkpoint} as ${format} (fold-bn ${foldBn}) into ${out}`);
+    const summary: ExportSummary = { checkpoint, format, out, foldBn, files: sizes };
+    console.log(JSON.stringify(summary, null, 2));
+    return summary;
+  },
+);

@@ -6,17 +6,21 @@
 import { cfgForDepth, initVgg, parseCfg, scaleCfg, validateCfg, VGG_DEPTHS } from "@slimming/vgg";
 import { UsageError } from "@slimming/tensor-utils";
 import {
-  helpText,
+  type Command,
+  defineCommand,
   numberOption,
   type OptionSpecs,
-  parseCommand,
   requiredNumber,
   stringOption,
 } from "../cli_args.ts";
-import { createProgressPrinter } from "../progress.ts";
-import { runTraining, type TrainingResult } from "../training.ts";
-import { prepareRun, runConfig, TRAINING_OPTIONS, trainingSetup } from "./training_options.ts";
-import { disposeState } from "../train_step.ts";
+import type { TrainingResult } from "../training.ts";
+import {
+  prepareRun,
+  runConfig,
+  trainFromSetup,
+  TRAINING_OPTIONS,
+  trainingSetup,
+} from "./training_options.ts";
 
 const SPECS: OptionSpecs = {
   depth: { type: "string", value: "N", help: "VGG depth: 11, 13, 16 or 19", default: "19" },
@@ -40,46 +44,30 @@ const SPECS: OptionSpecs = {
   ...TRAINING_OPTIONS,
 };
 
-/** Help of `train`. */
-export const TRAIN_HELP: string = helpText(
+/** Runs `train` with command-line arguments; resolves with the training result. */
+export const trainCommand: Command<TrainingResult> = defineCommand(
   "train",
   "Train a VGG with batch norm on CIFAR-10 with Network Slimming's L1 penalty on the BN scaling factors.",
   SPECS,
+  async (values, log) => {
+    const setup = trainingSetup(values);
+    const lambda = requiredNumber(values, "lambda", { min: 0 });
+    const width = requiredNumber(values, "width", { min: 0, minExclusive: true });
+    const cfgText = stringOption(values, "cfg");
+    const depth = cfgText ? undefined : numberOption(values, "depth", { integer: true });
+    if (depth !== undefined && !VGG_DEPTHS.includes(depth)) {
+      throw new UsageError(`--depth must be one of ${VGG_DEPTHS.join(", ")}, got ${depth}`);
+    }
+    const cfg = [
+      ...validateCfg(scaleCfg(cfgText ? parseCfg(cfgText) : cfgForDepth(depth ?? 19), width)),
+    ];
+    const { backend, data } = await prepareRun(setup, log);
+    const config = runConfig(setup, { command: "train", cfg, depth, width, lambda }, backend, data);
+    log(
+      `model: VGG cfg ${
+        JSON.stringify(cfg)
+      }, lambda ${lambda}, ${setup.epochs} epochs -> ${setup.out}`,
+    );
+    return await trainFromSetup(setup, config, data, () => initVgg({ cfg, seed: setup.seed }));
+  },
 );
-
-/** Runs `train` with command-line arguments; resolves with the training result. */
-export async function trainCommand(
-  args: readonly string[],
-  log: (line: string) => void,
-): Promise<TrainingResult | undefined> {
-  const values = parseCommand(args, SPECS, "train", TRAIN_HELP);
-  if (!values) return undefined;
-  const setup = trainingSetup(values);
-  const lambda = requiredNumber(values, "lambda", { min: 0 });
-  const width = requiredNumber(values, "width", { min: 0, minExclusive: true });
-  const cfgText = stringOption(values, "cfg");
-  const depth = cfgText ? undefined : numberOption(values, "depth", { integer: true });
-  if (depth !== undefined && !VGG_DEPTHS.includes(depth)) {
-    throw new UsageError(`--depth must be one of ${VGG_DEPTHS.join(", ")}, got ${depth}`);
-  }
-  const cfg = [
-    ...validateCfg(scaleCfg(cfgText ? parseCfg(cfgText) : cfgForDepth(depth ?? 19), width)),
-  ];
-  const { backend, data } = await prepareRun(setup, log);
-  const config = runConfig(setup, { command: "train", cfg, depth, width, lambda }, backend, data);
-  log(
-    `model: VGG cfg ${
-      JSON.stringify(cfg)
-    }, lambda ${lambda}, ${setup.epochs} epochs -> ${setup.out}`,
-  );
-  const result = await runTraining({
-    out: setup.out,
-    config,
-    data,
-    resume: setup.resume,
-    initial: () => initVgg({ cfg, seed: setup.seed }),
-    progress: createProgressPrinter({ quiet: setup.quiet }),
-  });
-  disposeState({ params: result.params, buffers: null });
-  return result;
-}

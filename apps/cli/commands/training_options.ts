@@ -13,8 +13,11 @@ import {
   stringOption,
 } from "../cli_args.ts";
 import { loadData, type LoadedData } from "../dataset.ts";
-import { lrSteps } from "../training.ts";
-import type { CfgItem, RunConfig } from "../run_format.ts";
+import { createProgressPrinter } from "../progress.ts";
+import { lrSteps } from "../schedule.ts";
+import { disposeState } from "../train_step.ts";
+import { runTraining, type TrainingOptions, type TrainingResult } from "../training.ts";
+import type { CfgItem, RunConfig } from "@slimming/run-format";
 
 /** Options every training command takes. */
 export const TRAINING_OPTIONS: OptionSpecs = {
@@ -102,7 +105,7 @@ export function trainingSetup(values: ParsedOptions): TrainingSetup {
 
 /** Starts the backend and loads the data of a setup, printing what was chosen. */
 export async function prepareRun(
-  setup: TrainingSetup,
+  setup: Pick<TrainingSetup, "backend" | "threads" | "data" | "subset" | "testSubset" | "seed">,
   log: (line: string) => void,
 ): Promise<{ backend: BackendInfo; data: LoadedData }> {
   const backend = await useBackend(setup.backend, { threads: setup.threads, log });
@@ -119,6 +122,28 @@ export async function prepareRun(
   });
   log(`data: ${data.source}: ${data.train.count} training, ${data.test.count} test images`);
   return { backend, data };
+}
+
+/**
+ * Runs the training of `config` in `setup.out` (resuming when `setup.resume`) with a progress
+ * line, releases the final model and resolves with the result.
+ */
+export async function trainFromSetup(
+  setup: TrainingSetup,
+  config: RunConfig,
+  data: LoadedData,
+  initial: TrainingOptions["initial"],
+): Promise<TrainingResult> {
+  const result = await runTraining({
+    out: setup.out,
+    config,
+    data,
+    resume: setup.resume,
+    initial,
+    progress: createProgressPrinter({ quiet: setup.quiet }),
+  });
+  disposeState({ params: result.params, buffers: null });
+  return result;
 }
 
 /** The run's config.json. */

@@ -23,9 +23,11 @@ import { NOT_RUN_FIGURE, type SectionContext } from "./context.ts";
 /** The section heading. */
 export const PRUNING_HEADING = "3. Pruning";
 
-type Row = [string, (p: PruneSummary) => string];
+/** A row of the per-ratio table: its label and how it prints a prune.json. */
+export type PruneRow = readonly [string, (p: PruneSummary) => string];
 
-const rows: Row[] = [
+/** The rows of the per-ratio table, in order. */
+export const PRUNE_ROWS: readonly PruneRow[] = [
   ["Threshold on |γ|", (p) => formatSignificant(p.threshold)],
   ["Channels kept", (p) => {
     const kept = p.kept.reduce((a, b) => a + b, 0);
@@ -43,7 +45,11 @@ const rows: Row[] = [
     (p) => `${formatCount(p.flopsAfter)} (${formatChange(p.flopsBefore, p.flopsAfter)})`,
   ],
   ["Test acc. before pruning", (p) => formatAccuracy(p.testAccBefore)],
-  ["Test acc. masked (γ = 0)", (p) => formatAccuracy(p.maskedTestAcc)],
+  [
+    "Test acc. masked (γ = 0)",
+    // A multi-pass prune has no masked model: prune.json leaves the number out.
+    (p) => (p.maskedTestAcc === undefined ? "not measured" : formatAccuracy(p.maskedTestAcc)),
+  ],
   ["Test acc. slim, before fine-tuning", (p) => formatAccuracy(p.slimTestAcc)],
   ["Inference before", (p) => formatRate(p.imagesPerSecondBefore)],
   ["Inference after", (p) =>
@@ -88,7 +94,7 @@ export function writePruning({ report, lab, figures }: SectionContext): void {
         align: "right" as const,
       })),
     ],
-    rows.map(([label, value]) => [
+    PRUNE_ROWS.map(([label, value]) => [
       label,
       ...lab.prunes.map((p) => p.summary ? value(p.summary) : statusLabel(p.stage, false)),
     ]),

@@ -1,6 +1,6 @@
 /**
- * The files a run folder holds, as written by the CLI and read by the report. All JSON is
- * written atomically; accuracies are percentages; FLOPs are 2 x multiply-adds.
+ * The records a run folder holds, as the CLI writes them and the report reads them. All JSON
+ * is written atomically; accuracies are percentages; FLOPs are 2 x multiply-adds.
  *
  * Layout of a training or fine-tuning run `<dir>/`:
  * - `config.json` ({@linkcode RunConfig}), `history.json` ({@linkcode EpochRecord}[]),
@@ -16,9 +16,9 @@
  *
  * @module
  */
+import type { CfgItem } from "@slimming/vgg/cfg";
 
-/** One entry of a cfg list: output channels of a conv layer, or "M" for a 2x2 max-pool. */
-export type CfgItem = number | "M";
+export type { CfgItem } from "@slimming/vgg/cfg";
 
 /** Everything a training run was started with. */
 export interface RunConfig {
@@ -78,13 +78,42 @@ export interface PruneSummary {
   readonly flopsBefore: number;
   readonly flopsAfter: number;
   readonly testAccBefore: number;
-  readonly maskedTestAcc: number;
+  /**
+   * Test accuracy of the full model with the pruned channels' γ and β set to 0. Absent when
+   * it was not measured: a multi-pass prune fine-tunes between passes, so no masked model of
+   * the original weights exists.
+   */
+  readonly maskedTestAcc?: number;
   readonly slimTestAcc: number;
+  /**
+   * Test accuracy of the slim model after its BN running statistics were re-estimated on
+   * `recalibrationImages` training images (`--recalibrate N`); absent without recalibration.
+   */
+  readonly recalibratedTestAcc?: number;
+  readonly recalibrationImages?: number;
   /** Measured eval-mode images/s of the full and of the slim model. */
   readonly imagesPerSecondBefore: number;
   readonly imagesPerSecondAfter: number;
   readonly checkpoint: string;
 }
+
+/** The counts of a prune as pruning computes them (slimming's `PruneReport` has these fields). */
+export type PruneCounts = Pick<
+  PruneSummary,
+  | "threshold"
+  | "cfgBefore"
+  | "cfg"
+  | "kept"
+  | "channelsBefore"
+  | "guardedLayers"
+  | "paramsBefore"
+  | "paramsAfter"
+  | "flopsBefore"
+  | "flopsAfter"
+>;
+
+/** What a prune measured and was asked for, besides its counts. */
+export type PruneMeasures = Omit<PruneSummary, keyof PruneCounts>;
 
 /** Something the lab detected and how it handled it (for the report's problems section). */
 export interface LabEvent {
@@ -101,12 +130,15 @@ export interface LabEvent {
   readonly message: string;
 }
 
+/** The kinds of lab stage that run something (the report is not a stage folder). */
+export type StageKind = "train" | "prune" | "finetune";
+
 /** One stage of the lab. */
 export interface LabStage {
   readonly name: string;
   /** Folder under the lab directory. */
   readonly dir: string;
-  readonly kind: "train" | "prune" | "finetune" | "report";
+  readonly kind: StageKind | "report";
   readonly status: "done" | "failed" | "pending";
   readonly seconds: number;
   readonly lambda?: number;

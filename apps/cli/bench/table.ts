@@ -1,0 +1,98 @@
+/**
+ * What `bench` measures and the table it prints.
+ *
+ * @module
+ */
+import type { CfgItem } from "@slimming/run-format";
+
+/** One row of the table. */
+export interface BenchRow {
+  readonly model: string;
+  readonly backend: string;
+  readonly trainImagesPerSecond: number;
+  readonly inferImagesPerSecond: number;
+  readonly torchTrainImagesPerSecond?: number;
+  readonly torchInferImagesPerSecond?: number;
+}
+
+/** Everything `bench` measured. */
+export interface BenchResult {
+  readonly machine: string;
+  readonly threads: number;
+  readonly torch?: string;
+  readonly rows: BenchRow[];
+  /** Share of a training step spent building the batch (augmentation, normalisation, upload). */
+  readonly dataShare: {
+    readonly batchMs: number;
+    readonly stepMs: number;
+    readonly percent: number;
+  };
+  readonly slim?: {
+    readonly cfg: CfgItem[];
+    readonly fullInfer: number;
+    readonly slimInfer: number;
+    readonly torchFullInfer?: number;
+    readonly torchSlimInfer?: number;
+  };
+  readonly profile?: Array<
+    { readonly kernel: string; readonly ms: number; readonly calls: number }
+  >;
+}
+
+function fmt(n: number | undefined, digits = 0): string {
+  return n === undefined ? "n/a" : n.toFixed(digits);
+}
+
+/** The bench's text table. */
+export function benchTable(result: BenchResult): string {
+  const lines = [
+    `machine: ${result.machine}; threads ${result.threads}; PyTorch ${
+      result.torch ?? "not available"
+    }`,
+    "",
+    "| model | backend | train img/s | PyTorch train | ratio | infer img/s | PyTorch infer | ratio |",
+    "|---|---|---:|---:|---:|---:|---:|---:|",
+    ...result.rows.map((r) =>
+      `| ${r.model} | ${r.backend} | ${fmt(r.trainImagesPerSecond)} | ${
+        fmt(r.torchTrainImagesPerSecond)
+      } | ${
+        r.torchTrainImagesPerSecond
+          ? (r.trainImagesPerSecond / r.torchTrainImagesPerSecond).toFixed(2) + "x"
+          : "n/a"
+      } | ${fmt(r.inferImagesPerSecond)} | ${fmt(r.torchInferImagesPerSecond)} | ${
+        r.torchInferImagesPerSecond
+          ? (r.inferImagesPerSecond / r.torchInferImagesPerSecond).toFixed(2) + "x"
+          : "n/a"
+      } |`
+    ),
+    "",
+    `data pipeline: ${
+      result.dataShare.batchMs.toFixed(2)
+    } ms to build a batch (crop, flip, normalise, upload) ` +
+    `vs ${result.dataShare.stepMs.toFixed(1)} ms per step: ${
+      result.dataShare.percent.toFixed(1)
+    }% of a step`,
+  ];
+  if (result.slim) {
+    const s = result.slim;
+    lines.push(
+      `pruned 90% (cfg ${JSON.stringify(s.cfg)}): inference ${fmt(s.fullInfer)} -> ${
+        fmt(s.slimInfer)
+      } img/s ` +
+        `(x${(s.slimInfer / s.fullInfer).toFixed(2)}); PyTorch ${fmt(s.torchFullInfer)} -> ${
+          fmt(s.torchSlimInfer)
+        }`,
+    );
+  }
+  if (result.profile) {
+    lines.push("", "per-kernel time of one training step (first backend, last width):");
+    for (const k of result.profile.slice(0, 15)) {
+      lines.push(
+        `  ${k.kernel.padEnd(26)} ${k.ms.toFixed(2).padStart(7)} ms  ${
+          String(k.calls).padStart(4)
+        } calls`,
+      );
+    }
+  }
+  return lines.join("\n");
+}

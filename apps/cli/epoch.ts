@@ -1,0 +1,147 @@
+/**
+ * One epoch of training: the seeded, augmented batches through `trainStep` with progress,
+ * and the commit of its result to the run folder.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { augmentRng, batchesOf, type CifarSplit, epochOrder, makeBatch } from "@slimming/cifar";
+import {
+  DivergenceError,
+  sha256Hex,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from "@slimming/tensor-utils";
+import { type EpochRecord, RUN_FILES, type RunConfig } from "@slimming/run-format";
+import { encodeModel, saveOptimizer } from "./checkpoint.ts";
+import { formatDuration, type ProgressPrinter } from "./progress.ts";
+import { fileExists } from "./resume.ts";
+import { disposeState, type TrainState, trainStep } from "./train_step.ts";
+
+/** The training half of an epoch's record. */
+export interface EpochTraining {
+  /** The state after the epoch (the one given is disposed). */
+  readonly state: TrainState;
+  readonly trainLoss: number;
+  readonly trainAcc: number;
+  readonly images: number;
+  /** Seconds the batches took (evaluation excluded). */
+  readonly seconds: number;
+}
+
+/**
+ * Trains one epoch (0-based `epoch`) at learning rate `lr`, consuming `state`. A non-finite
+ * loss disposes the state and throws a DivergenceError naming `lastGood`, the checkpoint to
+ * go back to.
+ */
+export async function trainEpoch(
+  start: TrainState,
+  train: CifarSplit,
+  config: RunConfig,
+  epoch: number,
+  lr: number,
+  progress: ProgressPrinter,
+  lastGood: string,
+): Promise<EpochTraining> {
+  let state = start;
+  const batches = batchesOf(epochOrder(train.count, config.seed, epoch), config.batchSize);
+  const epochStart = performance.now();
+  let lossSum = 0;
+  let correct = 0;
+  let seen = 0;
+  for (const [b, indices] of batches.entries()) {
+    const { x, y } = makeBatch(train, indices, {
+      augment: true,
+      rng: augmentRng(config.seed, epoch, b),
+    });
+    const xs = tf.tensor4d(x, [indices.length, 32, 32, 3]);
+    const ys = tf.tensor1d(y, "int32");
+    const hyper = { lr, momentum: config.momentum, weightDecay: config.weightDecay };
+    const result = trainStep(state, xs, ys, { ...hyper, lambda: config.lambda });
+    tf.dispose([xs, ys]);
+    disposeState(state);
+    state = result.state;
+    const loss = (await result.loss.data())[0];
+    correct += (await result.correct.data())[0];
+    tf.dispose([result.loss, result.correct]);
+    const where = `batch ${b + 1}/${batches.length}`;
+    if (!Number.isFinite(loss)) {
+      disposeState(state);
+      progress.done(`epoch ${epoch + 1}: the loss became ${loss} at ${where}`);
+      throw new DivergenceError(
+        `training diverged: loss ${loss} at epoch ${epoch + 1}, ${where} ` +
+          `(lr ${lr}); the last good checkpoint is ${lastGood}`,
+      );
+    }
+    lossSum += loss * indices.length;
+    seen += indices.length;
+    const rate = seen / ((performance.now() - epochStart) / 1000);
+    progress.update({
+      epoch: epoch + 1,
+      epochs: config.epochs,
+      batch: b + 1,
+      batches: batches.length,
+      loss: lossSum / seen,
+      accuracy: (100 * correct) / seen,
+      imagesPerSecond: rate,
+      etaSeconds: (train.count - seen) / rate + (config.epochs - epoch - 1) * (train.count / rate),
+    });
+  }
+  const seconds = (performance.now() - epochStart) / 1000;
+  return {
+    state,
+    trainLoss: lossSum / seen,
+    trainAcc: (100 * correct) / seen,
+    images: seen,
+    seconds,
+  };
+}
+
+/**
+ * Commits epoch `history.length` (the last record of `history`): the optimizer state (the
+ * previous one kept), history.json, then last.safetensors (the commit point), and
+ * best.safetensors when its test accuracy beats `bestAcc`. Resolves with the new best.
+ */
+export async function commitEpoch(
+  out: string,
+  state: TrainState,
+  history: readonly EpochRecord[],
+  bestAcc: number,
+): Promise<number> {
+  const record = history[history.length - 1];
+  const epoch = String(record.epoch);
+  const modelBytes = await encodeModel(state.params, { epoch });
+  if (await fileExists(`${out}/${RUN_FILES.optimizer}`)) {
+    await Deno.rename(`${out}/${RUN_FILES.optimizer}`, `${out}/${RUN_FILES.optimizerPrev}`);
+  }
+  await saveOptimizer(`${out}/${RUN_FILES.optimizer}`, state.params, state.buffers, {
+    epoch,
+    model: await sha256Hex(modelBytes),
+  });
+  await writeJsonAtomic(`${out}/${RUN_FILES.history}`, history);
+  await writeFileAtomic(`${out}/${RUN_FILES.last}`, modelBytes);
+  if (record.testAcc > bestAcc) {
+    await writeFileAtomic(`${out}/${RUN_FILES.best}`, modelBytes);
+    return record.testAcc;
+  }
+  return bestAcc;
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+}
+
+/** The line printed after an epoch of `epochs`, with the ETA from the mean epoch time. */
+export function epochLine(record: EpochRecord, epochs: number, history: readonly EpochRecord[]) {
+  const epochsLeft = epochs - record.epoch;
+  return `epoch ${record.epoch}/${epochs}  lr ${record.lr.toPrecision(2)}  train loss ${
+    record.trainLoss.toFixed(4)
+  } ` +
+    `acc ${record.trainAcc.toFixed(2)}%  test loss ${record.testLoss.toFixed(4)} acc ${
+      record.testAcc.toFixed(2)
+    }%  ` +
+    `${record.imagesPerSecond.toFixed(0)} img/s  ${formatDuration(record.seconds)}` +
+    (epochsLeft > 0
+      ? `  ETA ${formatDuration(epochsLeft * mean(history.map((r) => r.seconds)))}`
+      : "");
+}

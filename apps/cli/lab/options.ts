@@ -1,0 +1,159 @@
+/**
+ * The lab's command-line options and their resolution against a profile.
+ *
+ * @module
+ */
+import { UsageError } from "@slimming/tensor-utils/core";
+import { VGG_DEPTHS } from "@slimming/vgg/cfg";
+import {
+  numberOption,
+  type OptionSpecs,
+  type ParsedOptions,
+  requiredString,
+  stringOption,
+} from "../cli_args.ts";
+import { TRAINING_OPTIONS } from "../commands/training_options.ts";
+import { LAB_PROFILES, type LabProfile } from "./profiles.ts";
+
+/** The options of `lab`. */
+export const LAB_SPECS: OptionSpecs = {
+  profile: { type: "string", value: "NAME", help: "quick, lab or paper", default: "quick" },
+  out: { type: "string", value: "DIR", help: "lab folder", default: "runs/lab" },
+  data: TRAINING_OPTIONS.data,
+  lambdas: {
+    type: "string",
+    value: "LIST",
+    help: "sparsity coefficients of the three runs",
+    default: "0,1e-4,1e-3",
+  },
+  "prune-lambda": {
+    type: "string",
+    value: "X",
+    help: "which run to prune (default: the largest lambda)",
+  },
+  ratios: { type: "string", value: "LIST", help: "pruning ratios", default: "0.5,0.9" },
+  "min-channels": {
+    type: "string",
+    value: "N",
+    help: "fewest channels a pruned layer keeps",
+    default: "3",
+  },
+  depth: { type: "string", value: "N", help: "VGG depth (profile)" },
+  width: { type: "string", value: "X", help: "channel width multiplier (profile)" },
+  epochs: { type: "string", value: "N", help: "sparsity-training epochs (profile)" },
+  "finetune-epochs": { type: "string", value: "N", help: "fine-tuning epochs (profile)" },
+  "batch-size": { type: "string", value: "N", help: "batch size (profile)" },
+  subset: { type: "string", value: "N", help: "class-balanced training subset (profile)" },
+  "test-subset": { type: "string", value: "N", help: "class-balanced test subset (profile)" },
+  "time-budget": { type: "string", value: "SECONDS", help: "wall-time budget (profile; 0 = none)" },
+  lr: TRAINING_OPTIONS.lr,
+  seed: TRAINING_OPTIONS.seed,
+  backend: TRAINING_OPTIONS.backend,
+  threads: TRAINING_OPTIONS.threads,
+  quiet: TRAINING_OPTIONS.quiet,
+};
+
+/** What `lab --help` says it does. */
+export const LAB_SUMMARY: string =
+  "Run the Network Slimming lab: sparsity training for three lambdas, prune at 50% and 90%,\n" +
+  "fine-tune, and write <out>/report.pdf. Rerun the same command to continue a stopped lab.";
+
+function numberList(values: ParsedOptions, name: string, check: (v: number) => boolean): number[] {
+  const text = requiredString(values, name);
+  const list = text.split(",").map((s) => Number(s.trim()));
+  if (
+    list.length === 0 ||
+    list.some((v, i) => text.split(",")[i].trim() === "" || !Number.isFinite(v) || !check(v))
+  ) {
+    throw new UsageError(
+      `--${name} must be a comma-separated list of valid numbers, got "${text}"`,
+    );
+  }
+  return list;
+}
+
+/** Lab options resolved from the profile and the overrides. */
+export interface LabOptions extends LabProfile {
+  readonly profileName: string;
+  readonly out: string;
+  readonly data?: string;
+  readonly lambdas: number[];
+  readonly pruneLambda: number;
+  readonly ratios: number[];
+  readonly minChannels: number;
+  readonly lr: number;
+  readonly seed: number;
+  readonly backend: string;
+  readonly threads?: number;
+  readonly quiet: boolean;
+}
+
+function profileOf(values: ParsedOptions): [string, LabProfile] {
+  const profileName = requiredString(values, "profile");
+  const profile = LAB_PROFILES[profileName];
+  if (!profile) {
+    throw new UsageError(
+      `--profile must be one of ${Object.keys(LAB_PROFILES).join(", ")}, got "${profileName}"`,
+    );
+  }
+  return [profileName, profile];
+}
+
+function lambdasOf(values: ParsedOptions): { lambdas: number[]; pruneLambda: number } {
+  const lambdas = numberList(values, "lambdas", (v) => v >= 0);
+  const pruneLambda = numberOption(values, "prune-lambda", { min: 0 }) ?? Math.max(...lambdas);
+  if (!lambdas.includes(pruneLambda)) {
+    throw new UsageError(
+      `--prune-lambda ${pruneLambda} is not one of --lambdas ${lambdas.join(",")}`,
+    );
+  }
+  return { lambdas, pruneLambda };
+}
+
+function depthOf(values: ParsedOptions, profile: LabProfile): number {
+  const depth = numberOption(values, "depth", { integer: true }) ?? profile.depth;
+  if (!VGG_DEPTHS.includes(depth)) {
+    throw new UsageError(`--depth must be one of ${VGG_DEPTHS.join(", ")}, got ${depth}`);
+  }
+  return depth;
+}
+
+/** The profile's scale with the command line's overrides (checked in the original order). */
+function scaleOf(values: ParsedOptions, profile: LabProfile, depth: number): LabProfile {
+  const int = (name: string, min: number) => numberOption(values, name, { integer: true, min });
+  const budget = numberOption(values, "time-budget", { min: 0 }) ?? profile.timeBudget;
+  return {
+    ...profile,
+    depth,
+    width: numberOption(values, "width", { min: 0, minExclusive: true }) ?? profile.width,
+    epochs: int("epochs", 1) ?? profile.epochs,
+    finetuneEpochs: int("finetune-epochs", 1) ?? profile.finetuneEpochs,
+    batchSize: int("batch-size", 1) ?? profile.batchSize,
+    subset: int("subset", 10) ?? profile.subset,
+    testSubset: int("test-subset", 10) ?? profile.testSubset,
+    timeBudget: budget === 0 ? undefined : budget,
+  };
+}
+
+/** Validates the lab's options (UsageError on the first bad one). */
+export function labOptions(values: ParsedOptions): LabOptions {
+  const [profileName, profile] = profileOf(values);
+  const depth = depthOf(values, profile);
+  const { lambdas, pruneLambda } = lambdasOf(values);
+  const scale = scaleOf(values, profile, depth);
+  return {
+    ...scale,
+    profileName,
+    out: requiredString(values, "out"),
+    data: stringOption(values, "data"),
+    lambdas,
+    pruneLambda,
+    ratios: numberList(values, "ratios", (v) => v >= 0 && v < 1),
+    minChannels: numberOption(values, "min-channels", { integer: true, min: 1 }) ?? 3,
+    lr: numberOption(values, "lr", { min: 0, minExclusive: true }) ?? 0.1,
+    seed: numberOption(values, "seed", { integer: true, min: 0 }) ?? 1,
+    backend: requiredString(values, "backend"),
+    threads: numberOption(values, "threads", { integer: true, min: 1 }),
+    quiet: values.quiet === true,
+  };
+}

@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { parseOptions } from "../cli_args.ts";
+import { LAB_SPECS, labOptions } from "./options.ts";
+import { LAB_PROFILES } from "./profiles.ts";
+
+const parse = (...args: string[]) => labOptions(parseOptions(args, LAB_SPECS, "lab"));
+
+Deno.test("labOptions: the profile's scale, overridden option by option", () => {
+  const quick = parse();
+  assert.equal(quick.profileName, "quick");
+  assert.equal(quick.width, LAB_PROFILES.quick.width);
+  assert.equal(quick.timeBudget, 19 * 60);
+  assert.deepEqual(quick.lambdas, [0, 1e-4, 1e-3]);
+  assert.equal(quick.pruneLambda, 1e-3);
+  assert.deepEqual(quick.ratios, [0.5, 0.9]);
+  const custom = parse(
+    "--profile",
+    "lab",
+    "--epochs",
+    "3",
+    "--time-budget",
+    "0",
+    "--lambdas",
+    "0,1e-5",
+  );
+  assert.equal(custom.depth, 19);
+  assert.equal(custom.epochs, 3);
+  assert.equal(custom.finetuneEpochs, LAB_PROFILES.lab.finetuneEpochs);
+  assert.equal(custom.timeBudget, undefined);
+  assert.equal(custom.pruneLambda, 1e-5);
+});
+
+Deno.test("labOptions: the first bad option is a one-line UsageError", () => {
+  assert.throws(() => parse("--profile", "huge"), /--profile must be one of paper, lab, quick/);
+  assert.throws(() => parse("--depth", "12"), /--depth must be one of 11, 13, 16, 19, got 12/);
+  assert.throws(() => parse("--lambdas", "0,,1"), /--lambdas must be a comma-separated list/);
+  assert.throws(() => parse("--prune-lambda", "1"), /--prune-lambda 1 is not one of --lambdas/);
+  assert.throws(() => parse("--ratios", "0.5,1"), /--ratios must be a comma-separated list/);
+  // Checked in order: depth before lambdas.
+  assert.throws(() => parse("--depth", "12", "--lambdas", "x"), /--depth/);
+});

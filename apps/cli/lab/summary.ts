@@ -1,0 +1,77 @@
+/**
+ * `lab.json` as the lab writes it after every stage: options, the stages done so far, the
+ * rest as pending, and the events.
+ *
+ * @module
+ */
+import {
+  type LabStage,
+  type LabSummary,
+  pendingStage,
+  type PlannedStage,
+} from "@slimming/run-format";
+import type { LabContext, StageOutcome } from "./context.ts";
+
+/** A lab's progress: its plan, the stages run so far, and what an earlier run left. */
+export interface LabProgress {
+  readonly plan: readonly PlannedStage[];
+  readonly stages: readonly LabStage[];
+  /** lab.json of an earlier run of this lab, if any. */
+  readonly previous?: LabSummary;
+  /** When the lab was first started (an earlier run's `startedAt`). */
+  readonly startedAt: string;
+}
+
+/** What lab.json says at this point of the lab. */
+export function labSummary(
+  ctx: LabContext,
+  { plan, stages, previous, startedAt }: LabProgress,
+  finished: boolean,
+): LabSummary {
+  const { options, backend, data } = ctx;
+  return {
+    profile: options.profileName,
+    scaledDown: [...options.scaledDown],
+    cfg: ctx.cfg,
+    depth: options.depth,
+    width: options.width,
+    lambdas: options.lambdas,
+    pruneLambda: options.pruneLambda,
+    ratios: options.ratios,
+    seed: options.seed,
+    backend: `${backend.name} (${backend.description})`,
+    dataSource: data.source,
+    subset: options.subset,
+    epochs: options.epochs,
+    finetuneEpochs: options.finetuneEpochs,
+    batchSize: options.batchSize,
+    stages: [...stages, ...plan.slice(stages.length).map(pendingStage)],
+    // A rerun reports afresh what it skips; everything else the earlier runs met stays.
+    events: [...(previous?.events?.filter((e) => e.kind !== "skipped") ?? []), ...ctx.events],
+    startedAt,
+    finishedAt: finished ? new Date().toISOString() : undefined,
+  };
+}
+
+/**
+ * The lab.json entry of a stage that ran for `seconds`; a stage an earlier run had completed
+ * keeps the time it took then.
+ */
+export function stageRecord(
+  stage: PlannedStage,
+  outcome: StageOutcome,
+  seconds: number,
+  previous: LabSummary | undefined,
+): LabStage {
+  const earlier = outcome.alreadyDone
+    ? previous?.stages.find((s) => s.dir === stage.dir && s.status === "done")?.seconds
+    : undefined;
+  return {
+    name: stage.name,
+    dir: stage.dir,
+    kind: stage.kind,
+    status: outcome.status,
+    seconds: earlier ?? seconds,
+    ...(stage.kind === "train" ? { lambda: stage.value } : { ratio: stage.value }),
+  };
+}

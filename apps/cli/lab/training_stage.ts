@@ -1,0 +1,115 @@
+/**
+ * The lab's training stages: a sparsity training (one λ) or a fine-tune (one ratio), resumed
+ * when partly done, cut short by the time budget, and restarted with a tenth of the learning
+ * rate (up to twice) when it diverges.
+ *
+ * @module
+ */
+import { DivergenceError } from "@slimming/tensor-utils";
+import { type PlannedStage, readHistory, type RunConfig } from "@slimming/run-format";
+import { initVgg } from "@slimming/vgg";
+import { checkpointCfg, loadModel } from "../checkpoint.ts";
+import { runConfig, type TrainingSetup } from "../commands/training_options.ts";
+import { disposeState } from "../train_step.ts";
+import { runTraining } from "../training.ts";
+import type { LabContext, StageOutcome } from "./context.ts";
+import { divergenceEvent, resumedEvent, timeBudgetEvent } from "./events.ts";
+import type { LabOptions } from "./options.ts";
+
+/** Restarts after a divergence, each with a tenth of the previous learning rate. */
+const MAX_RESTARTS = 2;
+
+/** The training setup of a lab stage: the lab's data and hyper-parameters, always resumable. */
+export function stageSetup(
+  options: LabOptions,
+  out: string,
+  epochs: number,
+  lr: number,
+): TrainingSetup {
+  return {
+    out,
+    epochs,
+    batchSize: options.batchSize,
+    lr,
+    momentum: 0.9,
+    weightDecay: 1e-4,
+    seed: options.seed,
+    subset: options.subset,
+    testSubset: options.testSubset,
+    data: options.data,
+    backend: options.backend,
+    threads: options.threads,
+    resume: true,
+    quiet: options.quiet,
+  };
+}
+
+async function trainOnce(
+  ctx: LabContext,
+  stage: PlannedStage,
+  setup: TrainingSetup,
+  config: RunConfig,
+  maxSeconds: number | undefined,
+): Promise<StageOutcome> {
+  const checkpoint = config.checkpoint;
+  const before = (await readHistory(setup.out))?.length ?? 0;
+  const result = await runTraining({
+    out: setup.out,
+    config,
+    data: ctx.data,
+    resume: true,
+    initial: async () =>
+      checkpoint
+        ? (await loadModel(checkpoint)).params
+        : initVgg({ cfg: ctx.cfg, seed: ctx.options.seed }),
+    progress: ctx.progress,
+    maxSeconds,
+  });
+  disposeState({ params: result.params, buffers: null });
+  const alreadyDone = before >= stage.epochs;
+  if (alreadyDone) ctx.log(`already done (${setup.out})`);
+  else if (before > 0) ctx.events.push(resumedEvent(stage, before));
+  if (result.complete) return { status: "done", alreadyDone };
+  const budget = ctx.options.timeBudget ?? 0;
+  ctx.events.push(timeBudgetEvent(stage, result.history.length, budget));
+  return { status: "failed", alreadyDone };
+}
+
+/** Runs one training or fine-tune stage of the plan within `maxSeconds` (none: no limit). */
+export async function runTrainingStage(
+  ctx: LabContext,
+  stage: PlannedStage,
+  maxSeconds: number | undefined,
+): Promise<StageOutcome> {
+  const { options } = ctx;
+  const isTrain = stage.kind === "train";
+  const checkpoint = isTrain ? undefined : `${options.out}/${stage.source}`;
+  const cfg = checkpoint ? await checkpointCfg(checkpoint) : ctx.cfg;
+  const out = `${options.out}/${stage.dir}`;
+  let lr = options.lr;
+  for (let attempt = 0;; attempt++) {
+    const setup = stageSetup(options, out, stage.epochs, lr);
+    const config = runConfig(
+      setup,
+      {
+        command: isTrain ? "train" : "finetune",
+        cfg,
+        depth: options.depth,
+        width: isTrain ? options.width : 1,
+        lambda: isTrain ? stage.value : 0,
+        checkpoint,
+      },
+      ctx.backend,
+      ctx.data,
+    );
+    try {
+      return await trainOnce(ctx, stage, setup, config, maxSeconds);
+    } catch (error) {
+      if (!(error instanceof DivergenceError) || attempt >= MAX_RESTARTS) throw error;
+      const moved = `${out}.diverged-${attempt + 1}`;
+      await Deno.rename(out, moved);
+      ctx.events.push(divergenceEvent(stage, error.message, moved, lr / 10));
+      lr /= 10;
+    }
+  }
+}

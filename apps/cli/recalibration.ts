@@ -1,0 +1,42 @@
+/**
+ * BN recalibration from the command line's side: which training images re-estimate the
+ * running statistics after pruning, batched without augmentation.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { batchesOf, type CifarSplit, epochOrder, makeBatch } from "@slimming/cifar";
+import { recalibrateBatchNorm } from "@slimming/slimming";
+import type { VggParams } from "@slimming/vgg";
+
+/** Batch size of the recalibration passes (statistics are averaged over batches). */
+export const RECALIBRATION_BATCH = 100;
+
+/** The first `images` of a seeded permutation of the training set, as normalised NHWC batches. */
+async function* recalibrationBatches(
+  train: CifarSplit,
+  images: number,
+  seed: number,
+): AsyncGenerator<tf.Tensor4D> {
+  // Epoch -1 of the training order: a permutation no training epoch uses.
+  const order = epochOrder(train.count, seed, 0x7fff).subarray(0, Math.min(images, train.count));
+  for (const indices of batchesOf(order, RECALIBRATION_BATCH)) {
+    const { x } = makeBatch(train, indices, { augment: false });
+    const batch = tf.tensor4d(x, [indices.length, 32, 32, 3]);
+    try {
+      yield batch;
+    } finally {
+      batch.dispose();
+    }
+  }
+}
+
+/** `params` with BN running statistics re-estimated on `images` training images (new tensors). */
+export function recalibrate(
+  params: VggParams,
+  train: CifarSplit,
+  images: number,
+  seed: number,
+): Promise<VggParams> {
+  return recalibrateBatchNorm(params, recalibrationBatches(train, images, seed));
+}

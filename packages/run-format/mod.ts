@@ -1,0 +1,47 @@
+/**
+ * The run-folder format shared by the CLI (which writes runs) and the report (which reads
+ * them): file names, record types, stage naming, JSON writers and readers, and the lab's
+ * plan (stages, folders, budget shares). Plain data and arithmetic: it loads no tfjs.
+ *
+ * ```ts
+ * import { labPlan, readLabSummary } from "@slimming/run-format";
+ * const plan = labPlan({ lambdas: [0, 1e-4], pruneLambda: 1e-4, ratios: [0.9], epochs: 12, finetuneEpochs: 8 });
+ * const lab = await readLabSummary("runs/lab");
+ * ```
+ *
+ * @module
+ */
+export { LAB_FILES, PRUNE_FILES, RUN_FILES } from "./files.ts";
+export type {
+  CfgItem,
+  EpochRecord,
+  LabEvent,
+  LabStage,
+  LabSummary,
+  PruneCounts,
+  PruneMeasures,
+  PruneSummary,
+  RunConfig,
+  StageKind,
+} from "./records.ts";
+export { stageDir, stageName } from "./stages.ts";
+export { pruneSummary } from "./prune_summary.ts";
+export {
+  BUDGET_RESERVE_SECONDS,
+  FINETUNE_EPOCH_WEIGHT,
+  labPlan,
+  type LabPlanOptions,
+  pendingStage,
+  type PlannedStage,
+  stageBudget,
+} from "./plan.ts";
+export {
+  readHistory,
+  readLabSummary,
+  readPruneSummary,
+  readRunConfig,
+  writeHistory,
+  writeLabSummary,
+  writePruneSummary,
+  writeRunConfig,
+} from "./io.ts";

@@ -1,0 +1,18 @@
+/**
+ * The tfjs-free part of `@slimming/slimming` (export path `@slimming/slimming/core`):
+ * channel selection and pruning reports computed from plain |gamma| arrays and cfg lists.
+ * Importing it loads no tfjs.
+ *
+ * @module
+ */
+export {
+  type ChannelDecision,
+  type ChannelMaskOptions,
+  type ChannelMasks,
+  masksFromAbsGammas,
+  planPrune,
+  pruneDecision,
+} from "./selection.ts";
+export { prunedCfg, type PruneReport } from "./report.ts";
+export { mergePassReports } from "./merge_passes.ts";
+export { validateRatio } from "./_validate.ts";
