@@ -171,6 +171,15 @@ export function stringOption(values: ParsedOptions, name: string): string | unde
   return raw;
 }
 
+/** An option taking `true` or `false`, or undefined when absent. */
+export function booleanOption(values: ParsedOptions, name: string): boolean | undefined {
+  const text = stringOption(values, name);
+  if (text === undefined || text === "true" || text === "false") {
+    return text === undefined ? undefined : text === "true";
+  }
+  throw new UsageError(`--${name} must be true or false, got "${text}"`);
+}
+
 /** A required string option. */
 export function requiredString(values: ParsedOptions, name: string): string {
   const value = stringOption(values, name);

@@ -16,6 +16,7 @@ import { type EpochRecord, RUN_FILES, type RunConfig } from "@slimming/run-forma
 import { encodeModel, saveOptimizer } from "./checkpoint.ts";
 import { formatDuration, type ProgressPrinter } from "./progress.ts";
 import { fileExists } from "./resume.ts";
+import { learningRateAt, scheduleOf } from "./lr_schedule.ts";
 import { disposeState, type TrainState, trainStep } from "./train_step.ts";
 
 /** The training half of an epoch's record. */
@@ -30,7 +31,8 @@ export interface EpochTraining {
 }
 
 /**
- * Trains one epoch (0-based `epoch`) at learning rate `lr`, consuming `state`. A non-finite
+ * Trains one epoch (0-based `epoch`) at the learning rates of the run's schedule, consuming
+ * `state`. A non-finite
  * loss disposes the state and throws a DivergenceError naming `lastGood`, the checkpoint to
  * go back to.
  */
@@ -39,12 +41,12 @@ export async function trainEpoch(
   train: CifarSplit,
   config: RunConfig,
   epoch: number,
-  lr: number,
   progress: ProgressPrinter,
   lastGood: string,
 ): Promise<EpochTraining> {
   let state = start;
   const batches = batchesOf(epochOrder(train.count, config.seed, epoch), config.batchSize);
+  const schedule = scheduleOf(config);
   const epochStart = performance.now();
   let lossSum = 0;
   let correct = 0;
@@ -56,8 +58,15 @@ export async function trainEpoch(
     });
     const xs = tf.tensor4d(x, [indices.length, 32, 32, 3]);
     const ys = tf.tensor1d(y, "int32");
-    const hyper = { lr, momentum: config.momentum, weightDecay: config.weightDecay };
-    const result = trainStep(state, xs, ys, { ...hyper, lambda: config.lambda });
+    const at = { epoch, batch: b, epochs: config.epochs, batchesPerEpoch: batches.length };
+    const lr = learningRateAt(schedule, at);
+    const result = trainStep(state, xs, ys, {
+      lr,
+      momentum: config.momentum,
+      nesterov: config.nesterov ?? false,
+      weightDecay: config.weightDecay,
+      lambda: config.lambda,
+    }, config.labelSmoothing ?? 0);
     tf.dispose([xs, ys]);
     disposeState(state);
     state = result.state;

@@ -26,6 +26,16 @@ export function lrSteps(epochs: number): number[] {
   return [Math.ceil(epochs * 0.5), Math.ceil(epochs * 0.75)];
 }
 
+/** The schedule a run's config.json describes (runs written before schedules: "step"). */
+export function scheduleOf(
+  config: { lr: number; schedule?: ScheduleName; warmup?: number },
+): LrSchedule {
+  const name = config.schedule ?? "step";
+  return name === "onecycle"
+    ? { name, lr: config.lr, warmup: config.warmup }
+    : { name, lr: config.lr };
+}
+
 /** Where a batch sits in a run: epoch and batch (0-based) and the run's size. */
 export interface SchedulePosition {
   readonly epoch: number;

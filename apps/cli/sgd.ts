@@ -12,6 +12,8 @@ import { sparsityGradient } from "@slimming/slimming";
 export interface SgdOptions {
   readonly lr: number;
   readonly momentum: number;
+  /** Nesterov momentum: the step is `d + momentum * buf` instead of `buf`. */
+  readonly nesterov?: boolean;
   readonly weightDecay: number;
   /** Sparsity coefficient applied to the tensors flagged in `isGamma`. */
   readonly lambda: number;
@@ -22,7 +24,8 @@ export type MomentumBuffers = tf.Tensor[] | null;
 
 /**
  * One step: for each tensor `d = grad + [gamma] lambda * sign(p) + weightDecay * p`,
- * `buf = first ? d : momentum * buf + d`, `p' = p - lr * buf`. Returns new parameters and
+ * `buf = first ? d : momentum * buf + d`, `p' = p - lr * buf` (Nesterov: `p' = p - lr *
+ * (d + momentum * buf)`, PyTorch's rule). Returns new parameters and
  * buffers; the inputs stay valid (the caller disposes them).
  */
 export function sgdStep(
@@ -49,6 +52,7 @@ export function sgdStep(
       weightDecay: options.weightDecay,
       l1,
       first,
+      nesterov: options.nesterov ?? false,
     }) as tf.Tensor[];
     return { params: outs.slice(0, params.length), buffers: outs.slice(params.length) };
   }
@@ -60,7 +64,8 @@ export function sgdStep(
       if (l1[i] !== 0) d = tf.add(d, sparsityGradient(p, l1[i]));
       d = tf.add(d, tf.mul(p, options.weightDecay));
       const b = first ? d : tf.add(tf.mul(buffers[i], options.momentum), d);
-      return [tf.sub(p, tf.mul(b, options.lr)), b];
+      const step = options.nesterov ? tf.add(d, tf.mul(b, options.momentum)) : b;
+      return [tf.sub(p, tf.mul(step, options.lr)), b];
     });
     nextParams.push(np);
     nextBuffers.push(nb);

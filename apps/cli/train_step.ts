@@ -14,11 +14,18 @@ import {
 } from "@slimming/vgg";
 import { type MomentumBuffers, type SgdOptions, sgdStep } from "./sgd.ts";
 
-/** Mean softmax cross-entropy of `logits` [n, k] against integer `labels` [n]. */
-export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+/**
+ * Mean softmax cross-entropy of `logits` [n, k] against integer `labels` [n]; with label
+ * smoothing `smoothing` the target puts 1 - smoothing + smoothing/k on the label and
+ * smoothing/k on every other class (PyTorch's `label_smoothing`).
+ */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, smoothing = 0): tf.Scalar {
   return tf.tidy(() => {
+    const k = logits.shape[1];
     const logProbs = tf.logSoftmax(logits);
-    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels, logits.shape[1])), 1);
+    let target: tf.Tensor = tf.oneHot(labels, k);
+    if (smoothing > 0) target = tf.add(tf.mul(target, 1 - smoothing), smoothing / k);
+    const picked = tf.sum(tf.mul(logProbs, target), 1);
     return tf.neg(tf.mean(picked)) as tf.Scalar;
   });
 }
@@ -57,6 +64,7 @@ export function trainStep(
   x: tf.Tensor4D,
   labels: tf.Tensor1D,
   options: SgdOptions,
+  labelSmoothing = 0,
 ): StepResult {
   const trainables = trainableLeaves(state.params).map(([, t]) => t);
   let logits: tf.Tensor2D | undefined;
@@ -66,7 +74,7 @@ export function trainStep(
     logits = tf.keep(out.logits);
     runningStats = out.runningStats ?? [];
     for (const s of runningStats) tf.keep(s.runningMean), tf.keep(s.runningVar);
-    return crossEntropy(out.logits, labels);
+    return crossEntropy(out.logits, labels, labelSmoothing);
   })(trainables);
   const step = sgdStep(trainables, grads, state.buffers, gammaFlags(state.params), options);
   for (const g of grads) g.dispose();

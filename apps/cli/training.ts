@@ -1,6 +1,6 @@
 /**
  * The training loop shared by `train` and `finetune`: seeded epochs of augmented batches,
- * SGD with the sparsity term, the step learning-rate schedule, per-epoch evaluation,
+ * SGD with the sparsity term, the learning-rate schedule (step, cosine or onecycle), per-epoch evaluation,
  * history and atomic checkpoints, and exact resume.
  *
  * Files in `out/` after each epoch, in the order they are written:
@@ -19,7 +19,7 @@ import { commitEpoch, epochLine, trainEpoch } from "./epoch.ts";
 import { evaluate } from "./evaluate.ts";
 import { createProgressPrinter, type ProgressPrinter } from "./progress.ts";
 import { catchUpBest, startingPoint } from "./resume.ts";
-import { learningRate, lrSteps } from "./schedule.ts";
+import { learningRateAt, scheduleOf } from "./lr_schedule.ts";
 
 /** Options of {@linkcode runTraining}. */
 export interface TrainingOptions {
@@ -59,7 +59,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
   let { state } = point;
   const history = [...point.history];
   let bestAcc = await catchUpBest(out, history, state.params);
-  const steps = lrSteps(config.epochs);
+  const schedule = scheduleOf(config);
   let complete = true;
   for (let epoch = point.epoch; epoch < config.epochs; epoch++) {
     if (
@@ -68,10 +68,15 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
       complete = false;
       break;
     }
-    const lr = learningRate(config.lr, epoch, steps);
+    const lr = learningRateAt(schedule, {
+      epoch,
+      batch: 0,
+      epochs: config.epochs,
+      batchesPerEpoch: Math.ceil(data.train.count / config.batchSize),
+    });
     const epochStart = performance.now();
     const lastGood = history.length > 0 ? `${out}/${RUN_FILES.last}` : "none (first epoch)";
-    const trained = await trainEpoch(state, data.train, config, epoch, lr, progress, lastGood);
+    const trained = await trainEpoch(state, data.train, config, epoch, progress, lastGood);
     state = trained.state;
     const evaluation = await evaluate(state.params, data.test, options.evalBatchSize ?? 500);
     const record: EpochRecord = {
@@ -80,7 +85,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
       trainAcc: trained.trainAcc,
       testLoss: evaluation.loss,
       testAcc: evaluation.accuracy,
-      lr,
+      lr, // of the epoch's first batch (the per-batch schedules change it within the epoch)
       seconds: (performance.now() - epochStart) / 1000,
       imagesPerSecond: trained.images / trained.seconds,
     };

@@ -23,6 +23,7 @@ export type {
   PruneSummary,
   RunConfig,
   StageKind,
+  TrainingRecipe,
 } from "./records.ts";
 export { stageDir, stageName } from "./stages.ts";
 export { pruneSummary } from "./prune_summary.ts";
@@ -45,3 +46,4 @@ export {
   writePruneSummary,
   writeRunConfig,
 } from "./io.ts";
+export { type LabScale, PAPER_SETTING, scaledDownFrom } from "./scale.ts";

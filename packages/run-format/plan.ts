@@ -18,6 +18,8 @@ export interface LabPlanOptions {
   readonly ratios: readonly number[];
   readonly epochs: number;
   readonly finetuneEpochs: number;
+  /** Training images re-estimating BN statistics after pruning; > 0: fine-tune from that model. */
+  readonly recalibrate?: number;
 }
 
 /** One stage of the plan. */
@@ -32,7 +34,8 @@ export interface PlannedStage {
   readonly epochs: number;
   /**
    * The model it starts from, relative to the lab directory: a prune the pruned λ's
-   * `best.safetensors`, a fine-tune its prune's `pruned.safetensors`; none for a training.
+   * `best.safetensors`, a fine-tune its prune's `pruned.safetensors` (`recalibrated.safetensors`
+   * when the lab recalibrates); none for a training.
    */
   readonly source?: string;
   /** Its expected share of the lab's time, relative to the other stages. */
@@ -63,7 +66,9 @@ export function labPlan(options: LabPlanOptions): PlannedStage[] {
       stage("finetune", v, {
         epochs: options.finetuneEpochs,
         weight: options.finetuneEpochs * FINETUNE_EPOCH_WEIGHT,
-        source: `${stageDir("prune", v)}/${PRUNE_FILES.model}`,
+        source: `${stageDir("prune", v)}/${
+          (options.recalibrate ?? 0) > 0 ? PRUNE_FILES.recalibrated : PRUNE_FILES.model
+        }`,
       })
     ),
   ];

@@ -37,8 +37,16 @@ export interface RunConfig {
   readonly testSubset?: number;
   readonly backend: string;
   readonly dataSource: string;
-  /** Epochs at which the learning rate is divided by 10. */
+  /** Epochs at which the learning rate is divided by 10 (the step schedule; else empty). */
   readonly lrSteps: number[];
+  /** Learning-rate schedule (absent in runs written before it existed: "step"). */
+  readonly schedule?: "step" | "cosine" | "onecycle";
+  /** onecycle: share of the steps spent warming up to the peak `lr`. */
+  readonly warmup?: number;
+  /** Label smoothing of the cross-entropy (0: none). */
+  readonly labelSmoothing?: number;
+  /** Nesterov momentum. */
+  readonly nesterov?: boolean;
   /** For fine-tuning: the checkpoint it started from. */
   readonly checkpoint?: string;
   readonly startedAt: string;
@@ -146,10 +154,36 @@ export interface LabStage {
 }
 
 /** `lab.json`: the lab's options and what each stage did. */
+/** How a lab trains: the optimiser, schedule and regularisation of every training stage. */
+export interface TrainingRecipe {
+  readonly schedule: "step" | "cosine" | "onecycle";
+  /** Initial (step, cosine) or peak (onecycle) learning rate of the sparsity trainings. */
+  readonly lr: number;
+  /** Initial or peak learning rate of the fine-tunes. */
+  readonly finetuneLr: number;
+  /** onecycle: share of the steps spent warming up. */
+  readonly warmup?: number;
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+  readonly labelSmoothing: number;
+  /** Training images re-estimating BN statistics after pruning (0: none, vggprune's model). */
+  readonly recalibrate: number;
+}
+
 export interface LabSummary {
   readonly profile: string;
-  /** What the profile scaled down compared to the paper, in words. */
+  /**
+   * What the lab's settings scale down compared to the paper, in words, as the lab computed
+   * it from its own settings (the report recomputes it from the fields below when present).
+   */
   readonly scaledDown: string[];
+  /** The training recipe (absent in labs written before it was recorded). */
+  readonly recipe?: TrainingRecipe;
+  readonly testSubset?: number;
+  readonly minChannels?: number;
+  /** Wall-time budget in seconds, when there was one. */
+  readonly timeBudget?: number;
   readonly cfg: CfgItem[];
   readonly depth: number;
   readonly width: number;

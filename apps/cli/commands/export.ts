@@ -12,9 +12,15 @@ import {
   parseExportFormat,
   writeFolderAtomic,
 } from "@slimming/export";
-import { disposeTree, readSafetensors, UsageError } from "@slimming/tensor-utils";
+import { disposeTree, readSafetensors } from "@slimming/tensor-utils";
 import { fromStateDict } from "@slimming/vgg";
-import { type Command, defineCommand, type OptionSpecs, requiredString } from "../cli_args.ts";
+import {
+  booleanOption,
+  type Command,
+  defineCommand,
+  type OptionSpecs,
+  requiredString,
+} from "../cli_args.ts";
 
 const SPECS: OptionSpecs = {
   checkpoint: { type: "string", value: "FILE", help: "model checkpoint (required)" },
@@ -37,12 +43,6 @@ export interface ExportSummary {
   readonly files: Record<string, number>;
 }
 
-function booleanText(text: string, name: string): boolean {
-  if (text === "true") return true;
-  if (text === "false") return false;
-  throw new UsageError(`--${name} must be true or false, got "${text}"`);
-}
-
 /** Runs `export` with command-line arguments. */
 export const exportCommand: Command<ExportSummary> = defineCommand(
   "export",
@@ -54,7 +54,7 @@ export const exportCommand: Command<ExportSummary> = defineCommand(
     const checkpoint = requiredString(values, "checkpoint");
     const format = parseExportFormat(requiredString(values, "format"));
     const out = requiredString(values, "out");
-    const foldBn = booleanText(String(values["fold-bn"]), "fold-bn");
+    const foldBn = booleanOption(values, "fold-bn") ?? true;
     await checkOutputFolder(out);
     const file = await readSafetensors(checkpoint);
     // fromStateDict checks every tensor against the cfg (a CheckpointError otherwise).

@@ -4,7 +4,9 @@
  * @module
  */
 import { type BackendInfo, useBackend } from "@slimming/tensor-utils";
+import { UsageError } from "@slimming/tensor-utils/core";
 import {
+  booleanOption,
   numberOption,
   type OptionSpecs,
   type ParsedOptions,
@@ -14,7 +16,7 @@ import {
 } from "../cli_args.ts";
 import { loadData, type LoadedData } from "../dataset.ts";
 import { createProgressPrinter } from "../progress.ts";
-import { lrSteps } from "../schedule.ts";
+import { type LrSchedule, lrSteps, type ScheduleName, SCHEDULES } from "../lr_schedule.ts";
 import { disposeState } from "../train_step.ts";
 import { runTraining, type TrainingOptions, type TrainingResult } from "../training.ts";
 import type { CfgItem, RunConfig } from "@slimming/run-format";
@@ -35,7 +37,26 @@ export const TRAINING_OPTIONS: OptionSpecs = {
     help: "initial learning rate, divided by 10 at 50% and 75% of the epochs",
     default: "0.1",
   },
+  schedule: {
+    type: "string",
+    value: "NAME",
+    help: "step (lr/10 at 50% and 75%), cosine, or onecycle (warm-up to --lr, cosine to 0)",
+    default: "step",
+  },
+  warmup: {
+    type: "string",
+    value: "X",
+    help: "onecycle: share of the steps warming up from lr/10",
+    default: "0.15",
+  },
+  "label-smoothing": {
+    type: "string",
+    value: "X",
+    help: "label smoothing of the cross-entropy, in [0, 1)",
+    default: "0",
+  },
   momentum: { type: "string", value: "X", help: "SGD momentum", default: "0.9" },
+  nesterov: { type: "string", value: "true|false", help: "Nesterov momentum", default: "false" },
   "weight-decay": {
     type: "string",
     value: "X",
@@ -71,6 +92,9 @@ export interface TrainingSetup {
   readonly epochs: number;
   readonly batchSize: number;
   readonly lr: number;
+  readonly schedule: LrSchedule;
+  readonly labelSmoothing: number;
+  readonly nesterov: boolean;
   readonly momentum: number;
   readonly weightDecay: number;
   readonly seed: number;
@@ -83,6 +107,18 @@ export interface TrainingSetup {
   readonly quiet: boolean;
 }
 
+function scheduleOption(values: ParsedOptions): LrSchedule {
+  const name = requiredString(values, "schedule");
+  if (!(SCHEDULES as readonly string[]).includes(name)) {
+    throw new UsageError(`--schedule must be one of ${SCHEDULES.join(", ")}, got "${name}"`);
+  }
+  const lr = requiredNumber(values, "lr", { min: 0, minExclusive: true });
+  const warmup = requiredNumber(values, "warmup", { min: 0, max: 1, maxExclusive: true });
+  return name === "onecycle"
+    ? { name, lr, warmup }
+    : { name: name as Exclude<ScheduleName, "onecycle">, lr };
+}
+
 /** Validates the shared training options (UsageError on the first bad one). */
 export function trainingSetup(values: ParsedOptions): TrainingSetup {
   return {
@@ -90,6 +126,13 @@ export function trainingSetup(values: ParsedOptions): TrainingSetup {
     epochs: requiredNumber(values, "epochs", { integer: true, min: 1 }),
     batchSize: requiredNumber(values, "batch-size", { integer: true, min: 1 }),
     lr: requiredNumber(values, "lr", { min: 0, minExclusive: true }),
+    schedule: scheduleOption(values),
+    labelSmoothing: requiredNumber(values, "label-smoothing", {
+      min: 0,
+      max: 1,
+      maxExclusive: true,
+    }),
+    nesterov: booleanOption(values, "nesterov") ?? false,
     momentum: requiredNumber(values, "momentum", { min: 0, max: 1, maxExclusive: true }),
     weightDecay: requiredNumber(values, "weight-decay", { min: 0 }),
     seed: requiredNumber(values, "seed", { integer: true, min: 0 }),
@@ -169,14 +212,18 @@ export function runConfig(
     batchSize: setup.batchSize,
     lr: setup.lr,
     momentum: setup.momentum,
+    nesterov: setup.nesterov,
     weightDecay: setup.weightDecay,
+    labelSmoothing: setup.labelSmoothing,
+    schedule: setup.schedule.name,
+    ...(setup.schedule.warmup === undefined ? {} : { warmup: setup.schedule.warmup }),
     lambda: extra.lambda,
     seed: setup.seed,
     subset: setup.subset,
     testSubset: setup.testSubset,
     backend: `${backend.name} (${backend.description})`,
     dataSource: data.source,
-    lrSteps: lrSteps(setup.epochs),
+    lrSteps: setup.schedule.name === "step" ? lrSteps(setup.epochs) : [],
     checkpoint: extra.checkpoint,
     startedAt: new Date().toISOString(),
   };

@@ -6,6 +6,7 @@
 import { UsageError } from "@slimming/tensor-utils/core";
 import { VGG_DEPTHS } from "@slimming/vgg/cfg";
 import {
+  booleanOption,
   numberOption,
   type OptionSpecs,
   type ParsedOptions,
@@ -13,6 +14,8 @@ import {
   stringOption,
 } from "../cli_args.ts";
 import { TRAINING_OPTIONS } from "../commands/training_options.ts";
+import { SCHEDULES } from "../lr_schedule.ts";
+import type { TrainingRecipe } from "@slimming/run-format";
 import { LAB_PROFILES, type LabProfile } from "./profiles.ts";
 
 /** The options of `lab`. */
@@ -46,7 +49,42 @@ export const LAB_SPECS: OptionSpecs = {
   subset: { type: "string", value: "N", help: "class-balanced training subset (profile)" },
   "test-subset": { type: "string", value: "N", help: "class-balanced test subset (profile)" },
   "time-budget": { type: "string", value: "SECONDS", help: "wall-time budget (profile; 0 = none)" },
-  lr: TRAINING_OPTIONS.lr,
+  schedule: {
+    ...TRAINING_OPTIONS.schedule,
+    default: undefined,
+    help: "step, cosine or onecycle (profile)",
+  },
+  lr: {
+    ...TRAINING_OPTIONS.lr,
+    default: undefined,
+    help: "initial or peak learning rate (profile)",
+  },
+  "finetune-lr": { type: "string", value: "X", help: "fine-tuning learning rate (profile)" },
+  warmup: {
+    ...TRAINING_OPTIONS.warmup,
+    default: undefined,
+    help: "onecycle warm-up share (profile)",
+  },
+  "label-smoothing": {
+    ...TRAINING_OPTIONS["label-smoothing"],
+    default: undefined,
+    help: "label smoothing (profile)",
+  },
+  nesterov: {
+    ...TRAINING_OPTIONS.nesterov,
+    default: undefined,
+    help: "Nesterov momentum, true or false (profile)",
+  },
+  "weight-decay": {
+    ...TRAINING_OPTIONS["weight-decay"],
+    default: undefined,
+    help: "weight decay (profile)",
+  },
+  recalibrate: {
+    type: "string",
+    value: "N",
+    help: "training images re-estimating BN statistics after pruning; 0 = none (profile)",
+  },
   seed: TRAINING_OPTIONS.seed,
   backend: TRAINING_OPTIONS.backend,
   threads: TRAINING_OPTIONS.threads,
@@ -81,7 +119,6 @@ export interface LabOptions extends LabProfile {
   readonly pruneLambda: number;
   readonly ratios: number[];
   readonly minChannels: number;
-  readonly lr: number;
   readonly seed: number;
   readonly backend: string;
   readonly threads?: number;
@@ -135,6 +172,32 @@ function scaleOf(values: ParsedOptions, profile: LabProfile, depth: number): Lab
   };
 }
 
+/** The profile's recipe with the command line's overrides. */
+function recipeOf(values: ParsedOptions, profile: LabProfile): TrainingRecipe {
+  const base = profile.recipe;
+  const rate = (name: string) => numberOption(values, name, { min: 0, minExclusive: true });
+  const share = (name: string) =>
+    numberOption(values, name, { min: 0, max: 1, maxExclusive: true });
+  const schedule = stringOption(values, "schedule") ?? base.schedule;
+  if (!(SCHEDULES as readonly string[]).includes(schedule)) {
+    throw new UsageError(`--schedule must be one of ${SCHEDULES.join(", ")}, got "${schedule}"`);
+  }
+  const lr = rate("lr") ?? base.lr;
+  const warmup = share("warmup") ?? base.warmup;
+  return {
+    schedule: schedule as TrainingRecipe["schedule"],
+    lr,
+    // An --lr override moves the fine-tunes' rate with it unless that is set too.
+    finetuneLr: rate("finetune-lr") ?? (rate("lr") !== undefined ? lr : base.finetuneLr),
+    ...(schedule === "onecycle" ? { warmup: warmup ?? 0.15 } : {}),
+    momentum: base.momentum,
+    nesterov: booleanOption(values, "nesterov") ?? base.nesterov,
+    weightDecay: numberOption(values, "weight-decay", { min: 0 }) ?? base.weightDecay,
+    labelSmoothing: share("label-smoothing") ?? base.labelSmoothing,
+    recalibrate: numberOption(values, "recalibrate", { integer: true, min: 0 }) ?? base.recalibrate,
+  };
+}
+
 /** Validates the lab's options (UsageError on the first bad one). */
 export function labOptions(values: ParsedOptions): LabOptions {
   const [profileName, profile] = profileOf(values);
@@ -150,7 +213,7 @@ export function labOptions(values: ParsedOptions): LabOptions {
     pruneLambda,
     ratios: numberList(values, "ratios", (v) => v >= 0 && v < 1),
     minChannels: numberOption(values, "min-channels", { integer: true, min: 1 }) ?? 3,
-    lr: numberOption(values, "lr", { min: 0, minExclusive: true }) ?? 0.1,
+    recipe: recipeOf(values, scale),
     seed: numberOption(values, "seed", { integer: true, min: 0 }) ?? 1,
     backend: requiredString(values, "backend"),
     threads: numberOption(values, "threads", { integer: true, min: 1 }),

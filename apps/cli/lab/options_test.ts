@@ -9,7 +9,8 @@ Deno.test("labOptions: the profile's scale, overridden option by option", () => 
   const quick = parse();
   assert.equal(quick.profileName, "quick");
   assert.equal(quick.width, LAB_PROFILES.quick.width);
-  assert.equal(quick.timeBudget, 19 * 60);
+  assert.equal(quick.timeBudget, LAB_PROFILES.quick.timeBudget);
+  assert.deepEqual(quick.recipe, LAB_PROFILES.quick.recipe);
   assert.deepEqual(quick.lambdas, [0, 1e-4, 1e-3]);
   assert.equal(quick.pruneLambda, 1e-3);
   assert.deepEqual(quick.ratios, [0.5, 0.9]);
@@ -28,6 +29,27 @@ Deno.test("labOptions: the profile's scale, overridden option by option", () => 
   assert.equal(custom.finetuneEpochs, LAB_PROFILES.lab.finetuneEpochs);
   assert.equal(custom.timeBudget, undefined);
   assert.equal(custom.pruneLambda, 1e-5);
+  assert.deepEqual(custom.recipe, LAB_PROFILES.lab.recipe);
+});
+
+Deno.test("labOptions: recipe overrides; an --lr override moves the fine-tune rate with it", () => {
+  const options = parse(
+    ...["--schedule", "cosine", "--lr", "0.2", "--nesterov", "false", "--label-smoothing", "0"],
+    ...["--weight-decay", "1e-4", "--recalibrate", "0"],
+  );
+  assert.deepEqual(options.recipe, {
+    schedule: "cosine",
+    lr: 0.2,
+    finetuneLr: 0.2,
+    momentum: 0.9,
+    nesterov: false,
+    weightDecay: 1e-4,
+    labelSmoothing: 0,
+    recalibrate: 0,
+  });
+  assert.equal(parse("--lr", "0.2", "--finetune-lr", "0.01").recipe.finetuneLr, 0.01);
+  assert.throws(() => parse("--schedule", "linear"), /--schedule must be one of step, cosine/);
+  assert.throws(() => parse("--nesterov", "yes"), /--nesterov must be true or false/);
 });
 
 Deno.test("labOptions: the first bad option is a one-line UsageError", () => {

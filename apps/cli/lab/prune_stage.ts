@@ -25,6 +25,8 @@ export async function runPruneStage(ctx: LabContext, stage: PlannedStage): Promi
     pruned = await pruneModel(params, {
       ratio: stage.value,
       minChannels: options.minChannels,
+      recalibrate: options.recipe.recalibrate,
+      seed: options.seed,
       checkpoint: source,
       out: dir,
       data: ctx.data,
@@ -34,7 +36,11 @@ export async function runPruneStage(ctx: LabContext, stage: PlannedStage): Promi
   log(
     `test accuracy ${pruned.testAccBefore.toFixed(2)}% -> masked ${formatMasked(pruned)}, slim ${
       pruned.slimTestAcc.toFixed(2)
-    }%; params ${pruned.paramsBefore} -> ${pruned.paramsAfter}`,
+    }%${
+      pruned.recalibratedTestAcc === undefined
+        ? ""
+        : `, recalibrated ${pruned.recalibratedTestAcc.toFixed(2)}%`
+    }; params ${pruned.paramsBefore} -> ${pruned.paramsAfter}`,
   );
   ctx.events.push(...pruneEvents(pruned, stage.dir));
   return { status: "done", alreadyDone };

@@ -51,7 +51,7 @@ export async function runLab(
   await Deno.mkdir(out, { recursive: true });
   const ctx = await labContext(options, log);
   const previous = await readLabSummary(out);
-  const plan = labPlan(options);
+  const plan = labPlan({ ...options, recalibrate: options.recipe.recalibrate });
   const stages: LabStage[] = [];
   const progress = {
     plan,

@@ -9,6 +9,7 @@ import {
   type LabSummary,
   pendingStage,
   type PlannedStage,
+  scaledDownFrom,
 } from "@slimming/run-format";
 import type { LabContext, StageOutcome } from "./context.ts";
 
@@ -31,7 +32,11 @@ export function labSummary(
   const { options, backend, data } = ctx;
   return {
     profile: options.profileName,
-    scaledDown: [...options.scaledDown],
+    scaledDown: scaledDownFrom(options),
+    recipe: options.recipe,
+    testSubset: options.testSubset,
+    minChannels: options.minChannels,
+    ...(options.timeBudget === undefined ? {} : { timeBudget: options.timeBudget }),
     cfg: ctx.cfg,
     depth: options.depth,
     width: options.width,

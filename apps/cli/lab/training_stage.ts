@@ -19,20 +19,26 @@ import type { LabOptions } from "./options.ts";
 /** Restarts after a divergence, each with a tenth of the previous learning rate. */
 const MAX_RESTARTS = 2;
 
-/** The training setup of a lab stage: the lab's data and hyper-parameters, always resumable. */
+/** The training setup of a lab stage: the lab's data and recipe, always resumable. */
 export function stageSetup(
   options: LabOptions,
   out: string,
   epochs: number,
   lr: number,
 ): TrainingSetup {
+  const { recipe } = options;
   return {
     out,
     epochs,
     batchSize: options.batchSize,
     lr,
-    momentum: 0.9,
-    weightDecay: 1e-4,
+    schedule: recipe.schedule === "onecycle"
+      ? { name: "onecycle", lr, warmup: recipe.warmup }
+      : { name: recipe.schedule, lr },
+    labelSmoothing: recipe.labelSmoothing,
+    nesterov: recipe.nesterov,
+    momentum: recipe.momentum,
+    weightDecay: recipe.weightDecay,
     seed: options.seed,
     subset: options.subset,
     testSubset: options.testSubset,
@@ -86,7 +92,7 @@ export async function runTrainingStage(
   const checkpoint = isTrain ? undefined : `${options.out}/${stage.source}`;
   const cfg = checkpoint ? await checkpointCfg(checkpoint) : ctx.cfg;
   const out = `${options.out}/${stage.dir}`;
-  let lr = options.lr;
+  let lr = isTrain ? options.recipe.lr : options.recipe.finetuneLr;
   for (let attempt = 0;; attempt++) {
     const setup = stageSetup(options, out, stage.epochs, lr);
     const config = runConfig(

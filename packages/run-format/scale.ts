@@ -1,0 +1,111 @@
+/**
+ * What a lab scales down compared to the paper, in words, computed from the lab's recorded
+ * settings (never from a profile's defaults): the report states only what happened.
+ *
+ * @module
+ */
+import type { TrainingRecipe } from "./records.ts";
+
+/** The paper's CIFAR-10 VGG setting (Liu et al. 2017, section 4.2; reference `main.py`). */
+export const PAPER_SETTING = {
+  depth: 19,
+  width: 1,
+  epochs: 160,
+  finetuneEpochs: 160,
+  batchSize: 64,
+  trainImages: 50_000,
+  testImages: 10_000,
+  recipe: {
+    schedule: "step",
+    lr: 0.1,
+    finetuneLr: 0.1,
+    momentum: 0.9,
+    nesterov: false,
+    weightDecay: 1e-4,
+    labelSmoothing: 0,
+    recalibrate: 0,
+  } satisfies TrainingRecipe,
+} as const;
+
+/** The settings a lab records (a subset of lab.json). */
+export interface LabScale {
+  readonly depth: number;
+  readonly width: number;
+  readonly epochs: number;
+  readonly finetuneEpochs: number;
+  readonly batchSize: number;
+  readonly subset?: number;
+  readonly testSubset?: number;
+  readonly recipe?: TrainingRecipe;
+  readonly timeBudget?: number;
+}
+
+const count = (n: number) => n.toLocaleString("en-US");
+
+function widthText(width: number): string {
+  const names: Record<number, string> = { 0.5: "half", 0.25: "a quarter", 0.125: "an eighth" };
+  return names[width] ? `${names[width]} of the width` : `${width} times the width`;
+}
+
+function recipeLines(recipe: TrainingRecipe | undefined): string[] {
+  if (!recipe) return [];
+  const paper = PAPER_SETTING.recipe;
+  const lines: string[] = [];
+  if (recipe.schedule !== paper.schedule || recipe.lr !== paper.lr) {
+    const schedule = recipe.schedule === "onecycle"
+      ? `one-cycle learning rate (warm-up over ${
+        Math.round(100 * (recipe.warmup ?? 0.15))
+      }% of the steps to ${recipe.lr}, then cosine to 0)`
+      : recipe.schedule === "cosine"
+      ? `cosine learning rate from ${recipe.lr} to 0`
+      : `step learning rate from ${recipe.lr}`;
+    lines.push(`${schedule} instead of the paper's 0.1 divided by 10 at 50% and 75%`);
+  }
+  if (recipe.finetuneLr !== recipe.lr) lines.push(`fine-tuning learning rate ${recipe.finetuneLr}`);
+  const extras = [
+    recipe.nesterov ? "Nesterov momentum" : "",
+    recipe.labelSmoothing > 0 ? `label smoothing ${recipe.labelSmoothing}` : "",
+    recipe.weightDecay !== paper.weightDecay
+      ? `weight decay ${recipe.weightDecay} (paper: 1e-4)`
+      : "",
+    recipe.momentum !== paper.momentum ? `momentum ${recipe.momentum} (paper: 0.9)` : "",
+  ].filter(Boolean);
+  if (extras.length > 0) lines.push(`added for the short budget: ${extras.join(", ")}`);
+  if (recipe.recalibrate > 0) {
+    lines.push(
+      `after pruning, BN statistics re-estimated on ${count(recipe.recalibrate)} training images ` +
+        "(not in the paper or the reference; the fine-tunes start from the recalibrated model)",
+    );
+  }
+  return lines;
+}
+
+/** Each way `lab` differs from the paper's setting, in words; empty when it does not. */
+export function scaledDownFrom(lab: LabScale): string[] {
+  const paper = PAPER_SETTING;
+  const lines: string[] = [];
+  if (lab.depth !== paper.depth || lab.width !== paper.width) {
+    lines.push(
+      `VGG-${lab.depth}${lab.width === 1 ? "" : ` at ${widthText(lab.width)}`} (paper: VGG-19)`,
+    );
+  }
+  if (lab.subset !== undefined && lab.subset < paper.trainImages) {
+    lines.push(`${count(lab.subset)} of the 50,000 training images`);
+  }
+  if (lab.testSubset !== undefined && lab.testSubset < paper.testImages) {
+    lines.push(`${count(lab.testSubset)} of the 10,000 test images`);
+  }
+  if (lab.epochs !== paper.epochs) lines.push(`${lab.epochs} sparsity epochs (paper: 160)`);
+  if (lab.finetuneEpochs !== paper.finetuneEpochs) {
+    lines.push(`${lab.finetuneEpochs} fine-tune epochs (paper: 160)`);
+  }
+  if (lab.batchSize !== paper.batchSize) lines.push(`batch size ${lab.batchSize} (paper: 64)`);
+  lines.push(...recipeLines(lab.recipe));
+  if (lab.timeBudget !== undefined) {
+    lines.push(
+      `a ${Math.round(lab.timeBudget / 60)}-minute wall-time budget: a stage that runs late is ` +
+        "cut short and says so",
+    );
+  }
+  return lines;
+}
