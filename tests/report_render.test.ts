@@ -4,9 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildReport, loadLab, renderReport } from "@slimming/report";
+import { buildReport, loadLab, recipeText, renderReport } from "@slimming/report";
 import {
   compact,
+  FIXTURE_RECIPE,
   hasPoppler,
   markElements,
   markGroups,
@@ -18,7 +19,7 @@ import {
   run,
   writeSyntheticLab,
 } from "@slimming/report/testing";
-import { stageDir } from "@slimming/run-format";
+import { scaledDownFrom, stageDir } from "@slimming/run-format";
 
 const HEADINGS = [
   "Network Slimming on CIFAR-10",
@@ -26,7 +27,8 @@ const HEADINGS = [
   "2. Scaling factors",
   "3. Pruning",
   "4. Fine-tuning",
-  "5. Problems met and how they were solved",
+  "5. Beside the paper",
+  "6. Problems met and how they were solved",
 ];
 
 Deno.test("report of a full synthetic lab", async (t) => {
@@ -81,7 +83,15 @@ Deno.test("report of a full synthetic lab", async (t) => {
         // Metadata from lab.json.
         expect("fixture", "profile");
         expect("synthetic fixture", "data source");
-        expect(lab.summary.scaledDown[0], "scaledDown entry");
+        // The changes from the paper are computed from lab.json's settings, never copied
+        // from its stored list (the fixture's stored list describes another profile).
+        for (const line of scaledDownFrom(lab.summary)) expect(line, "change from the paper");
+        assert.ok(!text.includes(compact(lab.summary.scaledDown[0])), "stored list printed");
+        expect(`Recipe: ${recipeText(FIXTURE_RECIPE)}`, "recipe");
+        // Section 5: the paper's numbers beside ours.
+        for (const n of ["93.66%", "93.77%", "93.80%", "93.78%", "20.04M → 2.30M (−89%)"]) {
+          expect(n, "paper number");
+        }
         for (const stage of lab.summary.stages) expect(stage.name, "stage row");
         expect("λ = 1e-4", "λ label");
         expect("λ = 1e-5", "λ label");
@@ -96,6 +106,10 @@ Deno.test("report of a full synthetic lab", async (t) => {
           expect(String(Number(prune.threshold.toPrecision(3))), `threshold at ${ratio}`);
           expect(`${prune.slimTestAcc.toFixed(2)}%`, `slim accuracy at ${ratio}`);
           expect(`${prune.maskedTestAcc!.toFixed(2)}%`, `masked accuracy at ${ratio}`);
+          expect(
+            `${prune.recalibratedTestAcc!.toFixed(2)}% (2,000 images)`,
+            `recalibrated accuracy at ${ratio}`,
+          );
         }
         const prune90 = lab.prunes[stageDir("prune", 0.9)];
         expect(`${prune90.testAccBefore.toFixed(2)}%`, "accuracy before pruning");

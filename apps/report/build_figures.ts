@@ -15,6 +15,7 @@ import { type GammaSummary, NEAR_ZERO } from "./gamma_summary.ts";
 import { prunedLabel, sparsityLabel } from "./labels.ts";
 import type { LabData } from "./lab_types.ts";
 import { convLayerNames } from "./layers.ts";
+import { fineTuneStart } from "./fine_tune_start.ts";
 
 /** File stems of the figures under `figures/`, in report order. */
 export const FIGURE_NAMES = [
@@ -106,7 +107,7 @@ function finetuneAccuracy(lab: LabData, measure: MeasureText): Figure | undefine
     history: f.run?.history ?? [],
   }));
   const points = lab.finetunes.flatMap((f, i) => {
-    const slim = lab.prunes[i]?.summary?.slimTestAcc;
+    const slim = fineTuneStart(lab.prunes[i]?.summary, f.run).accuracy;
     const first = f.run?.history[0]?.epoch;
     return first === undefined || typeof slim !== "number"
       ? []
@@ -122,7 +123,7 @@ function finetuneAccuracy(lab: LabData, measure: MeasureText): Figure | undefine
       accuracy: unpruned,
     }],
     points,
-    pointsLabel: "slim model before fine-tuning (test)",
+    pointsLabel: "pruned model before fine-tuning (test)",
     width: FIGURE_WIDTH,
     plotHeight: 250,
     measure,

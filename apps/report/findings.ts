@@ -11,6 +11,7 @@ import { bestTestEpoch, firstNonFiniteLoss, isFiniteNumber, lastEpoch } from "./
 import { CHANCE_ACCURACY, prunedLabel, sparsityLabel, stageLabel } from "./labels.ts";
 import type { LabData, LabEvent, LabStage, PruneSummary, TrainingRun } from "./lab_types.ts";
 import { convLayerName } from "./layers.ts";
+import { fineTuneStart } from "./fine_tune_start.ts";
 
 /** Slim accuracy below this (percent) counts as collapsed: twice chance on 10 classes. */
 export const COLLAPSE_ACCURACY = 2 * CHANCE_ACCURACY;
@@ -110,6 +111,28 @@ function guardFinding(prune: PruneSummary, stage: LabStage | undefined): string 
     `instead: ${layers.join(", ")}.`;
 }
 
+/** Points of accuracy BN recalibration must change for the report to explain it. */
+export const NOTABLE_RECALIBRATION = 2;
+
+function recalibrationFinding(prune: PruneSummary, label: string): string | undefined {
+  const slim = prune.slimTestAcc;
+  const recal = prune.recalibratedTestAcc;
+  if (!isFiniteNumber(slim) || !isFiniteNumber(recal)) return undefined;
+  if (Math.abs(recal - slim) < NOTABLE_RECALIBRATION) return undefined;
+  const images = prune.recalibrationImages ?? MISSING;
+  return recal > slim
+    ? `${label}: vggprune's slim model scored ${formatAccuracy(slim)}, but the same weights ` +
+      `with every BN layer's running mean and variance re-estimated on ${images} training ` +
+      `images (forward passes only, no weight changed) scored ${formatAccuracy(recal)}, ` +
+      `${points(recal - slim)} more. Removing a channel removes its constant ReLU(β) output, ` +
+      "so each following layer's inputs shift and the running statistics copied from the " +
+      "full network no longer describe them; re-estimating them repairs that, and the " +
+      "fine-tune started from the recalibrated model."
+    : `${label}: re-estimating the BN statistics on ${images} training images lowered test ` +
+      `accuracy from ${formatAccuracy(slim)} to ${formatAccuracy(recal)}; the copied ` +
+      "statistics fitted the test set better than those of so few training images.";
+}
+
 function accuracyFindings(
   prune: PruneSummary,
   stage: LabStage | undefined,
@@ -131,11 +154,16 @@ function accuracyFindings(
           `of test accuracy (${formatAccuracy(before)} → ${formatAccuracy(slim)}, slim model).`;
       const final = finetune && lastEpoch(finetune.history);
       const best = finetune && bestTestEpoch(finetune.history);
+      const start = fineTuneStart(prune, finetune);
       if (final && isFiniteNumber(final.testAcc)) {
         const gap = before - final.testAcc;
+        const from = start.recalibrated && isFiniteNumber(start.accuracy)
+          ? `${points(final.testAcc - start.accuracy)} gained over the recalibrated model it ` +
+            `started from (${formatAccuracy(start.accuracy)})`
+          : `${points(final.testAcc - slim)} gained`;
         text += ` Fine-tuning for ${finetune.history.length} epochs recovered it to ` +
           `${formatAccuracy(final.testAcc)} (best ${formatAccuracy(best?.testAcc)} at epoch ` +
-          `${best?.epoch ?? MISSING}), ${points(final.testAcc - slim)} gained; that is ` +
+          `${best?.epoch ?? MISSING}), ${from}; that is ` +
           (gap > 0
             ? `${points(gap)} below the unpruned model.`
             : `${points(gap)} above the unpruned model.`);
@@ -145,6 +173,8 @@ function accuracyFindings(
       found.push(text);
     }
   }
+  const recal = recalibrationFinding(prune, label);
+  if (recal) found.push(recal);
   const masked = prune.maskedTestAcc;
   if (
     isFiniteNumber(masked) && isFiniteNumber(slim) &&

@@ -29,3 +29,4 @@ export type {
   SparsityResult,
   TrainingRun,
 } from "./lab_types.ts";
+export { recipeText, scheduleText } from "./schedule_text.ts";

@@ -17,6 +17,7 @@ import { ReportDocument } from "./pdf/report_document.ts";
 import type { SectionContext } from "./sections/context.ts";
 import { writeFinetuning } from "./sections/finetuning.ts";
 import { REPORT_TITLE, writeOverview } from "./sections/overview.ts";
+import { writePaperComparison } from "./sections/paper.ts";
 import { writeProblems } from "./sections/problems.ts";
 import { writePruning } from "./sections/pruning.ts";
 import { writeScalingFactors } from "./sections/scaling_factors.ts";
@@ -70,6 +71,7 @@ export async function buildReport(lab: LabData): Promise<BuiltReport> {
   writeScalingFactors(context);
   writePruning(context);
   writeFinetuning(context);
+  writePaperComparison(context);
   writeProblems(context);
   const ordered = [
     figures.sparsityAccuracy,

@@ -8,6 +8,7 @@
  */
 export {
   FIXTURE_IMAGES_PER_SECOND,
+  FIXTURE_RECIPE,
   fixturePruneAccuracy,
   QUARTER_VGG19,
   type SyntheticLab,

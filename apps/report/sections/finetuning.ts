@@ -7,7 +7,9 @@
 import { formatAccuracy, formatDuration, formatLambda, formatRatio, MISSING } from "../format.ts";
 import { bestTestEpoch, historySeconds, isFiniteNumber, lastEpoch } from "../history.ts";
 import { prunedLabel, statusLabel } from "../labels.ts";
+import { scheduleText } from "../schedule_text.ts";
 import { keepWithFigure, NOT_RUN_FIGURE, type SectionContext } from "./context.ts";
+import { fineTuneStart } from "../fine_tune_start.ts";
 
 /** The section heading. */
 export const FINETUNE_HEADING = "4. Fine-tuning";
@@ -24,8 +26,11 @@ export function writeFinetuning({ report, lab, figures }: SectionContext): void 
   report.paragraph(
     "Each slim network is trained further, starting from its pruned weights" +
       (config
-        ? `, for ${config.epochs ?? MISSING} epochs (learning rate ${config.lr ?? MISSING}, ` +
-          `λ = ${formatLambda(config.lambda)}).`
+        ? `, for ${config.epochs ?? MISSING} epochs (${scheduleText(config)}, ` +
+          `λ = ${formatLambda(config.lambda)})` +
+          (config.checkpoint?.endsWith("recalibrated.safetensors")
+            ? ", from the slim model with recalibrated BN statistics."
+            : ", from vggprune's slim model.")
         : ".") +
       (figures.finetuneAccuracy
         ? " The open dot at the left of each curve is the slim model's test accuracy before " +
@@ -54,7 +59,8 @@ export function writeFinetuning({ report, lab, figures }: SectionContext): void 
     ],
     lab.finetunes.map((f, i) => {
       const prune = lab.prunes[i]?.summary;
-      const before = formatAccuracy(prune?.slimTestAcc);
+      const start = fineTuneStart(prune, f.run);
+      const before = `${formatAccuracy(start.accuracy)}${start.recalibrated ? " (recal.)" : ""}`;
       if (f.run === undefined) {
         return [prunedLabel(f.ratio), statusLabel(f.stage, false), "", before, "", "", "", ""];
       }

@@ -4,7 +4,16 @@
  *
  * @module
  */
-import { formatCfg, formatDuration, formatLambda, formatRatio, MISSING } from "../format.ts";
+import { scaledDownFrom } from "@slimming/run-format";
+import {
+  formatCfg,
+  formatCount,
+  formatDuration,
+  formatLambda,
+  formatRatio,
+  MISSING,
+} from "../format.ts";
+import { recipeText } from "../schedule_text.ts";
 import { statusLabel } from "../labels.ts";
 import type { LabData, LabStage } from "../lab_types.ts";
 import type { SectionContext } from "./context.ts";
@@ -25,6 +34,31 @@ function hasData(lab: LabData, stage: LabStage): boolean {
     return lab.finetunes.some((f) => f.stage === stage && f.run !== undefined);
   }
   return stage.status === "done";
+}
+
+/**
+ * The lab's differences from the paper, computed from the settings lab.json records (the
+ * list lab.json itself carries only for labs that did not record their settings).
+ */
+function labChanges(info: LabData["info"]): string[] | undefined {
+  const { depth, width, epochs, finetuneEpochs, batchSize } = info;
+  if (
+    depth === undefined || width === undefined || epochs === undefined ||
+    finetuneEpochs === undefined || batchSize === undefined
+  ) {
+    return info.scaledDown;
+  }
+  return scaledDownFrom({
+    depth,
+    width,
+    epochs,
+    finetuneEpochs,
+    batchSize,
+    subset: info.subset,
+    testSubset: info.testSubset,
+    recipe: info.recipe,
+    timeBudget: info.timeBudget,
+  });
 }
 
 function stageParameter(stage: LabStage): string {
@@ -52,7 +86,12 @@ export function writeOverview({ report, lab }: SectionContext): void {
   );
 
   report.subheading("Run settings");
-  const subset = info.subset === undefined ? "full training set" : `${info.subset} images`;
+  const subset = info.subset === undefined
+    ? "all 50,000 images"
+    : `${formatCount(info.subset)} images`;
+  const testSet = info.testSubset === undefined
+    ? "all 10,000 images"
+    : `${formatCount(info.testSubset)} images`;
   const architecture = [
     info.depth === undefined ? undefined : `VGG-${info.depth}`,
     info.width === undefined ? undefined : `width × ${info.width}`,
@@ -67,7 +106,8 @@ export function writeOverview({ report, lab }: SectionContext): void {
     [
       ["Profile", text(info.profile), "Seed", text(info.seed)],
       ["Data source", text(info.dataSource), "Backend", text(info.backend)],
-      ["Training subset", subset, "Batch size", text(info.batchSize)],
+      ["Training images", subset, "Test images", testSet],
+      ["Batch size", text(info.batchSize), "Min. channels per layer", text(info.minChannels)],
       ["Epochs (sparsity)", text(info.epochs), "Epochs (fine-tune)", text(info.finetuneEpochs)],
       [
         "λ values",
@@ -84,14 +124,16 @@ export function writeOverview({ report, lab }: SectionContext): void {
     ],
   );
   report.paragraph(`cfg: ${formatCfg(info.cfg)}`, { small: true });
+  if (info.recipe) report.paragraph(`Recipe: ${recipeText(info.recipe)}.`, { small: true });
 
-  report.subheading("What this profile scaled down vs the paper");
-  if (info.scaledDown === undefined) {
-    report.paragraph("Not recorded: lab.json has no “scaledDown” list.", { muted: true });
-  } else if (info.scaledDown.length === 0) {
-    report.paragraph("Nothing: lab.json lists no differences from the paper's setup.");
+  report.subheading("What this lab changed from the paper's setting");
+  const changes = labChanges(info);
+  if (changes === undefined) {
+    report.paragraph("Not recorded: lab.json has no settings to compare.", { muted: true });
+  } else if (changes.length === 0) {
+    report.paragraph("Nothing: the lab ran the paper's setting.");
   } else {
-    report.bullets(info.scaledDown);
+    report.bullets(changes);
   }
 
   report.subheading("Stages");

@@ -1,5 +1,5 @@
 /**
- * Section 5: problems met and how they were solved, from lab.json events and from what
+ * Section 6: problems met and how they were solved, from lab.json events and from what
  * the results show (see {@linkcode findProblems}). Says so plainly when there were none.
  *
  * @module
@@ -8,7 +8,7 @@ import { findProblems } from "../findings.ts";
 import type { SectionContext } from "./context.ts";
 
 /** The section heading. */
-export const PROBLEMS_HEADING = "5. Problems met and how they were solved";
+export const PROBLEMS_HEADING = "6. Problems met and how they were solved";
 
 /** What the section says when nothing was recorded or found. */
 export const NO_PROBLEMS =
@@ -16,7 +16,7 @@ export const NO_PROBLEMS =
   "no loss became non-finite, the min-channels guard never fired and no prune collapsed " +
   "accuracy.";
 
-/** Writes section 5. */
+/** Writes section 6. */
 export function writeProblems({ report, lab }: SectionContext): void {
   report.heading(PROBLEMS_HEADING, 60);
   const { recorded, detected } = findProblems(lab);

@@ -8,20 +8,18 @@ import { formatAccuracy, formatDuration, formatLambda, MISSING } from "../format
 import { bestTestEpoch, historySeconds, lastEpoch } from "../history.ts";
 import { sparsityLabel, statusLabel } from "../labels.ts";
 import type { RunConfig } from "../lab_types.ts";
+import { scheduleText } from "../schedule_text.ts";
 import { keepWithFigure, NOT_RUN_FIGURE, type SectionContext } from "./context.ts";
 
 /** The section heading. */
 export const SPARSITY_HEADING = "1. Sparsity training";
 
 function describeTraining(config: RunConfig, depth: number | undefined): string {
-  const steps = config.lrSteps?.length
-    ? `, divided by 10 at epochs ${config.lrSteps.join(", ")}`
-    : "";
   return `Each model is VGG${depth ? `-${depth}` : ""} trained from scratch for ` +
     `${config.epochs ?? MISSING} epochs with λ·Σ|γ| over all BN scaling factors added to the ` +
     `cross-entropy loss. SGD with batch size ` +
-    `${config.batchSize ?? MISSING}, learning rate ${config.lr ?? MISSING}${steps}, momentum ` +
-    `${config.momentum ?? MISSING}, weight decay ${config.weightDecay ?? MISSING}.`;
+    `${config.batchSize ?? MISSING}, momentum ${config.momentum ?? MISSING}, ` +
+    `${scheduleText(config)}.`;
 }
 
 /** Writes section 1. */

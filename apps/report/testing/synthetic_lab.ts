@@ -25,6 +25,7 @@ import {
   pendingStage,
   type PruneSummary,
   stageDir,
+  type TrainingRecipe,
   writeLabSummary,
   writePruneSummary,
 } from "@slimming/run-format";
@@ -72,10 +73,23 @@ export interface SyntheticLab {
   readonly histories: Record<string, EpochRecord[]>;
 }
 
+/** The fixture lab's recipe (the quick profile's kind: one-cycle, recalibration). */
+export const FIXTURE_RECIPE: TrainingRecipe = {
+  schedule: "onecycle",
+  lr: 0.1,
+  finetuneLr: 0.05,
+  warmup: 0.15,
+  momentum: 0.9,
+  nesterov: true,
+  weightDecay: 5e-4,
+  labelSmoothing: 0.1,
+  recalibrate: 2000,
+};
+
 /** lab.json of the fixture. */
 function labSummaryOf(
   options: SyntheticLabOptions,
-  { cfg, seed }: Settings,
+  { cfg, seed, minChannels }: Settings,
   { lambdas, ratios, epochs, finetuneEpochs }: {
     lambdas: number[];
     ratios: number[];
@@ -103,6 +117,9 @@ function labSummaryOf(
     backend: "cpu",
     dataSource: "synthetic fixture",
     subset: 5000,
+    testSubset: 1000,
+    minChannels,
+    recipe: FIXTURE_RECIPE,
     epochs,
     finetuneEpochs,
     batchSize: 64,
@@ -143,7 +160,14 @@ export async function writeSyntheticLab(
   const { cfg, seed } = settings;
   const omit = new Set(options.omit ?? []);
   const pruneLambda = Math.max(...lambdas);
-  const plan = labPlan({ lambdas, pruneLambda, ratios, epochs, finetuneEpochs });
+  const plan = labPlan({
+    lambdas,
+    pruneLambda,
+    ratios,
+    epochs,
+    finetuneEpochs,
+    recalibrate: FIXTURE_RECIPE.recalibrate,
+  });
   const written: Written = {
     stages: [],
     prunes: {},

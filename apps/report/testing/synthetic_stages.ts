@@ -21,6 +21,7 @@ import { planPrune } from "@slimming/slimming/core";
 import {
   checkpoint,
   FIXTURE_IMAGES_PER_SECOND,
+  FIXTURE_RECALIBRATION_IMAGES,
   fixturePruneAccuracy,
   history,
   layerGammas,
@@ -44,6 +45,8 @@ export function fixturePrune(
     testAccBefore,
     maskedTestAcc: accuracy.masked,
     slimTestAcc: accuracy.slim,
+    recalibratedTestAcc: accuracy.recalibrated,
+    recalibrationImages: FIXTURE_RECALIBRATION_IMAGES,
     imagesPerSecondBefore: FIXTURE_IMAGES_PER_SECOND,
     // Fixture input: a speed-up that grows with the FLOPs saved.
     imagesPerSecondAfter: FIXTURE_IMAGES_PER_SECOND *

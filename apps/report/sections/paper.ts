@@ -1,0 +1,104 @@
+/**
+ * Section 5: this lab's numbers beside the paper's (Table 1, VGGNet on CIFAR-10) and the
+ * reference implementation's, with what the lab scaled down named next to them.
+ *
+ * @module
+ */
+import { formatAccuracy, formatCount, formatRatio, MISSING } from "../format.ts";
+import { bestTestEpoch } from "../history.ts";
+import type { LabData, PruneResult, TrainingRun } from "../lab_types.ts";
+import type { SectionContext } from "./context.ts";
+
+/** The section heading. */
+export const PAPER_HEADING = "5. Beside the paper";
+
+/**
+ * Liu et al. 2017, Table 1 (VGGNet, CIFAR-10, 160 + 160 epochs), and the reference
+ * implementation's README (Eric-mingjie/network-slimming): test accuracy in %, sizes.
+ */
+export const PAPER_VGG_CIFAR10 = {
+  baselineAcc: 93.66,
+  prunedRatio: 0.7,
+  prunedAcc: 93.8,
+  paramsBefore: 20.04e6,
+  paramsAfter: 2.3e6,
+  flopsBefore: 7.97e8,
+  flopsAfter: 3.91e8,
+  referenceBaselineAcc: 93.77,
+  referencePrunedAcc: 93.78,
+} as const;
+
+function best(run: TrainingRun | undefined): string {
+  const epoch = run && bestTestEpoch(run.history);
+  return epoch ? formatAccuracy(epoch.testAcc) : "not run";
+}
+
+function sizes(before: number | undefined, after: number | undefined): string {
+  if (before === undefined || after === undefined) return MISSING;
+  return `${formatCount(before)} → ${formatCount(after)} (−${
+    Math.round(100 * (1 - after / before))
+  }%)`;
+}
+
+function ours(lab: LabData, prune: PruneResult, i: number): string[] {
+  const p = prune.summary;
+  const finetune = lab.finetunes[i]?.run;
+  const recal = p?.recalibratedTestAcc;
+  return [
+    `ours, ${formatRatio(prune.ratio)} pruned`,
+    best(lab.sparsity.find((s) => s.lambda === 0)?.run),
+    p
+      ? `${formatAccuracy(p.slimTestAcc)}${
+        recal === undefined ? "" : ` / ${formatAccuracy(recal)} recal.`
+      }`
+      : "not run",
+    best(finetune),
+    sizes(p?.paramsBefore, p?.paramsAfter),
+    sizes(p?.flopsBefore, p?.flopsAfter),
+  ];
+}
+
+/** Writes section 5. */
+export function writePaperComparison({ report, lab }: SectionContext): void {
+  const paper = PAPER_VGG_CIFAR10;
+  report.heading(PAPER_HEADING, 160);
+  report.paragraph(
+    "The paper's Table 1 (VGGNet on CIFAR-10, 160 epochs of sparsity training with λ = 1e-4, " +
+      "70% of the channels pruned, 160 epochs of fine-tuning) and the reference " +
+      "implementation's README beside this lab's runs. Baseline: the best test accuracy of " +
+      "the λ = 0 run; “before fine-tuning”: vggprune's slim model (and, when the lab " +
+      "recalibrated, the same model with re-estimated BN statistics); after fine-tuning: the " +
+      "best epoch. The lab's setting differs from the paper's as listed on page 1, so its " +
+      "accuracies are not expected to reach the paper's; what carries over is the shape of " +
+      "the result: how much is pruned, and how much accuracy fine-tuning brings back.",
+  );
+  report.table(
+    [
+      { header: "", share: 1.3 },
+      { header: "Baseline", share: 0.8, align: "right" },
+      { header: "Before fine-tuning", share: 1.35, align: "right" },
+      { header: "After fine-tuning", share: 0.9, align: "right" },
+      { header: "Parameters", share: 1.5, align: "right" },
+      { header: "FLOPs", share: 1.5, align: "right" },
+    ],
+    [
+      [
+        `paper, ${formatRatio(paper.prunedRatio)} pruned`,
+        formatAccuracy(paper.baselineAcc),
+        "not given",
+        formatAccuracy(paper.prunedAcc),
+        sizes(paper.paramsBefore, paper.paramsAfter),
+        sizes(paper.flopsBefore, paper.flopsAfter),
+      ],
+      [
+        `reference code, ${formatRatio(paper.prunedRatio)}`,
+        formatAccuracy(paper.referenceBaselineAcc),
+        "not given",
+        formatAccuracy(paper.referencePrunedAcc),
+        MISSING,
+        MISSING,
+      ],
+      ...lab.prunes.map((p, i) => ours(lab, p, i)),
+    ],
+  );
+}
