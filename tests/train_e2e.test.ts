@@ -4,10 +4,11 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { loadCifar } from "@slimming/cifar";
-import { disposeBackends, disposeTree, DivergenceError, useBackend } from "@slimming/tensor-utils";
+import { disposeBackends, useBackend } from "@slimming/kernels";
+import { kernelBackends } from "@slimming/kernels/testing";
+import { disposeTree, DivergenceError } from "@slimming/tensor-utils";
 import { prune } from "@slimming/slimming";
 import { evaluate } from "../apps/cli/evaluate.ts";
-import { kernelBackends } from "./backends_helpers.ts";
 import { initVgg, parseCfg } from "@slimming/vgg";
 import { runTraining, type TrainingOptions } from "../apps/cli/training.ts";
 import { createProgressPrinter } from "../apps/cli/progress.ts";

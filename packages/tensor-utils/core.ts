@@ -5,7 +5,38 @@
  *
  * @module
  */
-export * from "./errors.ts";
-export * from "./rng.ts";
-export * from "./files.ts";
-export * from "./safetensors.ts";
+
+/** Typed user errors and their exit codes (2 bad input, 3 divergence). */
+export {
+  CheckpointError,
+  DataError,
+  DivergenceError,
+  exitCodeOf,
+  UsageError,
+  userErrorExitCodes,
+  WriteError,
+} from "./errors.ts";
+/** Seeded, splittable randomness. */
+export { createRng, deriveSeed, permutation, type Rng } from "./rng.ts";
+/** Atomic writes, JSON reads, temp-file cleanup and SHA-256. */
+export {
+  readJsonIfExists,
+  removeStaleTempFiles,
+  sha256Hex,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from "./files.ts";
+/** The safetensors format as bytes. */
+export {
+  type DecodeOptions,
+  decodeSafetensors,
+  encodeSafetensors,
+  f32,
+  MAX_HEADER_BYTES,
+  type NamedArray,
+  readSafetensors,
+  type SafetensorsData,
+  type SafetensorsDtype,
+  safetensorsDtypeOf,
+  type SafetensorsFile,
+} from "./safetensors.ts";

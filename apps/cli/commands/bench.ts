@@ -9,7 +9,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { augmentRng, makeBatch, syntheticCifar } from "@slimming/cifar";
 import { prune } from "@slimming/slimming";
-import { disposeTree, UsageError, useBackend } from "@slimming/tensor-utils";
+import { useBackend } from "@slimming/kernels";
+import { disposeTree, UsageError } from "@slimming/tensor-utils";
 import { cfgForDepth, type CfgItem, initVgg, scaleCfg, type VggParams } from "@slimming/vgg";
 import { fileURLToPath } from "node:url";
 import {

@@ -12,9 +12,9 @@ import {
   DivergenceError,
   readJsonIfExists,
   UsageError,
-  useBackend,
   writeJsonAtomic,
 } from "@slimming/tensor-utils";
+import { useBackend } from "@slimming/kernels";
 import {
   cfgForDepth,
   convLayerNames,
