@@ -36,7 +36,7 @@ function runningStats(
   return { mean, variance };
 }
 
-/** The fused training and inference kernels of the VGG block. */
+/** The fused training and inference kernels of the VGG block (one short kernel each). */
 export const fusedConvKernels: KernelFamily = (lib) => ({
   [FUSED.convBnRelu]: ({ inputs, backend, attrs }) => {
     const { x, weight, gamma, beta, runningMean, runningVar } = inputs as Record<

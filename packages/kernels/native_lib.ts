@@ -8,7 +8,10 @@ import type { KernelLib, Nhwc, SgdHyper } from "./kernel_lib.ts";
 import { buildNativeLibrary } from "./native_build.ts";
 import { NATIVE_SYMBOLS } from "./native_symbols.ts";
 
-/** Loads the native kernels (building them first if needed), or explains why not. */
+/**
+ * Loads the native kernels (building them first if needed), or explains why not. Long only
+ * because the KernelLib it returns is one short method per kernel.
+ */
 export async function loadNativeLib(
   options: { threads?: number; log?: (line: string) => void } = {},
 ): Promise<KernelLib | { error: string }> {

@@ -14,7 +14,10 @@ export const WASM_URL: URL = new URL("./slim_kernels.wasm", import.meta.url);
 
 type Fn = (...args: number[]) => void;
 
-/** Starts the WebAssembly kernels on `threads` threads (default: all cores). */
+/**
+ * Starts the WebAssembly kernels on `threads` threads (default: all cores). Long only because
+ * the KernelLib it returns is one short method per kernel.
+ */
 export async function loadWasmLib(
   options: { threads?: number } = {},
 ): Promise<KernelLib | { error: string }> {

@@ -63,6 +63,11 @@ static inline __attribute__((always_inline)) void wino_gemm_tile(
 }
 
 
+/*
+ * One thread's images, a block of WINO_TB tiles at a time: input transform, the 16 GEMMs, the
+ * output transform and epilogue. Long, but one pass: the block's V and M stay in cache
+ * between the three steps.
+ */
 static void wino_range(const void *vargs, int begin, int end, int tid) {
   const wino_args *a = (const wino_args *)vargs;
   const int H = a->H, W = a->W, Cin = a->Cin, CinP = a->CinP, Cout = a->Cout, CoutP = a->CoutP;

@@ -36,6 +36,11 @@ static inline __attribute__((always_inline)) void wino_wgrad_tile(
 }
 
 
+/*
+ * One thread's images, a block of WINO_TB tiles at a time: both input transforms (B^T d B
+ * and A dy A^T), then the 16 GEMMs into this thread's accumulator. Long, but one pass: the
+ * block's V and D stay in cache between the steps.
+ */
 static void wino_wgrad_range(const void *vargs, int begin, int end, int tid) {
   const wino_wgrad_args *a = (const wino_wgrad_args *)vargs;
   const int H = a->H, W = a->W, Cin = a->Cin, CinP = a->CinP, Cout = a->Cout, CoutP = a->CoutP;
