@@ -53,14 +53,17 @@ void EXPORT(slim_run_range)(int fn, const void *args, int begin, int end, int ti
 #include <omp.h>
 #include <stdlib.h>
 /*
- * Scratch arena: calls are serialised by the JS main thread, so one arena serves all.
+ * Scratch arena, one per calling thread: a JS thread's calls are serialised, but one
+ * process may hold several isolates on several threads (Deno workers, `deno test
+ * --parallel`) that share this library, so the arena must not be shared between them. Only
+ * the calling thread allocates (before parallel_for); OpenMP's threads use what it handed out.
  * Blocks are never moved while a call runs; after a call that needed more than the first
  * block, the blocks are merged into one big enough for next time.
  */
 #define SCRATCH_BLOCKS 32
-static char *scratch_block[SCRATCH_BLOCKS];
-static size_t scratch_cap[SCRATCH_BLOCKS], scratch_used[SCRATCH_BLOCKS];
-static int scratch_count = 0;
+static _Thread_local char *scratch_block[SCRATCH_BLOCKS];
+static _Thread_local size_t scratch_cap[SCRATCH_BLOCKS], scratch_used[SCRATCH_BLOCKS];
+static _Thread_local int scratch_count = 0;
 void *scratch_alloc(size_t bytes) {
   bytes = (bytes + 63) & ~(size_t)63;
   if (scratch_count > 0) {
