@@ -4,7 +4,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { disposeBackends, disposeTree } from "@slimming/tensor-utils";
+import { disposeBackends } from "@slimming/kernels";
+import { kernelBackends, onBackend } from "@slimming/kernels/testing";
+import { disposeTree } from "@slimming/tensor-utils";
 import { forward, fromStateDict, toStateDict } from "@slimming/vgg";
 import { disposeState, type TrainState, trainStep } from "@slimming/cli";
 import {
@@ -14,7 +16,6 @@ import {
   relativeError,
   stateDictAt,
 } from "./golden_helpers.ts";
-import { kernelBackends, onBackend } from "./backends_helpers.ts";
 
 const TOLERANCE = 2e-5;
 

@@ -4,9 +4,10 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { loadCifar } from "@slimming/cifar";
-import { disposeBackends, disposeTree, DivergenceError, useBackend } from "@slimming/tensor-utils";
+import { disposeTree, DivergenceError } from "@slimming/tensor-utils";
+import { disposeBackends, useBackend } from "@slimming/kernels";
 import { prune } from "@slimming/slimming";
-import { kernelBackends } from "./backends_helpers.ts";
+import { kernelBackends } from "@slimming/kernels/testing";
 import { initVgg, parseCfg } from "@slimming/vgg";
 import { createProgressPrinter, evaluate, runTraining, type TrainingOptions } from "@slimming/cli";
 import type { EpochRecord, RunConfig } from "@slimming/run-format";

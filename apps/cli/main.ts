@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { disposeBackends } from "@slimming/tensor-utils";
+import { disposeBackends, quietTfjs } from "@slimming/kernels";
 import { userErrorExit } from "@slimming/tensor-utils/core";
 import { trainCommand } from "./commands/train.ts";
 import { finetuneCommand } from "./commands/finetune.ts";
@@ -50,6 +50,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return name && name !== "--help" ? 2 : 0;
   }
   const log = (line: string) => console.error(line);
+  // tfjs prints a "you are running in Node.js" banner and other notices to the console; a CLI
+  // whose output is a progress line and tables cannot have them.
+  quietTfjs();
   try {
     await command(args, log);
     return 0;

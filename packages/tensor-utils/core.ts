@@ -5,9 +5,43 @@
  *
  * @module
  */
-export * from "./errors.ts";
-export * from "./rng.ts";
-export * from "./files.ts";
-export * from "./safetensors.ts";
-export * from "./dir_lock.ts";
-export * from "./out_dir.ts";
+
+/** Typed user errors and their exit codes (2 bad input, 3 divergence). */
+export {
+  CheckpointError,
+  DataError,
+  DivergenceError,
+  exitCodeOf,
+  UsageError,
+  userErrorExit,
+  userErrorExitCodes,
+  WriteError,
+} from "./errors.ts";
+/** Seeded, splittable randomness. */
+export { createRng, deriveSeed, permutation, type Rng } from "./rng.ts";
+/** Atomic writes, JSON reads, temp-file cleanup and SHA-256. */
+export {
+  readJsonIfExists,
+  removeStaleTempFiles,
+  sha256Hex,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from "./files.ts";
+/** The safetensors format as bytes. */
+export {
+  type DecodeOptions,
+  decodeSafetensors,
+  encodeSafetensors,
+  f32,
+  MAX_HEADER_BYTES,
+  type NamedArray,
+  readSafetensors,
+  type SafetensorsData,
+  type SafetensorsDtype,
+  safetensorsDtypeOf,
+  type SafetensorsFile,
+} from "./safetensors.ts";
+/** One process at a time per run folder (flock on `<dir>/.lock`). */
+export { type DirLock, LOCK_FILE, lockDir, type LockHolder } from "./dir_lock.ts";
+/** The first check of a command that writes a run folder. */
+export { prepareOutDir } from "./out_dir.ts";

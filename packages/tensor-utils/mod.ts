@@ -1,19 +1,62 @@
 /**
- * Parameter trees, safetensors, seeded randomness, atomic files, typed user errors and
- * the fast training kernels. Knows nothing of VGG, CIFAR or pruning.
+ * Parameter trees, the fused-or-stock layer ops, and (re-exported from `./core`) typed user
+ * errors, seeded randomness, atomic files and safetensors. Knows nothing of VGG, CIFAR,
+ * pruning or the kernels that implement the fused ops (`@slimming/kernels`). Importing it
+ * loads tfjs but changes none of its global state.
  *
  * @module
  */
-export * from "./errors.ts";
-export * from "./rng.ts";
-export * from "./tree.ts";
-export * from "./files.ts";
-export * from "./safetensors.ts";
-export * from "./ops.ts";
-export * from "./kernels/select.ts";
-export type { KernelLib, SgdHyper } from "./kernels/kernel_lib.ts";
 
-import { quietTfjs } from "./kernels/select.ts";
-// tfjs prints a "you are running in Node.js" banner and other notices to the console; a CLI
-// whose output is a progress line and tables cannot have them.
-quietTfjs();
+/** Everything of the tfjs-free `@slimming/tensor-utils/core`. */
+export {
+  CheckpointError,
+  createRng,
+  DataError,
+  type DecodeOptions,
+  decodeSafetensors,
+  deriveSeed,
+  DivergenceError,
+  encodeSafetensors,
+  exitCodeOf,
+  f32,
+  MAX_HEADER_BYTES,
+  type NamedArray,
+  permutation,
+  readJsonIfExists,
+  readSafetensors,
+  removeStaleTempFiles,
+  type Rng,
+  type SafetensorsData,
+  type SafetensorsDtype,
+  safetensorsDtypeOf,
+  type SafetensorsFile,
+  sha256Hex,
+  UsageError,
+  userErrorExitCodes,
+  WriteError,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from "./core.ts";
+/** Parameter trees: map, flatten to named tensors and back, dispose, keep, clone. */
+export {
+  cloneTree,
+  disposeTree,
+  flattenTree,
+  keepTree,
+  mapTree,
+  replaceLeaves,
+  type Tree,
+  treeLeaves,
+  treeSize,
+} from "./tree.ts";
+/** The layer ops: a fused kernel where the backend has one, stock tfjs ops elsewhere. */
+export {
+  avgPool2x2,
+  type BatchNormState,
+  type BnOptions,
+  conv3x3BnRelu,
+  type ConvBnReluResult,
+  FUSED,
+  hasFusedKernel,
+  maxPool2x2,
+} from "./ops.ts";

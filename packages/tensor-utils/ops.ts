@@ -1,7 +1,8 @@
 /**
  * The layer operations the models are built from. Each op runs a fused kernel when the
- * active backend has one registered (see `kernels/`), and otherwise the equivalent
- * composition of stock tfjs ops; both give the same function and the same gradients.
+ * active backend has one registered (`@slimming/kernels` registers them), and otherwise the
+ * equivalent composition of stock tfjs ops; both give the same function and the same
+ * gradients.
  *
  * @module
  */

@@ -9,7 +9,8 @@
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
 import { ONNX_FILE, TFJS_MODEL_FILE } from "@slimming/export";
-import { disposeTree, UsageError, useBackend } from "@slimming/tensor-utils";
+import { disposeTree, UsageError } from "@slimming/tensor-utils";
+import { useBackend } from "@slimming/kernels";
 import { countFlops, countParams, forward } from "@slimming/vgg";
 import {
   helpText,

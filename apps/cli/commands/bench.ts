@@ -8,7 +8,8 @@
  * @module
  */
 import { prune } from "@slimming/slimming";
-import { disposeTree, UsageError, useBackend } from "@slimming/tensor-utils";
+import { disposeTree, UsageError } from "@slimming/tensor-utils";
+import { useBackend } from "@slimming/kernels";
 import { cfgForDepth, initVgg, scaleCfg } from "@slimming/vgg";
 import {
   type Command,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type BackendInfo, useBackend } from "@slimming/tensor-utils";
+import { type BackendInfo, useBackend } from "@slimming/kernels";
 import type { VggParams } from "@slimming/vgg";
 import { numberOption, type OptionSpecs, type ParsedOptions, stringOption } from "../cli_args.ts";
 import { loadModel } from "../checkpoint.ts";

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type BackendInfo, disposeTree } from "@slimming/tensor-utils";
+import { disposeTree } from "@slimming/tensor-utils";
+import { type BackendInfo } from "@slimming/kernels";
 import { UsageError } from "@slimming/tensor-utils/core";
 import type { PruneSummary } from "@slimming/run-format";
 import {

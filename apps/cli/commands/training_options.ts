@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type BackendInfo, useBackend } from "@slimming/tensor-utils";
+import { type BackendInfo, useBackend } from "@slimming/kernels";
 import { UsageError } from "@slimming/tensor-utils/core";
 import {
   booleanOption,

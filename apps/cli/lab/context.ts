@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { BackendInfo } from "@slimming/tensor-utils";
+import type { BackendInfo } from "@slimming/kernels";
 import type { CfgItem, LabEvent, LabStage } from "@slimming/run-format";
 import type { LoadedData } from "../dataset.ts";
 import type { ProgressPrinter } from "../progress.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "@slimming/tensor-utils/core";
 import type { KernelLib } from "./kernel_lib.ts";
 import { loadNativeLib } from "./native_lib.ts";
 import { registerSlimBackend } from "./slim_backend.ts";

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { CheckpointError } from "./errors.ts";
 import {
-  CheckpointError,
   decodeSafetensors,
   encodeSafetensors,
   type NamedArray,
   readSafetensors,
   type SafetensorsDtype,
-} from "@slimming/tensor-utils";
+} from "./safetensors.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -1,5 +1,5 @@
 /**
- * The array-level interface of the training kernels (see `src/slim_kernels.c`), with two
+ * The array-level interface of the training kernels (see `src/*.c`), with two
  * implementations: the native library through Deno FFI and the WebAssembly SIMD build
  * with a worker pool. Layouts: NHWC activations, HWIO [3, 3, in, out] conv weights.
  *
@@ -84,6 +84,14 @@ export interface KernelLib {
   maxPool2(x: Float32Array, shape: Nhwc): Float32Array;
   /** Gradient of the 2x2 max-pool; `shape` is the input's shape. */
   maxPool2Grad(x: Float32Array, dy: Float32Array, shape: Nhwc): Float32Array;
+  avgPool2(x: Float32Array, shape: Nhwc): Float32Array;
+  /** Gradient of the 2x2 average-pool; `shape` is the input's shape. */
+  avgPool2Grad(dy: Float32Array, shape: Nhwc): Float32Array;
+  /**
+   * `op(a) [m, k] . op(b) [k, n]` as an [m, n] array, `op` transposing a row-major operand
+   * where asked (the head's linear layer and its gradients).
+   */
+  matMul(a: Float32Array, b: Float32Array, dims: MatMulDims): Float32Array;
   /**
    * One SGD step (PyTorch's rule plus `l1 * sign(p)` added to the gradient); a null buffer means
    * the first step.
@@ -105,4 +113,15 @@ export interface SgdHyper {
   readonly weightDecay: number;
   /** Coefficient of the L1 subgradient (Network Slimming's lambda; 0 for non-gamma tensors). */
   readonly l1: number;
+}
+
+/** Sizes and transposes of a {@linkcode KernelLib.matMul}. */
+export interface MatMulDims {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  /** `a` is stored [k, m] and used transposed. */
+  readonly transposeA: boolean;
+  /** `b` is stored [n, k] and used transposed. */
+  readonly transposeB: boolean;
 }

@@ -1,13 +1,14 @@
 /**
- * Builds `slim_kernels.wasm` from `src/slim_kernels.c` with clang and lld (Debian: `apt-get
- * install clang lld`). The result is committed so users need no compiler; `--check` rebuilds
- * into a temp file and fails when it differs from the committed one.
+ * Builds `slim_kernels.wasm` from the C sources in `src/` with clang and lld (Debian:
+ * `apt-get install clang lld`). The result is committed so users need no compiler;
+ * `--check` rebuilds into a temp file and fails when it differs from the committed one.
  *
  * Usage: deno task build:kernels [--check]
  *
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { compiledPaths, readKernelSources } from "./sources.ts";
 
 /** clang flags of the WebAssembly build. */
 export const WASM_FLAGS: readonly string[] = [
@@ -35,9 +36,9 @@ export async function buildWasm(
   out: string,
   compiler = Deno.env.get("CLANG") ?? "clang",
 ): Promise<void> {
-  const source = fromFileUrl(new URL("./src/slim_kernels.c", import.meta.url));
+  const sources = compiledPaths(await readKernelSources());
   const result = await new Deno.Command(compiler, {
-    args: [...WASM_FLAGS, "-o", out, source],
+    args: [...WASM_FLAGS, "-o", out, ...sources],
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -1,5 +1,5 @@
 /**
- * The kernels as WebAssembly SIMD (`slim_kernels.wasm`, built from `src/slim_kernels.c` by
+ * The kernels as WebAssembly SIMD (`slim_kernels.wasm`, built from the C sources in `src/` by
  * `deno task build:kernels`), run on a pool of workers sharing its memory. Portable: needs
  * no compiler on the user's machine. Inputs are copied into the module's memory and outputs
  * copied out around each call.
@@ -14,7 +14,10 @@ export const WASM_URL: URL = new URL("./slim_kernels.wasm", import.meta.url);
 
 type Fn = (...args: number[]) => void;
 
-/** Starts the WebAssembly kernels on `threads` threads (default: all cores). */
+/**
+ * Starts the WebAssembly kernels on `threads` threads (default: all cores). Long only because
+ * the KernelLib it returns is one short method per kernel.
+ */
 export async function loadWasmLib(
   options: { threads?: number } = {},
 ): Promise<KernelLib | { error: string }> {
@@ -149,6 +152,27 @@ export async function loadWasmLib(
         [x, dy],
         [n * h * w * c],
         (i, o) => e.slim_maxpool2_grad(i[0], i[1], n, h, w, c, o[0]),
+      )[0];
+    },
+    avgPool2(x, [n, h, w, c]: Nhwc) {
+      return run(
+        [x],
+        [n * (h >> 1) * (w >> 1) * c],
+        (i, o) => e.slim_avgpool2(i[0], n, h, w, c, o[0]),
+      )[0];
+    },
+    avgPool2Grad(dy, [n, h, w, c]: Nhwc) {
+      return run(
+        [dy],
+        [n * h * w * c],
+        (i, o) => e.slim_avgpool2_grad(i[0], n, h, w, c, o[0]),
+      )[0];
+    },
+    matMul(a, b, { m, k, n, transposeA, transposeB }) {
+      return run(
+        [a, b],
+        [m * n],
+        (i, o) => e.slim_matmul(i[0], i[1], m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0, o[0]),
       )[0];
     },
     sgd(param, grad, buffer, hyper: SgdHyper) {

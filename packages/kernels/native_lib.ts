@@ -1,0 +1,132 @@
+/**
+ * The kernels as a native shared library (built by {@linkcode buildNativeLibrary}), called
+ * through Deno FFI directly on the tensors' arrays (no copies).
+ *
+ * @module
+ */
+import type { KernelLib, Nhwc, SgdHyper } from "./kernel_lib.ts";
+import { buildNativeLibrary } from "./native_build.ts";
+import { NATIVE_SYMBOLS } from "./native_symbols.ts";
+
+/**
+ * Loads the native kernels (building them first if needed), or explains why not. Long only
+ * because the KernelLib it returns is one short method per kernel.
+ */
+export async function loadNativeLib(
+  options: { threads?: number; log?: (line: string) => void } = {},
+): Promise<KernelLib | { error: string }> {
+  const built = await buildNativeLibrary({ log: options.log });
+  if ("error" in built) return built;
+  let dylib: Deno.DynamicLibrary<typeof NATIVE_SYMBOLS>;
+  try {
+    dylib = Deno.dlopen(built.path, NATIVE_SYMBOLS);
+  } catch (error) {
+    return {
+      error: `cannot load ${built.path}: ${error instanceof Error ? error.message : error}`,
+    };
+  }
+  const s = dylib.symbols;
+  const threads = s.slim_set_threads(options.threads ?? navigator.hardwareConcurrency ?? 1);
+  const width = s.slim_vector_width();
+  const isa = width === 16 ? "AVX-512" : width === 8 ? "AVX2" : "SSE/NEON";
+  const lib: KernelLib = {
+    alloc: (length) => new Float32Array(length),
+    name: "native",
+    description: `native ${isa} kernels, ${threads} thread${threads === 1 ? "" : "s"}`,
+    convBnRelu(x, [n, h, w, cin], weight, cout, gamma, beta, eps) {
+      const z = lib.alloc(n * h * w * cout);
+      const y = lib.alloc(z.length);
+      const mean = lib.alloc(cout);
+      const variance = lib.alloc(cout);
+      s.slim_conv_bn_relu(x, n, h, w, cin, weight, cout, gamma, beta, eps, z, y, mean, variance);
+      return { z, y, mean, variance };
+    },
+    convAffineRelu(x, [n, h, w, cin], weight, cout, scale, shift) {
+      const y = lib.alloc(n * h * w * cout);
+      s.slim_conv_affine_relu(x, n, h, w, cin, weight, cout, scale, shift, y);
+      return y;
+    },
+    conv3x3(x, [n, h, w, cin], weight, cout) {
+      const y = lib.alloc(n * h * w * cout);
+      s.slim_conv3x3(x, n, h, w, cin, weight, cout, y);
+      return y;
+    },
+    conv3x3GradInput(dz, [n, h, w, cin], weight, cout) {
+      const dx = lib.alloc(n * h * w * cin);
+      s.slim_conv3x3_grad_input(dz, n, h, w, cin, weight, cout, dx);
+      return dx;
+    },
+    conv3x3GradFilter(x, dz, [n, h, w, cin], cout) {
+      const dw = lib.alloc(9 * cin * cout);
+      s.slim_conv3x3_grad_filter(x, dz, n, h, w, cin, cout, dw);
+      return dw;
+    },
+    bnReluGrad(dy, z, c, gamma, beta, mean, variance, eps) {
+      const dz = lib.alloc(z.length);
+      const dgamma = lib.alloc(c);
+      const dbeta = lib.alloc(c);
+      s.slim_bn_relu_grad(
+        dy,
+        z,
+        z.length / c,
+        c,
+        gamma,
+        beta,
+        mean,
+        variance,
+        eps,
+        dz,
+        dgamma,
+        dbeta,
+      );
+      return { dz, dgamma, dbeta };
+    },
+    maxPool2(x, [n, h, w, c]: Nhwc) {
+      const y = lib.alloc(n * (h >> 1) * (w >> 1) * c);
+      s.slim_maxpool2(x, n, h, w, c, y);
+      return y;
+    },
+    maxPool2Grad(x, dy, [n, h, w, c]: Nhwc) {
+      const dx = lib.alloc(n * h * w * c);
+      s.slim_maxpool2_grad(x, dy, n, h, w, c, dx);
+      return dx;
+    },
+    avgPool2(x, [n, h, w, c]: Nhwc) {
+      const y = lib.alloc(n * (h >> 1) * (w >> 1) * c);
+      s.slim_avgpool2(x, n, h, w, c, y);
+      return y;
+    },
+    avgPool2Grad(dy, [n, h, w, c]: Nhwc) {
+      const dx = lib.alloc(n * h * w * c);
+      s.slim_avgpool2_grad(dy, n, h, w, c, dx);
+      return dx;
+    },
+    matMul(a, b, { m, k, n, transposeA, transposeB }) {
+      const c = lib.alloc(m * n);
+      s.slim_matmul(a, b, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0, c);
+      return c;
+    },
+    sgd(param, grad, buffer, hyper: SgdHyper) {
+      const p = lib.alloc(param.length);
+      p.set(param);
+      const b = lib.alloc(param.length);
+      if (buffer) b.set(buffer);
+      s.slim_sgd(
+        p,
+        grad,
+        b,
+        p.length,
+        hyper.lr,
+        hyper.momentum,
+        hyper.weightDecay,
+        hyper.l1,
+        buffer ? 0 : 1,
+      );
+      return { param: p, buffer: b };
+    },
+    dispose() {
+      // Never dlclose: OpenMP's worker threads live in the library until the process exits.
+    },
+  };
+  return lib;
+}

@@ -1,0 +1,92 @@
+/**
+ * The C functions the native library exports, with their FFI signatures (see `src/*.c`).
+ *
+ * @module
+ */
+
+/** FFI signatures of the exported kernels, for `Deno.dlopen`. */
+export const NATIVE_SYMBOLS = {
+  slim_conv_bn_relu: {
+    parameters: [
+      "buffer",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "buffer",
+      "i32",
+      "buffer",
+      "buffer",
+      "f32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "void",
+  },
+  slim_conv_affine_relu: {
+    parameters: [
+      "buffer",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "buffer",
+      "i32",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "void",
+  },
+  slim_conv3x3: {
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer", "i32", "buffer"],
+    result: "void",
+  },
+  slim_conv3x3_grad_input: {
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer", "i32", "buffer"],
+    result: "void",
+  },
+  slim_conv3x3_grad_filter: {
+    parameters: ["buffer", "buffer", "i32", "i32", "i32", "i32", "i32", "buffer"],
+    result: "void",
+  },
+  slim_bn_relu_grad: {
+    parameters: [
+      "buffer",
+      "buffer",
+      "i32",
+      "i32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "f32",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "void",
+  },
+  slim_maxpool2: { parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer"], result: "void" },
+  slim_maxpool2_grad: {
+    parameters: ["buffer", "buffer", "i32", "i32", "i32", "i32", "buffer"],
+    result: "void",
+  },
+  slim_avgpool2: { parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer"], result: "void" },
+  slim_avgpool2_grad: {
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer"],
+    result: "void",
+  },
+  slim_matmul: {
+    parameters: ["buffer", "buffer", "i32", "i32", "i32", "i32", "i32", "buffer"],
+    result: "void",
+  },
+  slim_sgd: {
+    parameters: ["buffer", "buffer", "buffer", "i32", "f32", "f32", "f32", "f32", "i32"],
+    result: "void",
+  },
+  slim_set_threads: { parameters: ["i32"], result: "i32" },
+  slim_vector_width: { parameters: [], result: "i32" },
+} as const;

@@ -1,0 +1,55 @@
+/**
+ * A tfjs backend whose hot kernels are a {@linkcode KernelLib}: the stock `cpu` backend
+ * (tensors are JS typed arrays, output buffers pooled) with the fused VGG kernels added and
+ * the 3x3 convolution, 2x2 pooling and the head's matmul kernels replaced. Every other op
+ * falls through to the stock cpu kernels.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Kernel, KernelTable, StockKernels } from "./backend_util.ts";
+import { fusedConvKernels, stockConvKernels } from "./conv_kernels.ts";
+import { registerFusedGradients } from "./fused_gradients.ts";
+import { headKernels } from "./head_kernels.ts";
+import type { KernelLib } from "./kernel_lib.ts";
+import { PooledCpuBackend } from "./pooled_cpu_backend.ts";
+import { poolKernels } from "./pool_kernels.ts";
+import { sgdKernel } from "./sgd_kernel.ts";
+
+/** The fused and replacement kernels for a backend backed by `lib`, by family. */
+export function slimKernels(lib: KernelLib, stock: StockKernels): KernelTable {
+  return {
+    ...fusedConvKernels(lib, stock),
+    ...stockConvKernels(lib, stock),
+    ...poolKernels(lib, stock),
+    ...headKernels(lib, stock),
+    ...sgdKernel(lib, stock),
+  };
+}
+
+/**
+ * Registers a tfjs backend named `lib.name`: every stock cpu kernel, then the fused and
+ * replacement kernels of `lib`. Idempotent per name.
+ */
+export function registerSlimBackend(lib: KernelLib, priority = 0): void {
+  registerFusedGradients();
+  if (tf.findBackendFactory(lib.name)) return;
+  tf.registerBackend(lib.name, () => {
+    const backend = new PooledCpuBackend();
+    lib.alloc = (length) => backend.allocate(length);
+    return backend;
+  }, priority);
+  const stockKernels = new Map(tf.getKernelsForBackend("cpu").map((k) => [k.kernelName, k]));
+  const stock = (name: string): Kernel => {
+    const k = stockKernels.get(name);
+    if (!k) throw new Error(`no stock cpu kernel ${name}`);
+    return k.kernelFunc;
+  };
+  const ours = slimKernels(lib, stock);
+  for (const k of stockKernels.values()) {
+    if (!(k.kernelName in ours)) tf.registerKernel({ ...k, backendName: lib.name });
+  }
+  for (const [kernelName, kernelFunc] of Object.entries(ours)) {
+    tf.registerKernel({ kernelName, backendName: lib.name, kernelFunc });
+  }
+}

@@ -1,0 +1,190 @@
+/*
+ * winograd.c: the 3x3 convolution as Winograd F(2x2, 3x3) for even H and W: 2x2 output
+ * tiles, U = G g G^T per (ci, co), V = B^T d B per 4x4 input tile, M = sum_ci U .* V
+ * (16 small GEMMs), y = A^T M A. 16 multiplies per 4 outputs instead of 36. Same contract as
+ * the direct path (conv.c), which calls it where wino_pays().
+ */
+#include "slim_internal.h"
+
+typedef struct {
+  const float *x;
+  int N, H, W, Cin, CinP;
+  const float *U; /* [16][Cin][CoutP] */
+  int Cout, CoutP;
+  float *out;
+  float *scratch;
+  size_t scratch_stride, pad_floats, v_floats;
+  double *stats;
+  size_t stats_stride;
+  const float *scale, *shift;
+  int group;
+} wino_args;
+
+/* U[xi][ci][co] from weights packed as [9][Cin][CoutP]. */
+static void wino_filter(const float *wp, int Cin, int CoutP, float *U) {
+  const size_t plane = (size_t)Cin * CoutP;
+  for (int ci = 0; ci < Cin; ci++)
+    for (int c = 0; c < CoutP; c += VLEN) {
+      vf g[3][3], t[4][3];
+      for (int k = 0; k < 9; k++) g[k / 3][k % 3] = vload(wp + k * plane + (size_t)ci * CoutP + c);
+      for (int j = 0; j < 3; j++) {
+        t[0][j] = g[0][j];
+        t[1][j] = (g[0][j] + g[1][j] + g[2][j]) * 0.5f;
+        t[2][j] = (g[0][j] - g[1][j] + g[2][j]) * 0.5f;
+        t[3][j] = g[2][j];
+      }
+      for (int i = 0; i < 4; i++) {
+        vf u[4];
+        u[0] = t[i][0];
+        u[1] = (t[i][0] + t[i][1] + t[i][2]) * 0.5f;
+        u[2] = (t[i][0] - t[i][1] + t[i][2]) * 0.5f;
+        u[3] = t[i][2];
+        for (int j = 0; j < 4; j++) vstore(U + (size_t)(i * 4 + j) * plane + (size_t)ci * CoutP + c, u[j]);
+      }
+    }
+}
+
+static inline __attribute__((always_inline)) void wino_gemm_tile(
+    const int P, const int J, const float *restrict v, size_t vrow, int K, const float *restrict u,
+    int CoutP, float *restrict m) {
+  vf acc[PMAX][JMAX];
+  for (int p = 0; p < P; p++)
+    for (int j = 0; j < J; j++) acc[p][j] = (vf){0};
+  for (int k = 0; k < K; k++) {
+    vf uv[JMAX];
+    for (int j = 0; j < J; j++) uv[j] = vload(u + (size_t)k * CoutP + j * VLEN);
+    for (int p = 0; p < P; p++) {
+      vf xs = vsplat(v[p * vrow + k]);
+      for (int j = 0; j < J; j++) acc[p][j] += uv[j] * xs;
+    }
+  }
+  for (int p = 0; p < P; p++)
+    for (int j = 0; j < J; j++) vstore(m + (size_t)p * CoutP + j * VLEN, acc[p][j]);
+}
+
+
+/*
+ * One thread's images, a block of WINO_TB tiles at a time: input transform, the 16 GEMMs, the
+ * output transform and epilogue. Long, but one pass: the block's V and M stay in cache
+ * between the three steps.
+ */
+static void wino_range(const void *vargs, int begin, int end, int tid) {
+  const wino_args *a = (const wino_args *)vargs;
+  const int H = a->H, W = a->W, Cin = a->Cin, CinP = a->CinP, Cout = a->Cout, CoutP = a->CoutP;
+  const int th = H / 2, tw = W / 2, tiles_img = th * tw;
+  const size_t xrow = (size_t)(W + 2) * Cin, img = (size_t)(H + 2) * xrow;
+  float *pad = a->scratch + tid * a->scratch_stride;
+  float *V = pad + a->pad_floats;
+  float *M = V + a->v_floats;
+  float *fs = M + (size_t)16 * WINO_TB * CoutP, *fq = fs + CoutP;
+  double *st = a->stats ? a->stats + tid * a->stats_stride : 0;
+  const size_t vplane = (size_t)WINO_TB * CinP, mplane = (size_t)WINO_TB * CoutP;
+  const int vectors = CoutP / VLEN;
+  int J, P;
+  tile_shape(vectors, &J, &P);
+  for (int n0 = begin; n0 < end; n0 += a->group) {
+    const int g = imin(a->group, end - n0);
+    for (int i = 0; i < g; i++)
+      pad_image(a->x + (size_t)(n0 + i) * H * W * Cin, H, W, Cin, pad + i * img);
+    const int tiles = g * tiles_img;
+    for (int t0 = 0; t0 < tiles; t0 += WINO_TB) {
+      const int tb = imin(WINO_TB, tiles - t0);
+      /* input transform: V[xi][t][ci] = (B^T d B)[xi] */
+      for (int t = 0; t < tb; t++) {
+        const int q = t0 + t, im = q / tiles_img, r = q % tiles_img, ty = r / tw, tx = r % tw;
+        const float *d0 = pad + im * img + (size_t)(2 * ty) * xrow + (size_t)(2 * tx) * Cin;
+        wino_input_tile(d0, xrow, Cin, V + (size_t)t * CinP, vplane);
+      }
+      /* 16 GEMMs: M[xi] (tb x CoutP) = V[xi] (tb x Cin) . U[xi] (Cin x CoutP) */
+      for (int xi = 0; xi < 16; xi++) {
+        const float *v = V + xi * vplane, *u = a->U + (size_t)xi * Cin * CoutP;
+        float *m = M + xi * mplane;
+        for (int v0 = 0; v0 < vectors; v0 += J) {
+          const int j = imin(J, vectors - v0);
+          for (int r0 = 0; r0 < tb; r0 += P) {
+            const int p = imin(P, tb - r0);
+            const float *vr = v + (size_t)r0 * CinP, *ub = u + v0 * VLEN;
+            float *mb = m + (size_t)r0 * CoutP + v0 * VLEN;
+#define GEMM_TILE(P, J) wino_gemm_tile(P, J, vr, CinP, Cin, ub, CoutP, mb)
+            DISPATCH_PJ(p, j, GEMM_TILE);
+#undef GEMM_TILE
+          }
+        }
+      }
+      /* output transform y = A^T M A, then the epilogue */
+      if (st)
+        for (int c = 0; c < CoutP; c++) fs[c] = 0, fq[c] = 0;
+      for (int t = 0; t < tb; t++) {
+        const int q = t0 + t, im = q / tiles_img, r = q % tiles_img, ty = r / tw, tx = r % tw;
+        float *o0 = a->out + (((size_t)(n0 + im) * H + 2 * ty) * W + 2 * tx) * Cout;
+        float *o1 = o0 + (size_t)W * Cout;
+        for (int c = 0; c < CoutP; c += VLEN) {
+          vf mm[4][4], s[4][2];
+          for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) mm[i][j] = vload(M + (i * 4 + j) * mplane + (size_t)t * CoutP + c);
+          for (int i = 0; i < 4; i++) {
+            s[i][0] = mm[i][0] + mm[i][1] + mm[i][2];
+            s[i][1] = mm[i][1] - mm[i][2] - mm[i][3];
+          }
+          vf y[4];
+          y[0] = s[0][0] + s[1][0] + s[2][0];
+          y[1] = s[0][1] + s[1][1] + s[2][1];
+          y[2] = s[1][0] - s[2][0] - s[3][0];
+          y[3] = s[1][1] - s[2][1] - s[3][1];
+          const int lanes = imin(VLEN, Cout - c);
+          if (st) {
+            vf sum = y[0] + y[1] + y[2] + y[3];
+            vf sq = y[0] * y[0] + y[1] * y[1] + y[2] * y[2] + y[3] * y[3];
+            vstore(fs + c, vload(fs + c) + sum);
+            vstore(fq + c, vload(fq + c) + sq);
+          }
+          if (a->scale) {
+            vf sc = (vf){0}, sh = (vf){0};
+            for (int l = 0; l < lanes; l++) sc[l] = a->scale[c + l], sh[l] = a->shift[c + l];
+            for (int k = 0; k < 4; k++) y[k] = vmax0(y[k] * sc + sh);
+          }
+          float *dst[4] = {o0 + c, o0 + Cout + c, o1 + c, o1 + Cout + c};
+          for (int k = 0; k < 4; k++) {
+            if (lanes == VLEN) vstore(dst[k], y[k]);
+            else
+              for (int l = 0; l < lanes; l++) dst[k][l] = y[k][l];
+          }
+        }
+      }
+      if (st)
+        for (int c = 0; c < Cout; c++) st[c] += fs[c], st[CoutP + c] += fq[c];
+    }
+  }
+}
+
+void conv3x3_wino_run(const float *x, int N, int H, int W, int Cin, const float *wpacked,
+                      int Cout, int CoutP, float *out, double *stats_out, const float *scale,
+                      const float *shift) {
+  const int T = num_threads();
+  const int CinP = round_up(Cin, VLEN);
+  wino_args a = {x, N, H, W, Cin, CinP, 0, Cout, CoutP, out, 0, 0, 0, 0, 0, 0, scale, shift, 1};
+  float *U = (float *)scratch_alloc((size_t)16 * Cin * CoutP * 4);
+  wino_filter(wpacked, Cin, CoutP, U);
+  a.U = U;
+  const int tiles_img = (H / 2) * (W / 2);
+  a.group = WINO_TB / tiles_img > 1 ? WINO_TB / tiles_img : 1;
+  a.pad_floats = (size_t)a.group * (H + 2) * (W + 2) * Cin + VLEN;
+  a.pad_floats = (a.pad_floats + 15) & ~(size_t)15;
+  a.v_floats = (size_t)16 * WINO_TB * CinP;
+  size_t each = (a.pad_floats + a.v_floats + (size_t)16 * WINO_TB * CoutP + 2 * (size_t)CoutP) * 4;
+  a.scratch = (float *)scratch_per_thread(each, &a.scratch_stride, T);
+  a.scratch_stride /= sizeof(float);
+  if (stats_out) {
+    a.stats = (double *)scratch_per_thread((size_t)2 * CoutP * sizeof(double), &a.stats_stride, T);
+    a.stats_stride /= sizeof(double);
+    for (size_t i = 0; i < a.stats_stride * T; i++) a.stats[i] = 0;
+  }
+  parallel_for(wino_range, &a, N);
+  if (stats_out) {
+    for (int c = 0; c < 2 * Cout; c++) stats_out[c] = 0;
+    for (int t = 0; t < T; t++) {
+      const double *s = a.stats + t * a.stats_stride;
+      for (int c = 0; c < Cout; c++) stats_out[c] += s[c], stats_out[Cout + c] += s[CoutP + c];
+    }
+  }
+}
