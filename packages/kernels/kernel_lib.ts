@@ -113,6 +113,8 @@ export interface SgdHyper {
   readonly weightDecay: number;
   /** Coefficient of the L1 subgradient (Network Slimming's lambda; 0 for non-gamma tensors). */
   readonly l1: number;
+  /** Nesterov momentum: the step is `d + momentum * buf` instead of `buf`. */
+  readonly nesterov?: boolean;
 }
 
 /** Sizes and transposes of a {@linkcode KernelLib.matMul}. */

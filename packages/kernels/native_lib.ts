@@ -121,6 +121,7 @@ export async function loadNativeLib(
         hyper.weightDecay,
         hyper.l1,
         buffer ? 0 : 1,
+        hyper.nesterov ? 1 : 0,
       );
       return { param: p, buffer: b };
     },

@@ -84,7 +84,7 @@ export const NATIVE_SYMBOLS = {
     result: "void",
   },
   slim_sgd: {
-    parameters: ["buffer", "buffer", "buffer", "i32", "f32", "f32", "f32", "f32", "i32"],
+    parameters: ["buffer", "buffer", "buffer", "i32", "f32", "f32", "f32", "f32", "i32", "i32"],
     result: "void",
   },
   slim_set_threads: { parameters: ["i32"], result: "i32" },

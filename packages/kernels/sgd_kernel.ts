@@ -34,6 +34,7 @@ export const sgdKernel: KernelFamily = (lib) => ({
           momentum: a.momentum as number,
           weightDecay: a.weightDecay as number,
           l1: l1[i],
+          nesterov: a.nesterov === true,
         },
       );
       params.push(makeTensor(b, [...param.shape], out.param));

@@ -191,6 +191,7 @@ export async function loadWasmLib(
             hyper.weightDecay,
             hyper.l1,
             first ? 1 : 0,
+            hyper.nesterov ? 1 : 0,
           ),
         [0, 2],
       );
