@@ -287,3 +287,51 @@ Deno.test("one help style; prune's --seed says what it seeds; one --min-channels
   const minDefault = (text: string) => /--min-channels N .*\(default (\d+)\)/.exec(text)?.[1];
   assert.equal(minDefault(prune), minDefault(lab));
 });
+
+Deno.test("lab: locked while it runs, hands the lock to its report, says how to continue", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const data = await syntheticArchive(root, 20, 5);
+    const out = join(root, "lab");
+    const args = [
+      "lab",
+      "--data",
+      data,
+      "--out",
+      out,
+      "--depth",
+      "11",
+      "--width",
+      "0.0625",
+      "--epochs",
+      "1",
+      "--finetune-epochs",
+      "1",
+      "--subset",
+      "200",
+      "--test-subset",
+      "50",
+      "--quiet",
+    ];
+    const interrupted = spawnCli(args);
+    await lockedBy(out, interrupted.pid);
+    const second = await runCli(args);
+    assert.equal(second.code, 2, second.stderr);
+    assert.match(second.stderr, new RegExp(`in use by 'lab' \\(pid ${interrupted.pid},`));
+    interrupted.kill("SIGINT");
+    const stopped = await collect(interrupted);
+    assert.equal(stopped.code, 130, stopped.stderr);
+    assert.match(stopped.stderr, /interrupted: .*rerun the same lab command to continue/);
+    const done = await runCli([...args, "--json"]);
+    assert.equal(done.code, 0, done.stderr);
+    const summary = JSON.parse(done.stdout);
+    assert.equal(summary.command, "lab");
+    assert.ok(summary.stages.every((s: { status: string }) => s.status === "done"));
+    assert.ok((await Deno.stat(summary.files.report)).isFile); // the report took the lock
+    const lock = lockDir(out, "test"); // and released it
+    assert.equal(lock.stale, undefined);
+    lock.release();
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

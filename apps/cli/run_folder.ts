@@ -6,7 +6,13 @@
  *
  * @module
  */
-import { type DirLock, lockDir, prepareOutDir, staleLockNote } from "@slimming/tensor-utils/core";
+import {
+  type DirLock,
+  LOCK_FILE,
+  lockDir,
+  prepareOutDir,
+  staleLockNote,
+} from "@slimming/tensor-utils/core";
 
 /** How a command holds its run folder. */
 export interface RunFolderOptions {
@@ -81,7 +87,21 @@ export function holdFolder(
   };
 }
 
-/** Runs `body` holding `dir` ({@linkcode holdFolder}); releases it on every exit path. */
+/** Removes `dir` when it holds nothing but its lock file (a failed command's new folder). */
+function removeIfUnused(dir: string): void {
+  try {
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name);
+    if (names.every((n) => n === LOCK_FILE)) Deno.removeSync(dir, { recursive: true });
+  } catch {
+    // Already gone, or not ours to judge: leave it.
+  }
+}
+
+/**
+ * Runs `body` holding `dir` ({@linkcode holdFolder}); releases it on every exit path. When
+ * `body` fails, a folder this command created and left empty is removed again, so a bad
+ * checkpoint or option leaves nothing behind.
+ */
 export async function withFolder<T>(
   dir: string,
   options: RunFolderOptions,
@@ -91,6 +111,10 @@ export async function withFolder<T>(
   const folder = holdFolder(dir, options, log);
   try {
     return await body(folder);
+  } catch (error) {
+    folder.release();
+    if (!folder.existed) removeIfUnused(dir);
+    throw error;
   } finally {
     folder.release();
   }

@@ -17,7 +17,7 @@ import {
 import { cfgForDepth, scaleCfg, validateCfg } from "@slimming/vgg/cfg";
 import { prepareRun } from "../commands/training_options.ts";
 import { UsageError } from "@slimming/tensor-utils/core";
-import { LAB_FILES } from "@slimming/run-format";
+import { LAB_FILES, RUN_FILES } from "@slimming/run-format";
 import { labClosing, printClosing } from "../closing.ts";
 import { createProgressPrinter } from "../progress.ts";
 import { holdFolder } from "../run_folder.ts";
@@ -46,6 +46,14 @@ function runStage(
     : runTrainingStage(ctx, stage, maxSeconds);
 }
 
+function existsFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs (or continues) a lab; resolves with the final lab.json. */
 export async function runLab(
   options: LabOptions,
@@ -61,7 +69,10 @@ export async function runLab(
   }, log);
   let finalSummary: LabSummary;
   try {
-    const foreign = foreignRun(out);
+    const foreign = foreignRun(out) ??
+      (existsFile(`${out}/${RUN_FILES.last}`)
+        ? { kind: "a training run", file: RUN_FILES.last }
+        : undefined);
     if (foreign && foreign.file !== LAB_FILES.summary) {
       throw new UsageError(
         `${out} is ${foreign.kind} (it holds ${foreign.file}), not a lab folder: choose another --out`,
