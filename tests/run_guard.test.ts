@@ -81,6 +81,11 @@ Deno.test("--out that cannot be a folder: exit 2, one line, nothing loaded", asy
         /--out .*a-file is a file/,
       ],
       ["lab", ["--data", missing, "--out", file], /--out .*a-file is a file/],
+      [
+        "export",
+        ["--checkpoint", missing, "--format", "onnx", "--out", "/proc/self/model"],
+        /the folder of --out \/proc\/self: cannot write/,
+      ],
     ];
     for (const [command, args, message] of cases) {
       const result = await runCli([command, ...args]);

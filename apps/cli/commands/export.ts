@@ -75,7 +75,8 @@ export const exportCommand: Command<ExportSummary> = defineCommand(
     await checkOutputFolder(out); // a new or empty folder only
     // Its place must be writable before anything is read: the folder itself when it exists
     // (empty), else its parent (created if needed), where the export is assembled.
-    prepareOutDir(folderExists(out) ? out : parentOf(out));
+    if (folderExists(out)) prepareOutDir(out);
+    else prepareOutDir(parentOf(out), "the folder of --out");
     const file = await readSafetensors(checkpoint);
     // fromStateDict checks every tensor against the cfg (a CheckpointError otherwise).
     const params = fromStateDict(file, { source: checkpoint });

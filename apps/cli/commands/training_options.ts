@@ -82,8 +82,15 @@ export const TRAINING_OPTIONS: OptionSpecs = {
     help: "auto, native, wasm-simd, cpu, wasm or webgpu",
     default: "auto",
   },
-  threads: { type: "string", value: "N", help: "kernel threads (default: all cores)" },
-  resume: { type: "boolean", help: "continue the run in --out from its last epoch" },
+  threads: {
+    type: "string",
+    value: "N",
+    help: "kernel threads (default: all cores; more than the cores is capped to them)",
+  },
+  resume: {
+    type: "boolean",
+    help: "continue the run in --out from its last committed epoch (none: a note, a fresh start)",
+  },
   quiet: { type: "boolean", help: "no per-batch progress line" },
   json: JSON_OPTION,
 };
