@@ -6,18 +6,9 @@
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "@slimming/tensor-utils";
+import { helpText as coreHelp, type OptionSpecs } from "@slimming/tensor-utils/core";
 
-/** One option: its type, default and help line. */
-export interface OptionSpec {
-  readonly type: "string" | "boolean";
-  readonly help: string;
-  readonly default?: string | boolean;
-  /** Shown in the help as the value's name, e.g. N or FILE. */
-  readonly value?: string;
-}
-
-/** Options by name (kebab-case, as typed). */
-export type OptionSpecs = Record<string, OptionSpec>;
+export type { OptionSpec, OptionSpecs } from "@slimming/tensor-utils/core";
 
 /** Parsed values: strings, booleans, or undefined. */
 export type ParsedOptions = Record<string, string | boolean | undefined>;
@@ -96,26 +87,8 @@ export function defineCommand<T>(
   };
 }
 
-/** The help text of a command. */
-export function helpText(command: string, summary: string, specs: OptionSpecs): string {
-  const rows = Object.entries(specs).map(([name, spec]) => {
-    const flag = spec.type === "boolean" ? `--${name}` : `--${name} ${spec.value ?? "VALUE"}`;
-    const dflt = spec.default !== undefined && spec.type !== "boolean"
-      ? ` (default ${spec.default})`
-      : "";
-    return [flag, spec.help + dflt] as const;
-  });
-  const width = Math.max(...rows.map(([f]) => f.length)) + 2;
-  return [
-    `usage: deno task ${command} [options]`,
-    "",
-    summary,
-    "",
-    "options:",
-    ...rows.map(([f, h]) => `  ${f.padEnd(width)}${h}`),
-    `  ${"--help".padEnd(width)}show this help`,
-  ].join("\n");
-}
+/** The help text of a command (the format both apps share). */
+export const helpText: (command: string, summary: string, specs: OptionSpecs) => string = coreHelp;
 
 /** A number option; `check` names the constraint in the error. */
 export function numberOption(

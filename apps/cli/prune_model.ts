@@ -22,6 +22,7 @@ import type { VggParams } from "@slimming/vgg";
 import { saveModel } from "./checkpoint.ts";
 import type { LoadedData } from "./dataset.ts";
 import { evaluate, inferenceSpeed } from "./evaluate.ts";
+import { nanLossWarning } from "./closing.ts";
 import { recalibrate } from "./recalibration.ts";
 
 /** Multi-pass pruning (the paper's Table 4): passes, per-pass layer cap, fine-tuning between. */
@@ -45,6 +46,8 @@ export interface PruneModelOptions {
   readonly checkpoint: string;
   readonly out: string;
   readonly data: LoadedData;
+  /** Receives warning lines (a checkpoint whose test loss is NaN). */
+  readonly warn?: (line: string) => void;
 }
 
 /** The slim model and its report, with the masked model's accuracy when one exists. */
@@ -110,6 +113,9 @@ export async function pruneModel(
 ): Promise<PruneSummary> {
   const { data } = options;
   const before = await evaluate(params, data.test);
+  if (!Number.isFinite(before.loss)) {
+    options.warn?.(nanLossWarning(options.checkpoint, before.loss));
+  }
   const { slim, report, maskedAcc, keptBeforeRounding } = options.multiPass
     ? await pruneInPasses(params, options, options.multiPass)
     : await pruneOnce(params, options);

@@ -44,12 +44,41 @@ export interface UseBackendOptions {
   readonly log?: (line: string) => void;
 }
 
+/**
+ * `threads` capped to the cores this process may use: more threads than cores only queue for
+ * them (OpenMP's barriers then wait on threads that are not running); a notice says so.
+ */
+export function cappedThreads(
+  threads: number | undefined,
+  log?: (line: string) => void,
+): number | undefined {
+  const cores = navigator.hardwareConcurrency ?? 1;
+  if (threads === undefined || threads <= cores) return threads;
+  log?.(`note: --threads ${threads} is more than the ${cores} cores here: using ${cores}`);
+  return cores;
+}
+
+/**
+ * OpenMP threads that wait passively (sleep at once at a barrier instead of spinning for a
+ * while): on a machine where other processes want the cores, spinning threads burn the time
+ * slices the threads being waited for need. libgomp reads this when the native library loads,
+ * so it is set (unless the user set it) before. Kept: a user's own OMP_WAIT_POLICY.
+ */
+function preferPassiveOpenMp(): void {
+  try {
+    if (Deno.env.get("OMP_WAIT_POLICY") === undefined) Deno.env.set("OMP_WAIT_POLICY", "PASSIVE");
+  } catch {
+    // No env permission: libgomp keeps its default policy.
+  }
+}
+
 async function startSlim(
   name: "native" | "wasm-simd",
   options: UseBackendOptions,
 ): Promise<string | KernelLib> {
   const existing = libs.get(name);
   if (existing) return existing;
+  if (name === "native") preferPassiveOpenMp();
   const lib = name === "native" ? await loadNativeLib(options) : await loadWasmLib(options);
   if ("error" in lib) return lib.error;
   libs.set(name, lib);
@@ -80,6 +109,7 @@ export async function useBackend(
   options: UseBackendOptions = {},
 ): Promise<BackendInfo> {
   quietTfjs();
+  options = { ...options, threads: cappedThreads(options.threads, options.log) };
   if (!(BACKEND_NAMES as readonly string[]).includes(choice)) {
     throw new UsageError(`unknown backend "${choice}" (choose ${BACKEND_NAMES.join(", ")})`);
   }

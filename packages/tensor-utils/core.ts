@@ -1,6 +1,7 @@
 /**
  * The tfjs-free half of tensor-utils: typed user errors, seeded randomness, atomic files and
- * safetensors bytes. Importing it loads no tfjs and changes no global state, so the dataset
+ * safetensors bytes, run-folder locks and the
+ * help format. Importing it loads no tfjs and changes no global state, so the dataset
  * package and the report use it without pulling in a tensor backend.
  *
  * @module
@@ -12,6 +13,7 @@ export {
   DataError,
   DivergenceError,
   exitCodeOf,
+  isFileSystemError,
   UsageError,
   userErrorExit,
   userErrorExitCodes,
@@ -42,6 +44,8 @@ export {
   type SafetensorsFile,
 } from "./safetensors.ts";
 /** One process at a time per run folder (flock on `<dir>/.lock`). */
-export { type DirLock, LOCK_FILE, lockDir, type LockHolder } from "./dir_lock.ts";
+export { type DirLock, LOCK_FILE, lockDir, type LockHolder, staleLockNote } from "./dir_lock.ts";
 /** The first check of a command that writes a run folder. */
 export { prepareOutDir } from "./out_dir.ts";
+/** The help text of a command, one format for both apps. */
+export { helpText, type OptionSpec, type OptionSpecs } from "./cli_help.ts";

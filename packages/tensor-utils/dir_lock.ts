@@ -76,6 +76,15 @@ function readHolder(path: string): LockHolder | undefined {
   }
 }
 
+/** The one line that says a killed run's lock on `dir` was taken over (undefined: none). */
+export function staleLockNote(dir: string, lock: DirLock): string | undefined {
+  const s = lock.stale;
+  return s
+    ? `note: took over ${dir} from '${s.command}' (pid ${s.pid}, started ${s.started}), ` +
+      `which ended without releasing its lock (killed?)`
+    : undefined;
+}
+
 /** Takes `<dir>/.lock` with flock, or says who holds it. */
 function lockWithFlock(lib: Libc, path: string): number {
   const flags = O_RDWR | (Deno.build.os === "darwin" ? O_CREAT_DARWIN : O_CREAT_LINUX);

@@ -40,12 +40,33 @@ export const userErrorExitCodes: ReadonlyArray<readonly [new (...args: never[]) 
     [DivergenceError, 3],
   ];
 
+/** OS error numbers of file-system failures a user causes (ENOENT, EACCES, ENOSPC, EROFS...). */
+const FILE_SYSTEM_ERRNOS = new Set([1, 2, 13, 17, 20, 21, 28, 30, 31, 36, 39, 40, 122]);
+
+/**
+ * Whether `error` is a file-system failure (a path missing, not writable, a read-only mount,
+ * a full disk): the user's to fix wherever it happens, so one line and exit 2, not a trace.
+ */
+export function isFileSystemError(error: unknown): boolean {
+  const errors = Deno.errors;
+  if (
+    error instanceof errors.NotFound || error instanceof errors.PermissionDenied ||
+    error instanceof errors.AlreadyExists || error instanceof errors.NotADirectory ||
+    error instanceof errors.IsADirectory || error instanceof errors.FilesystemLoop ||
+    error instanceof errors.NotCapable
+  ) {
+    return true;
+  }
+  const errno = error instanceof Error ? /\(os error (\d+)\)/.exec(error.message)?.[1] : undefined;
+  return errno !== undefined && FILE_SYSTEM_ERRNOS.has(Number(errno));
+}
+
 /** Exit code for an error a user can cause, or `undefined` for a bug. */
 export function exitCodeOf(error: unknown): number | undefined {
   for (const [type, code] of userErrorExitCodes) {
     if (error instanceof type) return code;
   }
-  return undefined;
+  return isFileSystemError(error) ? 2 : undefined;
 }
 
 /**

@@ -4,7 +4,9 @@ import {
   DataError,
   DivergenceError,
   exitCodeOf,
+  isFileSystemError,
   UsageError,
+  userErrorExit,
   WriteError,
 } from "./errors.ts";
 
@@ -37,4 +39,20 @@ Deno.test("errors: exitCodeOf maps user errors to 2 or 3 and anything else to un
   assert.equal(new CheckpointError("c").name, "CheckpointError");
   assert.equal(new DivergenceError("c").name, "DivergenceError");
   assert.ok(new WriteError("w") instanceof Error);
+});
+
+Deno.test("file-system failures are the user's: exit 2 with one line", () => {
+  let caught: unknown;
+  try {
+    Deno.mkdirSync("/proc/self/no/such", { recursive: false });
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(isFileSystemError(caught));
+  const lines: string[] = [];
+  assert.equal(userErrorExit(caught, (l) => lines.push(l)), 2);
+  assert.equal(lines.length, 1);
+  assert.equal(exitCodeOf(new Error("Read-only file system (os error 30): mkdir '/x'")), 2);
+  assert.equal(exitCodeOf(new Error("boom")), undefined);
+  assert.equal(exitCodeOf(new TypeError("x is not a function")), undefined);
 });

@@ -3,7 +3,8 @@
  * backend that can train, against PyTorch on the same model and machine in the same run
  * (rounds alternate between the two; medians reported), the share of a step spent on data,
  * and the inference speed-up of a 90%-pruned model. The PyTorch side is `../bench/torch.ts`,
- * the timing `../bench/timing.ts`, the table `../bench/table.ts`.
+ * the timing `../bench/timing.ts`, the table `../bench/table.ts`; `--contended` (training
+ * alone and beside a busy process) is `../bench/contended.ts`.
  *
  * @module
  */
@@ -34,6 +35,7 @@ import {
   trainStepSeconds,
 } from "../bench/timing.ts";
 import { TorchBench } from "../bench/torch.ts";
+import { contendedBench, type ContendedResult, contendedTable } from "../bench/contended.ts";
 import { exportedBench, type ExportedTiming } from "../bench/exported.ts";
 import { TRAINING_OPTIONS } from "./training_options.ts";
 
@@ -69,6 +71,10 @@ const SPECS: OptionSpecs = {
   threads: { ...TRAINING_OPTIONS.threads, help: "threads for both sides (default: all cores)" },
   profile: { type: "boolean", help: "also print the per-kernel times of one training step" },
   json: { type: "boolean", help: "print the results as JSON" },
+  contended: {
+    type: "boolean",
+    help: "time training alone and with a busy process beside it (no PyTorch side)",
+  },
 };
 
 /** The validated options of `bench`. */
@@ -214,13 +220,18 @@ async function measureSlim(
 }
 
 /** Runs `bench` with command-line arguments. */
-const timingCommand: Command<BenchResult> = defineCommand(
+const timingCommand: Command<BenchResult | ContendedResult> = defineCommand(
   "bench",
   "Time training and inference of VGG-19 on each backend against PyTorch on the same machine.",
   SPECS,
   async (values, log) => {
     const options = benchOptions(values);
     const backends = await timedBackends(options, log);
+    if (values.contended) {
+      const result = await contendedBench({ ...options, backends }, log);
+      console.log(values.json ? JSON.stringify(result, null, 2) : contendedTable(result));
+      return result;
+    }
     const torch = TorchBench.start(requiredString(values, "python"));
     const rate = torchRate(torch, options.threads);
     const rows: BenchRow[] = [];
@@ -267,7 +278,7 @@ const timingCommand: Command<BenchResult> = defineCommand(
  * Runs `bench` with command-line arguments: the backends against PyTorch, or with
  * `--exported DIR...` first, the exported models in ONNX Runtime and stock tfjs.
  */
-export const benchCommand: Command<BenchResult | ExportedTiming[]> = {
+export const benchCommand: Command<BenchResult | ContendedResult | ExportedTiming[]> = {
   help: timingCommand.help,
   run: (args, log) =>
     args[0] === "--exported" ? exportedBench(args.slice(1), log) : timingCommand.run(args, log),

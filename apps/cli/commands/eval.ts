@@ -14,6 +14,7 @@ import {
   requiredString,
 } from "../cli_args.ts";
 import { evaluate, inferenceSpeed } from "../evaluate.ts";
+import { JSON_OPTION, nanLossWarning } from "../closing.ts";
 import { EVALUATION_OPTIONS, loadForEvaluation } from "./evaluation_inputs.ts";
 
 const SPECS: OptionSpecs = {
@@ -25,6 +26,7 @@ const SPECS: OptionSpecs = {
     default: "256",
   },
   ...EVALUATION_OPTIONS,
+  json: { ...JSON_OPTION, help: "accepted for symmetry: eval always prints its result object" },
 };
 
 /** What `eval` prints. */
@@ -48,6 +50,7 @@ export const evalCommand: Command<EvalOutput> = defineCommand(
     const batchSize = numberOption(values, "batch-size", { integer: true, min: 1 }) ?? 256;
     const { backend, params, data } = await loadForEvaluation(values, checkpoint, 1, log);
     const result = await evaluate(params, data.test);
+    if (!Number.isFinite(result.loss)) log(nanLossWarning(checkpoint, result.loss));
     const output: EvalOutput = {
       checkpoint,
       testAcc: result.accuracy,
@@ -58,6 +61,12 @@ export const evalCommand: Command<EvalOutput> = defineCommand(
       backend: backend.name,
     };
     disposeTree(params);
+    log(
+      `eval: ${checkpoint}: test accuracy ${output.testAcc.toFixed(2)}% (loss ${
+        output.testLoss.toFixed(4)
+      }) on ${data.test.count} images; ${output.params} parameters, ${output.flops} FLOPs, ` +
+        `${output.imagesPerSecond.toFixed(0)} img/s (${backend.name})`,
+    );
     console.log(JSON.stringify(output, null, 2));
     return output;
   },

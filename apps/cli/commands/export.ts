@@ -13,6 +13,8 @@ import {
   writeFolderAtomic,
 } from "@slimming/export";
 import { disposeTree, readSafetensors } from "@slimming/tensor-utils";
+import { prepareOutDir } from "@slimming/tensor-utils/core";
+import { JSON_OPTION } from "../closing.ts";
 import { fromStateDict } from "@slimming/vgg";
 import {
   booleanOption,
@@ -32,7 +34,22 @@ const SPECS: OptionSpecs = {
     help: "fold batch norm into the convolutions",
     default: "true",
   },
+  json: { ...JSON_OPTION, help: "accepted for symmetry: export always prints its summary object" },
 };
+
+function folderExists(dir: string): boolean {
+  try {
+    return Deno.statSync(dir).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+function parentOf(path: string): string {
+  const trimmed = path.replace(/\/+$/, "");
+  const cut = trimmed.lastIndexOf("/");
+  return cut < 0 ? "." : cut === 0 ? "/" : trimmed.slice(0, cut);
+}
 
 /** What `export` did. */
 export interface ExportSummary {
@@ -55,7 +72,11 @@ export const exportCommand: Command<ExportSummary> = defineCommand(
     const format = parseExportFormat(requiredString(values, "format"));
     const out = requiredString(values, "out");
     const foldBn = booleanOption(values, "fold-bn") ?? true;
-    await checkOutputFolder(out);
+    await checkOutputFolder(out); // a new or empty folder only
+    // Its place must be writable before anything is read: the folder itself when it exists
+    // (empty), else its parent (created if needed), where the export is assembled.
+    if (folderExists(out)) prepareOutDir(out);
+    else prepareOutDir(parentOf(out), "the folder of --out");
     const file = await readSafetensors(checkpoint);
     // fromStateDict checks every tensor against the cfg (a CheckpointError otherwise).
     const params = fromStateDict(file, { source: checkpoint });
@@ -76,9 +97,10 @@ export const exportCommand: Command<ExportSummary> = defineCommand(
         typeof content === "string" ? new TextEncoder().encode(content).length : content.length,
       ]),
     );
-    log(`exported ${checkpoint} as ${format} (fold-bn ${foldBn}) into ${out}`);
+    log(`exported ${checkpoint} as ${format} (fold-bn ${foldBn}) into ${out}:`);
+    for (const [name, size] of Object.entries(sizes)) log(`  ${out}/${name} (${size} bytes)`);
     const summary: ExportSummary = { checkpoint, format, out, foldBn, files: sizes };
-    console.log(JSON.stringify(summary, null, 2));
+    console.log(JSON.stringify(summary, null, 2)); // always: export's output is this object
     return summary;
   },
 );

@@ -13,6 +13,7 @@ import {
   TRAINING_OPTIONS,
   trainingSetup,
 } from "./training_options.ts";
+import { trainingCommand } from "./training_run.ts";
 
 const SPECS: OptionSpecs = {
   checkpoint: {
@@ -33,23 +34,26 @@ export const finetuneCommand: Command<TrainingResult> = defineCommand(
     const setup = trainingSetup(values);
     const checkpoint = requiredString(values, "checkpoint");
     const cfg = await checkpointCfg(checkpoint);
-    const { backend, data } = await prepareRun(setup, log);
-    const config = runConfig(
-      setup,
-      { command: "finetune", cfg, width: 1, lambda: 0, checkpoint },
-      backend,
-      data,
-    );
-    log(
-      `fine-tuning ${checkpoint}: cfg ${
-        JSON.stringify(cfg)
-      }, ${setup.epochs} epochs -> ${setup.out}`,
-    );
-    return await trainFromSetup(
-      setup,
-      config,
-      data,
-      async () => (await loadModel(checkpoint)).params,
-    );
+    const run = { ...setup, command: "finetune" as const, json: values.json === true };
+    return await trainingCommand(run, log, async () => {
+      const { backend, data } = await prepareRun(setup, log);
+      const config = runConfig(
+        setup,
+        { command: "finetune", cfg, width: 1, lambda: 0, checkpoint },
+        backend,
+        data,
+      );
+      log(
+        `fine-tuning ${checkpoint}: cfg ${
+          JSON.stringify(cfg)
+        }, ${setup.epochs} epochs -> ${setup.out}`,
+      );
+      return await trainFromSetup(
+        setup,
+        config,
+        data,
+        async () => (await loadModel(checkpoint)).params,
+      );
+    });
   },
 );

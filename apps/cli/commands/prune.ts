@@ -22,6 +22,14 @@ import { type MultiPassSetting, pruneModel } from "../prune_model.ts";
 import { pruneTable } from "../prune_table.ts";
 import { createProgressPrinter } from "../progress.ts";
 import { runTraining } from "../training.ts";
+import {
+  DEFAULT_MIN_CHANNELS,
+  JSON_OPTION,
+  printClosing,
+  pruneClosing,
+  shortPruneWarning,
+} from "../closing.ts";
+import { withFolder } from "../run_folder.ts";
 import { EVALUATION_OPTIONS, loadForEvaluation } from "./evaluation_inputs.ts";
 import { runConfig, TRAINING_OPTIONS, trainingSetup } from "./training_options.ts";
 
@@ -40,8 +48,9 @@ const SPECS: OptionSpecs = {
   "min-channels": {
     type: "string",
     value: "N",
-    help: "fewest channels any layer keeps",
-    default: "1",
+    help: "fewest channels any layer keeps (the reference has no guard and fails on an emptied " +
+      "layer; fewer than 3 leaves a bottleneck no fine-tune repairs)",
+    default: String(DEFAULT_MIN_CHANNELS),
   },
   "round-to": {
     type: "string",
@@ -74,7 +83,12 @@ const SPECS: OptionSpecs = {
     default: "10",
   },
   ...EVALUATION_OPTIONS,
-  seed: TRAINING_OPTIONS.seed,
+  seed: {
+    ...TRAINING_OPTIONS.seed,
+    help: "seed of the --test-subset and recalibration images and the multi-pass fine-tunes' " +
+      "data order",
+  },
+  json: JSON_OPTION,
 };
 
 export { pruneTable } from "../prune_table.ts";
@@ -147,25 +161,38 @@ export const pruneCommand: Command<PruneSummary> = defineCommand(
     });
     const passEpochs = requiredNumber(values, "pass-epochs", { integer: true, min: 1 });
     const seed = requiredNumber(values, "seed", { integer: true, min: 0 });
-    const { backend, params, data } = await loadForEvaluation(values, checkpoint, seed, log);
-    log(`backend: ${backend.name}; data: ${data.source} (${data.test.count} test images)`);
-    const summary = await pruneModel(params, {
-      ratio,
-      minChannels,
-      roundTo,
-      recalibrate,
-      seed,
-      multiPass: passes === 1 ? undefined : {
-        passes,
-        maxLayerRatio,
-        fineTune: passFineTune({ out, passes, passEpochs, seed, backend, data, log }),
-      },
-      checkpoint,
-      out,
-      data,
+    const json = values.json === true;
+    const started = performance.now();
+    const onInterrupt = passes > 1
+      ? `rerun the same command to continue (finished passes' fine-tunes in ${out}/pass-N resume)`
+      : "nothing was written; rerun the same command";
+    return await withFolder(out, { command: "prune", onInterrupt }, log, async () => {
+      const { backend, params, data } = await loadForEvaluation(values, checkpoint, seed, log);
+      log(`backend: ${backend.name}; data: ${data.source} (${data.test.count} test images)`);
+      const summary = await pruneModel(params, {
+        ratio,
+        minChannels,
+        roundTo,
+        recalibrate,
+        seed,
+        multiPass: passes === 1 ? undefined : {
+          passes,
+          maxLayerRatio,
+          fineTune: passFineTune({ out, passes, passEpochs, seed, backend, data, log }),
+        },
+        checkpoint,
+        out,
+        data,
+        warn: log,
+      });
+      disposeTree(params);
+      // The table stays on stdout unless --json asks for the JSON object there instead.
+      (json ? log : console.log)(pruneTable(summary));
+      const warning = shortPruneWarning(summary);
+      if (warning) log(warning);
+      const { lines, object } = pruneClosing(summary, out, (performance.now() - started) / 1000);
+      printClosing(log, lines, object, json);
+      return summary;
     });
-    disposeTree(params);
-    console.log(pruneTable(summary));
-    return summary;
   },
 );

@@ -21,6 +21,7 @@ import {
   TRAINING_OPTIONS,
   trainingSetup,
 } from "./training_options.ts";
+import { trainingCommand } from "./training_run.ts";
 
 const SPECS: OptionSpecs = {
   depth: { type: "string", value: "N", help: "VGG depth: 11, 13, 16 or 19", default: "19" },
@@ -61,13 +62,21 @@ export const trainCommand: Command<TrainingResult> = defineCommand(
     const cfg = [
       ...validateCfg(scaleCfg(cfgText ? parseCfg(cfgText) : cfgForDepth(depth ?? 19), width)),
     ];
-    const { backend, data } = await prepareRun(setup, log);
-    const config = runConfig(setup, { command: "train", cfg, depth, width, lambda }, backend, data);
-    log(
-      `model: VGG cfg ${
-        JSON.stringify(cfg)
-      }, lambda ${lambda}, ${setup.epochs} epochs -> ${setup.out}`,
-    );
-    return await trainFromSetup(setup, config, data, () => initVgg({ cfg, seed: setup.seed }));
+    const run = { ...setup, command: "train" as const, json: values.json === true };
+    return await trainingCommand(run, log, async () => {
+      const { backend, data } = await prepareRun(setup, log);
+      const config = runConfig(
+        setup,
+        { command: "train", cfg, depth, width, lambda },
+        backend,
+        data,
+      );
+      log(
+        `model: VGG cfg ${
+          JSON.stringify(cfg)
+        }, lambda ${lambda}, ${setup.epochs} epochs -> ${setup.out}`,
+      );
+      return await trainFromSetup(setup, config, data, () => initVgg({ cfg, seed: setup.seed }));
+    });
   },
 );

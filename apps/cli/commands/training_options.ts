@@ -20,6 +20,7 @@ import { type LrSchedule, lrSteps, type ScheduleName, SCHEDULES } from "../lr_sc
 import { disposeState } from "../train_step.ts";
 import { runTraining, type TrainingOptions, type TrainingResult } from "../training.ts";
 import type { CfgItem, RunConfig } from "@slimming/run-format";
+import { JSON_OPTION } from "../closing.ts";
 
 /** Options every training command takes. */
 export const TRAINING_OPTIONS: OptionSpecs = {
@@ -81,9 +82,17 @@ export const TRAINING_OPTIONS: OptionSpecs = {
     help: "auto, native, wasm-simd, cpu, wasm or webgpu",
     default: "auto",
   },
-  threads: { type: "string", value: "N", help: "kernel threads (default: all cores)" },
-  resume: { type: "boolean", help: "continue the run in --out from its last epoch" },
+  threads: {
+    type: "string",
+    value: "N",
+    help: "kernel threads (default: all cores; more than the cores is capped to them)",
+  },
+  resume: {
+    type: "boolean",
+    help: "continue the run in --out from its last committed epoch (none: a note, a fresh start)",
+  },
   quiet: { type: "boolean", help: "no per-batch progress line" },
+  json: JSON_OPTION,
 };
 
 /** Everything but the model: hyper-parameters, data and backend. */

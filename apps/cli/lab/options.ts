@@ -15,6 +15,7 @@ import {
 } from "../cli_args.ts";
 import { TRAINING_OPTIONS } from "../commands/training_options.ts";
 import { SCHEDULES } from "../lr_schedule.ts";
+import { DEFAULT_MIN_CHANNELS, JSON_OPTION } from "../closing.ts";
 import type { TrainingRecipe } from "@slimming/run-format";
 import { LAB_PROFILES, type LabProfile } from "./profiles.ts";
 
@@ -38,8 +39,8 @@ export const LAB_SPECS: OptionSpecs = {
   "min-channels": {
     type: "string",
     value: "N",
-    help: "fewest channels a pruned layer keeps",
-    default: "3",
+    help: "fewest channels a pruned layer keeps (the same default as prune)",
+    default: String(DEFAULT_MIN_CHANNELS),
   },
   depth: { type: "string", value: "N", help: "VGG depth (profile)" },
   width: { type: "string", value: "X", help: "channel width multiplier (profile)" },
@@ -89,6 +90,7 @@ export const LAB_SPECS: OptionSpecs = {
   backend: TRAINING_OPTIONS.backend,
   threads: TRAINING_OPTIONS.threads,
   quiet: TRAINING_OPTIONS.quiet,
+  json: JSON_OPTION,
 };
 
 /** What `lab --help` says it does. */
@@ -123,6 +125,7 @@ export interface LabOptions extends LabProfile {
   readonly backend: string;
   readonly threads?: number;
   readonly quiet: boolean;
+  readonly json: boolean;
 }
 
 function profileOf(values: ParsedOptions): [string, LabProfile] {
@@ -212,11 +215,13 @@ export function labOptions(values: ParsedOptions): LabOptions {
     lambdas,
     pruneLambda,
     ratios: numberList(values, "ratios", (v) => v >= 0 && v < 1),
-    minChannels: numberOption(values, "min-channels", { integer: true, min: 1 }) ?? 3,
+    minChannels: numberOption(values, "min-channels", { integer: true, min: 1 }) ??
+      DEFAULT_MIN_CHANNELS,
     recipe: recipeOf(values, scale),
     seed: numberOption(values, "seed", { integer: true, min: 0 }) ?? 1,
     backend: requiredString(values, "backend"),
     threads: numberOption(values, "threads", { integer: true, min: 1 }),
     quiet: values.quiet === true,
+    json: values.json === true,
   };
 }

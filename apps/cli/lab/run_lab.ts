@@ -16,7 +16,12 @@ import {
 } from "@slimming/run-format";
 import { cfgForDepth, scaleCfg, validateCfg } from "@slimming/vgg/cfg";
 import { prepareRun } from "../commands/training_options.ts";
-import { createProgressPrinter, formatDuration } from "../progress.ts";
+import { UsageError } from "@slimming/tensor-utils/core";
+import { LAB_FILES, RUN_FILES } from "@slimming/run-format";
+import { labClosing, printClosing } from "../closing.ts";
+import { createProgressPrinter } from "../progress.ts";
+import { holdFolder } from "../run_folder.ts";
+import { foreignRun } from "../run_kind.ts";
 import type { LabContext, StageOutcome } from "./context.ts";
 import type { LabOptions } from "./options.ts";
 import { runPruneStage } from "./prune_stage.ts";
@@ -41,6 +46,14 @@ function runStage(
     : runTrainingStage(ctx, stage, maxSeconds);
 }
 
+function existsFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs (or continues) a lab; resolves with the final lab.json. */
 export async function runLab(
   options: LabOptions,
@@ -48,7 +61,41 @@ export async function runLab(
 ): Promise<LabSummary> {
   const labStart = performance.now();
   const out = options.out;
-  await Deno.mkdir(out, { recursive: true });
+  // Checked, created and locked before anything loads; the report (a subprocess) takes the
+  // lock over at the end, so this run releases it just before starting the report.
+  const folder = holdFolder(out, {
+    command: "lab",
+    onInterrupt: `finished stages are kept in ${out}; rerun the same lab command to continue`,
+  }, log);
+  let finalSummary: LabSummary;
+  try {
+    const foreign = foreignRun(out) ??
+      (existsFile(`${out}/${RUN_FILES.last}`)
+        ? { kind: "a training run", file: RUN_FILES.last }
+        : undefined);
+    if (foreign && foreign.file !== LAB_FILES.summary) {
+      throw new UsageError(
+        `${out} is ${foreign.kind} (it holds ${foreign.file}), not a lab folder: choose another --out`,
+      );
+    }
+    finalSummary = await runStages(options, log, labStart);
+  } finally {
+    folder.release();
+  }
+  const pdfPath = await renderLabReport(out, log);
+  const seconds = (performance.now() - labStart) / 1000;
+  const { lines, object } = labClosing(finalSummary, out, pdfPath, seconds);
+  printClosing(log, lines, object, options.json);
+  return finalSummary;
+}
+
+/** Runs every stage of the plan (each skipped when already complete); the final lab.json. */
+async function runStages(
+  options: LabOptions,
+  log: (line: string) => void,
+  labStart: number,
+): Promise<LabSummary> {
+  const out = options.out;
   const ctx = await labContext(options, log);
   const previous = await readLabSummary(out);
   const plan = labPlan({ ...options, recalibrate: options.recipe.recalibrate });
@@ -72,7 +119,5 @@ export async function runLab(
   }
   const finalSummary = labSummary(ctx, progress, true);
   await writeLabSummary(out, finalSummary);
-  const pdfPath = await renderLabReport(out, log);
-  log(`\nreport: ${pdfPath} (${formatDuration((performance.now() - labStart) / 1000)} in all)`);
   return finalSummary;
 }

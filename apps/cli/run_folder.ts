@@ -1,0 +1,121 @@
+/**
+ * The first steps of every command that writes a run folder, before any backend, data or
+ * model is loaded: `--out` must be a usable folder (`prepareOutDir`), then it is locked for
+ * this process (`lockDir`) until the command ends, however it ends. Ctrl-C releases the lock
+ * and exits 130 with one line saying how the run continues.
+ *
+ * @module
+ */
+import {
+  type DirLock,
+  LOCK_FILE,
+  lockDir,
+  prepareOutDir,
+  staleLockNote,
+} from "@slimming/tensor-utils/core";
+
+/** How a command holds its run folder. */
+export interface RunFolderOptions {
+  /** The command, as the lock file names it (e.g. "train"). */
+  readonly command: string;
+  /** The option naming the folder, for messages (default `--out`). */
+  readonly option?: string;
+  /** What Ctrl-C prints after `interrupted:` (how to continue); none: a plain line. */
+  readonly onInterrupt?: string;
+}
+
+/** A folder checked, created and locked for one command. */
+export interface HeldFolder {
+  readonly dir: string;
+  /** Whether the folder existed before this command (false: it was created). */
+  readonly existed: boolean;
+  readonly lock: DirLock;
+  /** Releases the lock and stops listening for Ctrl-C (idempotent). */
+  release(): void;
+}
+
+function exists(dir: string): boolean {
+  try {
+    Deno.statSync(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks, creates and locks `dir` for `options.command` (one-line UsageError/WriteError when
+ * it cannot be used or another process holds it); prints a note when a killed run's lock was
+ * taken over, and installs the Ctrl-C handler.
+ */
+export function holdFolder(
+  dir: string,
+  options: RunFolderOptions,
+  log: (line: string) => void,
+): HeldFolder {
+  const existed = exists(dir);
+  prepareOutDir(dir, options.option ?? "--out");
+  const lock = lockDir(dir, options.command);
+  const stale = staleLockNote(dir, lock);
+  if (stale) log(stale);
+  const onSignal = () => {
+    lock.release();
+    console.error(
+      options.onInterrupt ? `\ninterrupted: ${options.onInterrupt}` : "\ninterrupted",
+    );
+    Deno.exit(130);
+  };
+  let listening = false;
+  try {
+    Deno.addSignalListener("SIGINT", onSignal);
+    listening = true;
+  } catch {
+    // No SIGINT listener on this system: the default handling ends the process, and the
+    // kernel drops the lock with it.
+  }
+  let released = false;
+  return {
+    dir,
+    existed,
+    lock,
+    release() {
+      if (released) return;
+      released = true;
+      if (listening) Deno.removeSignalListener("SIGINT", onSignal);
+      lock.release();
+    },
+  };
+}
+
+/** Removes `dir` when it holds nothing but its lock file (a failed command's new folder). */
+function removeIfUnused(dir: string): void {
+  try {
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name);
+    if (names.every((n) => n === LOCK_FILE)) Deno.removeSync(dir, { recursive: true });
+  } catch {
+    // Already gone, or not ours to judge: leave it.
+  }
+}
+
+/**
+ * Runs `body` holding `dir` ({@linkcode holdFolder}); releases it on every exit path. When
+ * `body` fails, a folder this command created and left empty is removed again, so a bad
+ * checkpoint or option leaves nothing behind.
+ */
+export async function withFolder<T>(
+  dir: string,
+  options: RunFolderOptions,
+  log: (line: string) => void,
+  body: (folder: HeldFolder) => Promise<T>,
+): Promise<T> {
+  const folder = holdFolder(dir, options, log);
+  try {
+    return await body(folder);
+  } catch (error) {
+    folder.release();
+    if (!folder.existed) removeIfUnused(dir);
+    throw error;
+  } finally {
+    folder.release();
+  }
+}
