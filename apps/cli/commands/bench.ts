@@ -8,8 +8,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { augmentRng, makeBatch, syntheticCifar } from "@slimming/cifar";
-import { prune } from "@slimming/slimming";
-import { disposeTree, UsageError, useBackend } from "@slimming/tensor-utils";
+import { absGammasAsync, pruneFromAbsGammas } from "@slimming/slimming";
+import { disposeTree, probeWebgpu, UsageError, useBackend } from "@slimming/tensor-utils";
 import { cfgForDepth, type CfgItem, initVgg, scaleCfg, type VggParams } from "@slimming/vgg";
 import { fileURLToPath } from "node:url";
 import {
@@ -239,11 +239,9 @@ export async function benchCommand(
   const backends: string[] = [];
   for (const name of wanted ?? ["native", "wasm-simd", "webgpu"]) {
     try {
-      const info = await useBackend(name, { threads, log });
-      if (
-        name === "webgpu" && !wanted &&
-        /llvmpipe|fallback|software/i.test(info.description + (await adapterName()))
-      ) {
+      await useBackend(name, { threads, log });
+      const probe = name === "webgpu" ? await probeWebgpu() : undefined;
+      if (typeof probe === "object" && probe.software && !wanted) {
         log(
           "webgpu: a software adapter only (llvmpipe): skipped (ask for it with --backends webgpu)",
         );
@@ -310,7 +308,7 @@ export async function benchCommand(
   await useBackend(backends[0], { threads, log });
   const width = widths[widths.length - 1];
   const full = sparseLooking(initVgg({ cfg: scaleCfg(cfgForDepth(19), width), seed: 2 }), 7);
-  const pruned = prune(full, 0.9, { minChannels: 3 });
+  const pruned = pruneFromAbsGammas(full, await absGammasAsync(full), 0.9, { minChannels: 3 });
   const fullInfer: number[] = [],
     slimInfer: number[] = [],
     torchFull: number[] = [],
@@ -344,14 +342,6 @@ export async function benchCommand(
   await torch?.close();
   console.log(values.json ? JSON.stringify(result, null, 2) : benchTable(result));
   return result;
-}
-
-async function adapterName(): Promise<string> {
-  const gpu = (navigator as unknown as {
-    gpu?: { requestAdapter(): Promise<{ info?: { description?: string } } | null> };
-  }).gpu;
-  const adapter = await gpu?.requestAdapter().catch(() => null);
-  return adapter?.info?.description ?? "";
 }
 
 async function cpuName(): Promise<string> {

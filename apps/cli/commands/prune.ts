@@ -5,7 +5,13 @@
  * @module
  */
 import { disposeTree, writeJsonAtomic } from "@slimming/tensor-utils";
-import { maskParams, multiPassPrune, prune, type PruneReport } from "@slimming/slimming";
+import {
+  absGammasAsync,
+  maskParams,
+  multiPassPrune,
+  pruneFromAbsGammas,
+  type PruneReport,
+} from "@slimming/slimming";
 import type { VggParams } from "@slimming/vgg";
 import {
   helpText,
@@ -216,7 +222,11 @@ export async function pruneModel(
   let report: PruneReport;
   let maskedAcc: number;
   if (!options.multiPass) {
-    const result = prune(params, options.ratio, { minChannels: options.minChannels });
+    // Gammas read asynchronously: webgpu has no synchronous read in Deno.
+    const abs = await absGammasAsync(params);
+    const result = pruneFromAbsGammas(params, abs, options.ratio, {
+      minChannels: options.minChannels,
+    });
     const masked = maskParams(params, result.masks);
     maskedAcc = (await evaluate(masked, data.test)).accuracy;
     disposeTree(masked);

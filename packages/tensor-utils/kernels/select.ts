@@ -11,6 +11,7 @@ import type { KernelLib } from "./kernel_lib.ts";
 import { loadNativeLib } from "./native_lib.ts";
 import { registerSlimBackend } from "./slim_backend.ts";
 import { loadWasmLib } from "./wasm_lib.ts";
+import { probeWebgpu } from "./webgpu/adapter.ts";
 
 /** Backends this project can run on. */
 export const BACKEND_NAMES = ["auto", "native", "wasm-simd", "cpu", "wasm", "webgpu"] as const;
@@ -57,23 +58,31 @@ async function startSlim(
   return lib;
 }
 
-async function startStock(name: "cpu" | "wasm" | "webgpu"): Promise<string | undefined> {
+async function startStock(name: "cpu" | "wasm"): Promise<string | undefined> {
   if (name === "wasm") {
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
     wasm.setWasmPaths(new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm")).href);
   }
-  if (name === "webgpu") {
-    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-    if (!gpu || !(await gpu.requestAdapter().catch(() => null))) return "no WebGPU adapter";
-    await import("@tensorflow/tfjs-backend-webgpu");
-  }
   return undefined;
+}
+
+/** Starts tfjs-webgpu on the adapter; a string says why not. */
+async function startWebgpu(): Promise<string | { description: string }> {
+  const probe = await probeWebgpu();
+  if (typeof probe === "string") return probe;
+  await import("@tensorflow/tfjs-backend-webgpu");
+  return {
+    description: `tfjs webgpu backend on ${probe.description}${
+      probe.software ? " (software rasteriser)" : ""
+    }`,
+  };
 }
 
 /**
  * Makes `choice` the active tfjs backend and says what runs it. `auto` tries `native`, then
- * `wasm-simd`. An unknown name is a UsageError; a backend that cannot start is an Error
- * naming why.
+ * `wasm-simd` (never `webgpu`, whose speed on a real GPU is unmeasured, and never a software
+ * adapter such as llvmpipe). An unknown name, or a backend that cannot start here, is a
+ * UsageError naming why.
  */
 export async function useBackend(
   choice: string,
@@ -94,8 +103,15 @@ export async function useBackend(
         continue;
       }
       description = lib.description;
+    } else if (name === "webgpu") {
+      const gpu = await startWebgpu();
+      if (typeof gpu === "string") {
+        skipped.push(`${name}: ${gpu}`);
+        continue;
+      }
+      description = gpu.description;
     } else {
-      const why = await startStock(name as "cpu" | "wasm" | "webgpu");
+      const why = await startStock(name as "cpu" | "wasm");
       if (why) {
         skipped.push(`${name}: ${why}`);
         continue;
@@ -108,7 +124,7 @@ export async function useBackend(
     }
     return { name, description, skipped };
   }
-  throw new Error(`no usable backend: ${skipped.join("; ")}`);
+  throw new UsageError(`no usable backend: ${skipped.join("; ")}`);
 }
 
 /** Stops kernel worker threads and unloads native libraries (call before exiting). */
