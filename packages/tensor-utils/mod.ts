@@ -12,6 +12,7 @@ export * from "./safetensors.ts";
 export * from "./ops.ts";
 export * from "./kernels/select.ts";
 export { isSoftwareAdapter, probeWebgpu, type WebgpuProbe } from "./kernels/webgpu/adapter.ts";
+export { countLaunches, type LaunchCounts } from "./kernels/webgpu/launch_counter.ts";
 export type { KernelLib, SgdHyper } from "./kernels/kernel_lib.ts";
 
 import { quietTfjs } from "./kernels/select.ts";

@@ -9,7 +9,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { augmentRng, makeBatch, syntheticCifar } from "@slimming/cifar";
 import { absGammasAsync, pruneFromAbsGammas } from "@slimming/slimming";
-import { disposeTree, probeWebgpu, UsageError, useBackend } from "@slimming/tensor-utils";
+import {
+  countLaunches,
+  disposeTree,
+  type LaunchCounts,
+  probeWebgpu,
+  UsageError,
+  useBackend,
+} from "@slimming/tensor-utils";
 import { cfgForDepth, type CfgItem, initVgg, scaleCfg, type VggParams } from "@slimming/vgg";
 import { fileURLToPath } from "node:url";
 import {
@@ -70,6 +77,8 @@ export interface BenchRow {
   readonly inferImagesPerSecond: number;
   readonly torchTrainImagesPerSecond?: number;
   readonly torchInferImagesPerSecond?: number;
+  /** GPU backends: dispatches, submits and buffer creations of one training step. */
+  readonly launchesPerStep?: LaunchCounts;
 }
 
 /** Everything `bench` measured. */
@@ -180,6 +189,29 @@ async function timeTraining(params: VggParams, batch: number, steps: number): Pr
   disposeState(state);
   tf.dispose([x, y]);
   return rate;
+}
+
+/** What one training step (after a warm-up step) asks of the GPU, loss read included. */
+async function launchesPerStep(params: VggParams, batch: number): Promise<LaunchCounts> {
+  let state: TrainState = { params, buffers: null };
+  const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, "float32", 3) as tf.Tensor4D;
+  const y = tf.randomUniform([batch], 0, 10, "int32", 4) as tf.Tensor1D;
+  const hyper = { lr: 0.01, momentum: 0.9, weightDecay: 1e-4, lambda: 1e-4 };
+  const warm = trainStep(state, x, y, hyper);
+  await warm.loss.data();
+  tf.dispose([warm.loss, warm.correct]);
+  for (const b of warm.state.buffers ?? []) b.dispose();
+  state = { params, buffers: null };
+  const counts = await countLaunches(async () => {
+    const r = trainStep(state, x, y, hyper);
+    await r.loss.data();
+    tf.dispose([r.loss, r.correct]);
+    state = r.state;
+  });
+  disposeState(state);
+  disposeState({ ...warm.state, buffers: null });
+  tf.dispose([x, y]);
+  return counts;
 }
 
 async function trainStepSeconds(params: VggParams, batch: number): Promise<number> {
@@ -294,6 +326,7 @@ export async function benchCommand(
         stepMsForShare = (1000 * batch) / median(train);
         if (values.profile) profile = await profileStep(params, batch);
       }
+      const launches = backend === "webgpu" ? await launchesPerStep(params, batch) : undefined;
       disposeTree(params);
       rows.push({
         model: `VGG-19 x${width}`,
@@ -302,6 +335,7 @@ export async function benchCommand(
         inferImagesPerSecond: median(infer),
         torchTrainImagesPerSecond: torchTrain.length ? median(torchTrain) : undefined,
         torchInferImagesPerSecond: torchInfer.length ? median(torchInfer) : undefined,
+        launchesPerStep: launches,
       });
     }
   }
@@ -412,6 +446,14 @@ export function benchTable(result: BenchResult): string {
       result.dataShare.percent.toFixed(1)
     }% of a step`,
   ];
+  for (const r of result.rows) {
+    const l = r.launchesPerStep;
+    if (!l) continue;
+    lines.push(
+      `${r.backend} ${r.model}: one training step = ${l.dispatches} dispatches, ${l.submits} ` +
+        `submits, ${l.buffersCreated} buffer creations`,
+    );
+  }
   if (result.slim) {
     const s = result.slim;
     lines.push(

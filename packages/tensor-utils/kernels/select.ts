@@ -12,6 +12,7 @@ import { loadNativeLib } from "./native_lib.ts";
 import { registerSlimBackend } from "./slim_backend.ts";
 import { loadWasmLib } from "./wasm_lib.ts";
 import { probeWebgpu } from "./webgpu/adapter.ts";
+import { registerWebgpuKernels } from "./webgpu/register.ts";
 
 /** Backends this project can run on. */
 export const BACKEND_NAMES = ["auto", "native", "wasm-simd", "cpu", "wasm", "webgpu"] as const;
@@ -66,15 +67,20 @@ async function startStock(name: "cpu" | "wasm"): Promise<string | undefined> {
   return undefined;
 }
 
-/** Starts tfjs-webgpu on the adapter; a string says why not. */
+/**
+ * Starts tfjs-webgpu on the adapter with our WGSL kernels (the stock kernels alone when
+ * SLIMMING_WEBGPU_STOCK=1, for comparison); a string says why not.
+ */
 async function startWebgpu(): Promise<string | { description: string }> {
   const probe = await probeWebgpu();
   if (typeof probe === "string") return probe;
   await import("@tensorflow/tfjs-backend-webgpu");
+  const stock = Deno.env.get("SLIMMING_WEBGPU_STOCK") === "1";
+  if (!stock) registerWebgpuKernels();
   return {
-    description: `tfjs webgpu backend on ${probe.description}${
-      probe.software ? " (software rasteriser)" : ""
-    }`,
+    description: `${
+      stock ? "stock tfjs webgpu kernels" : "our WGSL kernels on tfjs-webgpu"
+    } on ${probe.description}${probe.software ? " (software rasteriser)" : ""}`,
   };
 }
 
