@@ -27,17 +27,26 @@ function shader(spec: GemmSpec): GemmShader {
 const dims = ([, h, w]: Nhwc, cin: number, cout: number) =>
   `const H = ${h}u;\nconst W = ${w}u;\nconst CIN = ${cin}u;\nconst COUT = ${cout}u;`;
 
-/**
- * Value of `src` (channels `c`) at pixel `pixel` moved by tap (ky, kx) - 1, 0 outside the
- * image (WGSL statements ending in a return).
- */
-function shiftedLoad(src: string, pixel: string, tap: string, channel: string, c: string) {
-  return `let ky = ${tap} / 3u; let kx = ${tap} % 3u;
-    let iy = i32((${pixel} / W) % H) + i32(ky) - 1;
-    let ix = i32(${pixel} % W) + i32(kx) - 1;
+/** rowInfo of an output pixel m: (y, x, m, 1); far outside the image when m >= M. */
+const PIXEL_ROW = `if (m >= M) { return vec4<i32>(-65536, -65536, 0, 0); }
+    return vec4<i32>(i32((m / W) % H), i32(m % W), i32(m), 1);`;
+
+/** loadA of `src` (`c` channels) at row r's pixel moved by tap (k / c) - 1, channel k % c. */
+function shiftedLoad(src: string, c: string): string {
+  return `let ch = k % ${c}; let tap = k / ${c};
+    let dy = i32(tap / 3u) - 1; let dx = i32(tap % 3u) - 1;
+    let iy = r.x + dy; let ix = r.y + dx;
     if (iy < 0 || iy >= i32(H) || ix < 0 || ix >= i32(W)) { return 0.0; }
-    let q = u32(i32(${pixel}) + (i32(ky) - 1) * i32(W) + i32(kx) - 1);
-    return ${src}[q * ${c} + ${channel}];`;
+    return ${src}[u32(r.z + dy * i32(W) + dx) * ${c} + ch];`;
+}
+
+/** loadA4 of `src` bound as vec4 (`c` channels, a multiple of 4; k a multiple of 4). */
+function shiftedLoad4(src: string, c: string): string {
+  return `let ch = k % ${c}; let tap = k / ${c};
+    let dy = i32(tap / 3u) - 1; let dx = i32(tap % 3u) - 1;
+    let iy = r.x + dy; let ix = r.y + dx;
+    if (iy < 0 || iy >= i32(H) || ix < 0 || ix >= i32(W)) { return vec4<f32>(0.0); }
+    return ${src}[(u32(r.z + dy * i32(W) + dx) * ${c} + ch) / 4u];`;
 }
 
 /**
@@ -55,8 +64,12 @@ export function convForwardShader(
     M: n * h * w,
     N: cout,
     K: 9 * cin,
-    prelude: `${bindings(["x", "wt", ...extraInputs], ["out"])}\n${dims(shape, cin, cout)}`,
-    loadA: `let ci = k % CIN; let tap = k / CIN; ${shiftedLoad("x", "m", "tap", "ci", "CIN")}`,
+    prelude: `${bindings([cin % 4 === 0 ? "x:vec4" : "x", "wt", ...extraInputs], ["out"])}\n${
+      dims(shape, cin, cout)
+    }`,
+    rowInfo: PIXEL_ROW,
+    loadA: cin % 4 === 0 ? "return 0.0;" : shiftedLoad("x", "CIN"),
+    loadA4: cin % 4 === 0 ? shiftedLoad4("x", "CIN") : undefined,
     loadB: `return wt[k * COUT + n];`,
     store: `out[m * COUT + n] = ${epilogue};`,
   });
@@ -69,8 +82,12 @@ export function convGradInputShader(shape: Nhwc, cout: number): GemmShader {
     M: n * h * w,
     N: cin,
     K: 9 * cout,
-    prelude: `${bindings(["dz", "wt"], ["dx"])}\n${dims(shape, cin, cout)}`,
-    loadA: `let co = k % COUT; let tap = k / COUT; ${shiftedLoad("dz", "m", "tap", "co", "COUT")}`,
+    prelude: `${bindings([cout % 4 === 0 ? "dz:vec4" : "dz", "wt"], ["dx"])}\n${
+      dims(shape, cin, cout)
+    }`,
+    rowInfo: PIXEL_ROW,
+    loadA: cout % 4 === 0 ? "return 0.0;" : shiftedLoad("dz", "COUT"),
+    loadA4: cout % 4 === 0 ? shiftedLoad4("dz", "COUT") : undefined,
     loadB: `let co = k % COUT; let tap = k / COUT;
     return wt[((8u - tap) * CIN + n) * COUT + co];`,
     store: `dx[m * CIN + n] = v;`,
@@ -97,7 +114,13 @@ export function convGradFilterShader(shape: Nhwc, cout: number, splits: number):
     K: n * h * w,
     splits,
     prelude: `${bindings(["x", "dz"], ["dw"])}\n${dims(shape, cin, cout)}`,
-    loadA: `let ci = m % CIN; let tap = m / CIN; ${shiftedLoad("x", "k", "tap", "ci", "CIN")}`,
+    // Row m = (tap, ci): (dy, dx, ci, 1); K runs over pixels.
+    rowInfo: `if (m >= M) { return vec4<i32>(-65536, 0, 0, 0); }
+    let tap = m / CIN;
+    return vec4<i32>(i32(tap / 3u) - 1, i32(tap % 3u) - 1, i32(m % CIN), 1);`,
+    loadA: `let iy = i32((k / W) % H) + r.x; let ix = i32(k % W) + r.y;
+    if (iy < 0 || iy >= i32(H) || ix < 0 || ix >= i32(W)) { return 0.0; }
+    return x[u32(i32(k) + r.x * i32(W) + r.y) * CIN + u32(r.z)];`,
     loadB: `return dz[k * COUT + n];`,
     store: `dw[(split * M + m) * N + n] = v;`,
   });

@@ -132,8 +132,11 @@ export function bindings(
 ): string {
   const lines: string[] = [];
   let i = 0;
-  for (const name of inputs) {
-    lines.push(`@group(0) @binding(${i++}) var<storage, read> ${name}: array<f32>;`);
+  for (const input of inputs) {
+    // "name:vec4" binds the same buffer as array<vec4<f32>>.
+    const [name, vec] = input.split(":");
+    const type = vec === "vec4" ? "vec4<f32>" : "f32";
+    lines.push(`@group(0) @binding(${i++}) var<storage, read> ${name}: array<${type}>;`);
   }
   for (const name of outputs) {
     lines.push(`@group(0) @binding(${i++}) var<storage, read_write> ${name}: array<f32>;`);
