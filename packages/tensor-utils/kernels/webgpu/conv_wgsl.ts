@@ -94,6 +94,11 @@ export function convGradInputShader(shape: Nhwc, cout: number): GemmShader {
   });
 }
 
+/** Bounds check of pixel k moved by (r.x, r.y): returns `zero` outside the image. */
+const PIXEL_BOUNDS = (zero: string) =>
+  `let iy = i32((k / W) % H) + r.x; let ix = i32(k % W) + r.y;
+    if (iy < 0 || iy >= i32(H) || ix < 0 || ix >= i32(W)) { return ${zero}; }`;
+
 /** Splits of the filter gradient's pixel range: enough workgroups, chunks of >= 512 pixels. */
 export function filterGradSplits(shape: Nhwc, cout: number): number {
   const [n, h, w, cin] = shape;
@@ -113,14 +118,20 @@ export function convGradFilterShader(shape: Nhwc, cout: number, splits: number):
     N: cout,
     K: n * h * w,
     splits,
-    prelude: `${bindings(["x", "dz"], ["dw"])}\n${dims(shape, cin, cout)}`,
+    prelude: `${bindings([cin % 4 === 0 ? "x:vec4" : "x", "dz"], ["dw"])}\n${
+      dims(shape, cin, cout)
+    }`,
     // Row m = (tap, ci): (dy, dx, ci, 1); K runs over pixels.
     rowInfo: `if (m >= M) { return vec4<i32>(-65536, 0, 0, 0); }
     let tap = m / CIN;
     return vec4<i32>(i32(tap / 3u) - 1, i32(tap % 3u) - 1, i32(m % CIN), 1);`,
-    loadA: `let iy = i32((k / W) % H) + r.x; let ix = i32(k % W) + r.y;
-    if (iy < 0 || iy >= i32(H) || ix < 0 || ix >= i32(W)) { return 0.0; }
+    loadA: cin % 4 === 0 ? "return 0.0;" : `${PIXEL_BOUNDS("0.0")}
     return x[u32(i32(k) + r.x * i32(W) + r.y) * CIN + u32(r.z)];`,
+    // Four consecutive rows: channels ci..ci+3 of one tap.
+    loadA4m: cin % 4 === 0
+      ? `${PIXEL_BOUNDS("vec4<f32>(0.0)")}
+    return x[(u32(i32(k) + r.x * i32(W) + r.y) * CIN + u32(r.z)) / 4u];`
+      : undefined,
     loadB: `return dz[k * COUT + n];`,
     store: `dw[(split * M + m) * N + n] = v;`,
   });

@@ -29,6 +29,12 @@ export interface GemmSpec {
    * load; used when given (K and the split length must then be multiples of 4).
    */
   readonly loadA4?: string;
+  /**
+   * Optional body of `fn loadA4m(r: vec4<i32>, k: u32) -> vec4<f32>`, A(m..m+3, k) in one
+   * load where r = rowInfo(m), m a multiple of 4; used when given (M a multiple of 4). An
+   * invocation then owns RM consecutive rows.
+   */
+  readonly loadA4m?: string;
   /** Body of `fn loadB(k: u32, n: u32) -> f32`, called with k < K and n < N. */
   readonly loadB: string;
   /** Body of `fn store(m: u32, n: u32, split: u32, v: f32)`, called with m < M, n < N. */
@@ -80,6 +86,23 @@ function stageA(TM: number, TK: number, T: number, RM: number): string {
     }`;
 }
 
+/** Staging of the A slice, four consecutive rows per load (rows t RM + r). */
+function stageA4m(TM: number, TK: number, RM: number): string {
+  return `for (var kk = 0u; kk < ${TK}u; kk = kk + 1u) {
+      let k = k0 + kk;
+      let live = k < kEnd;
+      ${
+    range(RM / 4).map((q) =>
+      `let v${q} = select(vec4<f32>(0.0), loadA4m(row${q}, min(k, K - 1u)), live);
+      As[kk * ${TM}u + t * ${RM}u + ${4 * q}u] = v${q}.x;
+      As[kk * ${TM}u + t * ${RM}u + ${4 * q + 1}u] = v${q}.y;
+      As[kk * ${TM}u + t * ${RM}u + ${4 * q + 2}u] = v${q}.z;
+      As[kk * ${TM}u + t * ${RM}u + ${4 * q + 3}u] = v${q}.w;`
+    ).join("\n      ")
+  }
+    }`;
+}
+
 /** Staging of the A slice, four K-consecutive elements per load. */
 function stageA4(TM: number, TK: number, T: number, RM: number): string {
   return `for (var kk = 0u; kk < ${TK}u; kk = kk + 4u) {
@@ -103,6 +126,8 @@ export function gemmWgsl(spec: GemmSpec, tiles: GemmTiles): string {
   const T = TM / RM;
   const chunk = splitLength(spec, tiles);
   const cells = range(RM).flatMap((r) => range(TN).map((s) => [r, s] as const));
+  // Offset of an invocation's row r in the tile: strided (t + r T) or consecutive (t RM + r).
+  const rowAt = (r: number) => spec.loadA4m ? `t * ${RM}u + ${r}u` : `t + ${r * T}u`;
   const lines = (f: (i: number) => string, n: number) => range(n).map(f).join("\n  ");
   return `
 const M = ${spec.M}u;
@@ -112,6 +137,7 @@ ${spec.prelude}
 fn rowInfo(m: u32) -> vec4<i32> { ${spec.rowInfo} }
 fn loadA(r: vec4<i32>, k: u32) -> f32 { ${spec.loadA} }
 ${spec.loadA4 ? `fn loadA4(r: vec4<i32>, k: u32) -> vec4<f32> { ${spec.loadA4} }` : ""}
+${spec.loadA4m ? `fn loadA4m(r: vec4<i32>, k: u32) -> vec4<f32> { ${spec.loadA4m} }` : ""}
 fn loadB(k: u32, n: u32) -> f32 { ${spec.loadB} }
 fn store(m: u32, n: u32, split: u32, v: f32) { ${spec.store} }
 var<workgroup> As: array<f32, ${TM * TK}>;
@@ -122,10 +148,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let n0 = wg.y * ${TN}u;
   let kBegin = wg.z * ${chunk}u;
   let kEnd = min(K, kBegin + ${chunk}u);
-  ${lines((r) => `let row${r} = rowInfo(m0 + t + ${r * T}u);`, RM)}
+  ${
+    spec.loadA4m
+      ? lines((q) => `let row${q} = rowInfo(m0 + ${rowAt(4 * q)});`, RM / 4)
+      : lines((r) => `let row${r} = rowInfo(m0 + ${rowAt(r)});`, RM)
+  }
   ${cells.map(([r, s]) => `var c${r}_${s} = 0.0;`).join("\n  ")}
   for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${TK}u) {
-    ${spec.loadA4 ? stageA4(TM, TK, T, RM) : stageA(TM, TK, T, RM)}
+    ${
+    spec.loadA4m
+      ? stageA4m(TM, TK, RM)
+      : spec.loadA4
+      ? stageA4(TM, TK, T, RM)
+      : stageA(TM, TK, T, RM)
+  }
     for (var i = t; i < ${TN * TK}u; i = i + ${T}u) {
       let n = n0 + i % ${TN}u;
       let k = k0 + i / ${TN}u;
@@ -135,7 +171,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     }
     workgroupBarrier();
     for (var kk = 0u; kk < ${TK}u; kk = kk + 1u) {
-      ${lines((r) => `let a${r} = As[kk * ${TM}u + t + ${r * T}u];`, RM)}
+      ${lines((r) => `let a${r} = As[kk * ${TM}u + ${rowAt(r)}];`, RM)}
       ${lines((s) => `let b${s} = Bs[kk * ${TN}u + ${s}u];`, TN)}
       ${cells.map(([r, s]) => `c${r}_${s} = fma(a${r}, b${s}, c${r}_${s});`).join("\n      ")}
     }
@@ -143,9 +179,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   }
   ${
     cells.map(([r, s]) =>
-      `if (m0 + t + ${r * T}u < M && n0 + ${s}u < N) { store(m0 + t + ${
-        r * T
-      }u, n0 + ${s}u, wg.z, c${r}_${s}); }`
+      `if (m0 + ${rowAt(r)} < M && n0 + ${s}u < N) { store(m0 + ${
+        rowAt(r)
+      }, n0 + ${s}u, wg.z, c${r}_${s}); }`
     ).join("\n  ")
   }
 }
