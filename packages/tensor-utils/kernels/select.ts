@@ -1,7 +1,8 @@
 /**
  * Choosing and starting the tfjs backend that trains: `native` (C kernels through FFI),
- * `wasm-simd` (the same kernels as WebAssembly SIMD on a worker pool), or stock tfjs
- * backends (`cpu`, `wasm`, `webgpu`) for comparison. `auto` takes the fastest that starts.
+ * `wasm-simd` (the same kernels as WebAssembly SIMD on a worker pool), `webgpu` (our WGSL
+ * kernels on tfjs-webgpu, see `webgpu/`), or stock tfjs backends (`cpu`, `wasm`) for
+ * comparison. `auto` takes the fastest CPU backend that starts.
  *
  * @module
  */
