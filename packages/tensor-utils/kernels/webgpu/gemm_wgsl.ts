@@ -120,7 +120,7 @@ function stageA4(TM: number, TK: number, T: number, RM: number): string {
     }`;
 }
 
-/** WGSL of `spec` with `tiles`. */
+/** WGSL of `spec` with `tiles` (one template, kept whole so the shader reads top to bottom). */
 export function gemmWgsl(spec: GemmSpec, tiles: GemmTiles): string {
   const { TM, TN, TK, RM } = tiles;
   const T = TM / RM;
