@@ -6,11 +6,12 @@
  */
 import { disposeTree } from "@slimming/tensor-utils";
 import {
+  absGammasAsync,
   maskParams,
   mergePassReports,
   multiPassPrune,
   type PruneReport,
-  pruneRounded,
+  pruneRoundedFromAbsGammas,
 } from "@slimming/slimming";
 import {
   PRUNE_FILES,
@@ -60,7 +61,12 @@ interface Pruned {
 
 async function pruneOnce(params: VggParams, options: PruneModelOptions): Promise<Pruned> {
   const roundTo = options.roundTo ?? 1;
-  const result = pruneRounded(params, options.ratio, { minChannels: options.minChannels, roundTo });
+  // Read asynchronously: a GPU backend (webgpu) cannot read tensors synchronously.
+  const abs = await absGammasAsync(params);
+  const result = pruneRoundedFromAbsGammas(params, abs, options.ratio, {
+    minChannels: options.minChannels,
+    roundTo,
+  });
   const masked = maskParams(params, result.masks);
   const maskedAcc = (await evaluate(masked, options.data.test)).accuracy;
   disposeTree(masked);

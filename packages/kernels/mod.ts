@@ -64,3 +64,6 @@ export {
   /** Registers a tfjs backend named after a KernelLib. */
   registerSlimBackend,
 } from "./slim_backend.ts";
+/** WebGPU: the adapter probe (software adapters such as llvmpipe flagged) and a launch counter. */
+export { isSoftwareAdapter, probeWebgpu, type WebgpuProbe } from "./webgpu/adapter.ts";
+export { countLaunches, type LaunchCounts } from "./webgpu/launch_counter.ts";

@@ -1,7 +1,8 @@
 /**
  * Choosing and starting the tfjs backend that trains: `native` (C kernels through FFI),
- * `wasm-simd` (the same kernels as WebAssembly SIMD on a worker pool), or stock tfjs
- * backends (`cpu`, `wasm`, `webgpu`) for comparison. `auto` takes the fastest that starts.
+ * `wasm-simd` (the same kernels as WebAssembly SIMD on a worker pool), `webgpu` (our WGSL
+ * kernels on tfjs-webgpu, see `webgpu/`), or stock tfjs backends (`cpu`, `wasm`) for
+ * comparison. `auto` takes the fastest CPU backend that starts.
  *
  * @module
  */
@@ -11,6 +12,8 @@ import type { KernelLib } from "./kernel_lib.ts";
 import { loadNativeLib } from "./native_lib.ts";
 import { registerSlimBackend } from "./slim_backend.ts";
 import { loadWasmLib } from "./wasm_lib.ts";
+import { probeWebgpu } from "./webgpu/adapter.ts";
+import { registerWebgpuKernels } from "./webgpu/register.ts";
 
 /** Backends this project can run on. */
 export const BACKEND_NAMES = ["auto", "native", "wasm-simd", "cpu", "wasm", "webgpu"] as const;
@@ -86,23 +89,36 @@ async function startSlim(
   return lib;
 }
 
-async function startStock(name: "cpu" | "wasm" | "webgpu"): Promise<string | undefined> {
+async function startStock(name: "cpu" | "wasm"): Promise<string | undefined> {
   if (name === "wasm") {
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
     wasm.setWasmPaths(new URL("./", import.meta.resolve("@tensorflow/tfjs-backend-wasm")).href);
-  }
-  if (name === "webgpu") {
-    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-    if (!gpu || !(await gpu.requestAdapter().catch(() => null))) return "no WebGPU adapter";
-    await import("@tensorflow/tfjs-backend-webgpu");
   }
   return undefined;
 }
 
 /**
+ * Starts tfjs-webgpu on the adapter with our WGSL kernels (the stock kernels alone when
+ * SLIMMING_WEBGPU_STOCK=1, for comparison); a string says why not.
+ */
+async function startWebgpu(): Promise<string | { description: string }> {
+  const probe = await probeWebgpu();
+  if (typeof probe === "string") return probe;
+  await import("@tensorflow/tfjs-backend-webgpu");
+  const stock = Deno.env.get("SLIMMING_WEBGPU_STOCK") === "1";
+  if (!stock) registerWebgpuKernels();
+  return {
+    description: `${
+      stock ? "stock tfjs webgpu kernels" : "our WGSL kernels on tfjs-webgpu"
+    } on ${probe.description}${probe.software ? " (software rasteriser)" : ""}`,
+  };
+}
+
+/**
  * Makes `choice` the active tfjs backend and says what runs it. `auto` tries `native`, then
- * `wasm-simd`. An unknown name is a UsageError; a backend that cannot start is an Error
- * naming why.
+ * `wasm-simd` (never `webgpu`, whose speed on a real GPU is unmeasured, and never a software
+ * adapter such as llvmpipe). An unknown name, or a backend that cannot start here, is a
+ * UsageError naming why.
  */
 export async function useBackend(
   choice: string,
@@ -124,8 +140,15 @@ export async function useBackend(
         continue;
       }
       description = lib.description;
+    } else if (name === "webgpu") {
+      const gpu = await startWebgpu();
+      if (typeof gpu === "string") {
+        skipped.push(`${name}: ${gpu}`);
+        continue;
+      }
+      description = gpu.description;
     } else {
-      const why = await startStock(name as "cpu" | "wasm" | "webgpu");
+      const why = await startStock(name as "cpu" | "wasm");
       if (why) {
         skipped.push(`${name}: ${why}`);
         continue;
@@ -138,7 +161,7 @@ export async function useBackend(
     }
     return { name, description, skipped };
   }
-  throw new Error(`no usable backend: ${skipped.join("; ")}`);
+  throw new UsageError(`no usable backend: ${skipped.join("; ")}`);
 }
 
 /** Stops kernel worker threads and unloads native libraries (call before exiting). */

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { LaunchCounts } from "@slimming/kernels";
 import type { CfgItem } from "@slimming/run-format";
 
 /** One row of the table. */
@@ -13,6 +14,8 @@ export interface BenchRow {
   readonly inferImagesPerSecond: number;
   readonly torchTrainImagesPerSecond?: number;
   readonly torchInferImagesPerSecond?: number;
+  /** GPU backends: dispatches, submits and buffer creations of one training step. */
+  readonly launchesPerStep?: LaunchCounts;
 }
 
 /** Everything `bench` measured. */
@@ -73,6 +76,14 @@ export function benchTable(result: BenchResult): string {
       result.dataShare.percent.toFixed(1)
     }% of a step`,
   ];
+  for (const r of result.rows) {
+    const l = r.launchesPerStep;
+    if (!l) continue;
+    lines.push(
+      `${r.backend} ${r.model}: one training step = ${l.dispatches} dispatches, ${l.submits} ` +
+        `submits, ${l.buffersCreated} buffer creations`,
+    );
+  }
   if (result.slim) {
     const s = result.slim;
     lines.push(

@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { augmentRng, makeBatch, syntheticCifar } from "@slimming/cifar";
 import type { VggParams } from "@slimming/vgg";
+import { countLaunches, type LaunchCounts } from "@slimming/kernels";
 import { disposeState, type TrainState, trainStep } from "../train_step.ts";
 import type { BenchResult } from "./table.ts";
 
@@ -86,12 +87,27 @@ export function sparseLooking(params: VggParams, seed: number): VggParams {
 }
 
 /** The WebGPU adapter's description, or "" without one. */
-export async function adapterName(): Promise<string> {
-  const gpu = (navigator as unknown as {
-    gpu?: { requestAdapter(): Promise<{ info?: { description?: string } } | null> };
-  }).gpu;
-  const adapter = await gpu?.requestAdapter().catch(() => null);
-  return adapter?.info?.description ?? "";
+/** What one training step (after a warm-up step) asks of the GPU, loss read included. */
+export async function launchesPerStep(params: VggParams, batch: number): Promise<LaunchCounts> {
+  let state: TrainState = { params, buffers: null };
+  const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, "float32", 3) as tf.Tensor4D;
+  const y = tf.randomUniform([batch], 0, 10, "int32", 4) as tf.Tensor1D;
+  const hyper = { lr: 0.01, momentum: 0.9, weightDecay: 1e-4, lambda: 1e-4 };
+  const warm = trainStep(state, x, y, hyper);
+  await warm.loss.data();
+  tf.dispose([warm.loss, warm.correct]);
+  for (const b of warm.state.buffers ?? []) b.dispose();
+  state = { params, buffers: null };
+  const counts = await countLaunches(async () => {
+    const r = trainStep(state, x, y, hyper);
+    await r.loss.data();
+    tf.dispose([r.loss, r.correct]);
+    state = r.state;
+  });
+  disposeState(state);
+  disposeState({ ...warm.state, buffers: null });
+  tf.dispose([x, y]);
+  return counts;
 }
 
 /** The CPU's model name (/proc/cpuinfo), else the architecture. */

@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { prune } from "@slimming/slimming";
+import { absGammasAsync, pruneFromAbsGammas } from "@slimming/slimming";
 import { disposeTree, UsageError } from "@slimming/tensor-utils";
-import { useBackend } from "@slimming/kernels";
+import { probeWebgpu, useBackend } from "@slimming/kernels";
 import { cfgForDepth, initVgg, scaleCfg } from "@slimming/vgg";
 import {
   type Command,
@@ -24,9 +24,9 @@ import {
 import { inferenceSpeed } from "../evaluate.ts";
 import { type BenchResult, type BenchRow, benchTable } from "../bench/table.ts";
 import {
-  adapterName,
   cpuName,
   dataShare,
+  launchesPerStep,
   median,
   profileStep,
   sparseLooking,
@@ -111,11 +111,9 @@ async function timedBackends(options: BenchOptions, log: (line: string) => void)
   const backends: string[] = [];
   for (const name of wanted ?? ["native", "wasm-simd", "webgpu"]) {
     try {
-      const info = await useBackend(name, { threads: options.threads, log });
-      if (
-        name === "webgpu" && !wanted &&
-        /llvmpipe|fallback|software/i.test(info.description + (await adapterName()))
-      ) {
+      await useBackend(name, { threads: options.threads, log });
+      const probe = name === "webgpu" ? await probeWebgpu() : undefined;
+      if (typeof probe === "object" && probe.software && !wanted) {
         log(
           "webgpu: a software adapter only (llvmpipe): skipped (ask for it with --backends webgpu)",
         );
@@ -177,6 +175,7 @@ async function measureRow(
     if (ti !== undefined) torchInfer.push(ti);
   }
   const kernels = profile ? await profileStep(params, batch) : undefined;
+  const launches = backend === "webgpu" ? await launchesPerStep(params, batch) : undefined;
   disposeTree(params);
   const row = {
     model: `VGG-19 x${width}`,
@@ -185,6 +184,7 @@ async function measureRow(
     inferImagesPerSecond: median(infer),
     torchTrainImagesPerSecond: medianOrUndefined(torchTrain),
     torchInferImagesPerSecond: medianOrUndefined(torchInfer),
+    launchesPerStep: launches,
   };
   return { row, profile: kernels };
 }
@@ -196,7 +196,7 @@ async function measureSlim(
   torch: TorchRate,
 ): Promise<BenchResult["slim"]> {
   const full = sparseLooking(initVgg({ cfg: scaleCfg(cfgForDepth(19), width), seed: 2 }), 7);
-  const pruned = prune(full, 0.9, { minChannels: 3 });
+  const pruned = pruneFromAbsGammas(full, await absGammasAsync(full), 0.9, { minChannels: 3 });
   const fullInfer: number[] = [], slimInfer: number[] = [];
   const torchFull: number[] = [], torchSlim: number[] = [];
   const request = { mode: "infer", batch: options.inferBatch, steps: 3 };

@@ -5,7 +5,7 @@
  * @module
  */
 import { disposeTree } from "@slimming/tensor-utils";
-import { type BackendInfo } from "@slimming/kernels";
+import type { BackendInfo } from "@slimming/kernels";
 import { UsageError } from "@slimming/tensor-utils/core";
 import type { PruneSummary } from "@slimming/run-format";
 import {
