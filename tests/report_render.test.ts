@@ -107,7 +107,7 @@ Deno.test("report of a full synthetic lab", async (t) => {
           expect(`${prune.slimTestAcc.toFixed(2)}%`, `slim accuracy at ${ratio}`);
           expect(`${prune.maskedTestAcc!.toFixed(2)}%`, `masked accuracy at ${ratio}`);
           expect(
-            `${prune.recalibratedTestAcc!.toFixed(2)}% (2,000 images)`,
+            `${prune.recalibratedTestAcc!.toFixed(2)}% (1,500 images)`,
             `recalibrated accuracy at ${ratio}`,
           );
         }

@@ -27,8 +27,7 @@ export const LAB_SPECS: OptionSpecs = {
   lambdas: {
     type: "string",
     value: "LIST",
-    help: "sparsity coefficients of the three runs",
-    default: "0,1e-4,1e-3",
+    help: "sparsity coefficients of the three runs (profile; quick: 0,1e-4,6e-4, else 0,1e-4,1e-3)",
   },
   "prune-lambda": {
     type: "string",
@@ -139,8 +138,13 @@ function profileOf(values: ParsedOptions): [string, LabProfile] {
   return [profileName, profile];
 }
 
-function lambdasOf(values: ParsedOptions): { lambdas: number[]; pruneLambda: number } {
-  const lambdas = numberList(values, "lambdas", (v) => v >= 0);
+function lambdasOf(
+  values: ParsedOptions,
+  profile: LabProfile,
+): { lambdas: number[]; pruneLambda: number } {
+  const lambdas = values.lambdas === undefined
+    ? [...profile.lambdas]
+    : numberList(values, "lambdas", (v) => v >= 0);
   const pruneLambda = numberOption(values, "prune-lambda", { min: 0 }) ?? Math.max(...lambdas);
   if (!lambdas.includes(pruneLambda)) {
     throw new UsageError(
@@ -205,7 +209,7 @@ function recipeOf(values: ParsedOptions, profile: LabProfile): TrainingRecipe {
 export function labOptions(values: ParsedOptions): LabOptions {
   const [profileName, profile] = profileOf(values);
   const depth = depthOf(values, profile);
-  const { lambdas, pruneLambda } = lambdasOf(values);
+  const { lambdas, pruneLambda } = lambdasOf(values, profile);
   const scale = scaleOf(values, profile, depth);
   return {
     ...scale,

@@ -11,8 +11,8 @@ Deno.test("labOptions: the profile's scale, overridden option by option", () => 
   assert.equal(quick.width, LAB_PROFILES.quick.width);
   assert.equal(quick.timeBudget, LAB_PROFILES.quick.timeBudget);
   assert.deepEqual(quick.recipe, LAB_PROFILES.quick.recipe);
-  assert.deepEqual(quick.lambdas, [0, 1e-4, 1e-3]);
-  assert.equal(quick.pruneLambda, 1e-3);
+  assert.deepEqual(quick.lambdas, LAB_PROFILES.quick.lambdas);
+  assert.equal(quick.pruneLambda, Math.max(...LAB_PROFILES.quick.lambdas));
   assert.deepEqual(quick.ratios, [0.5, 0.9]);
   const custom = parse(
     "--profile",

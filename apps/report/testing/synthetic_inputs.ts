@@ -104,7 +104,7 @@ export function fixturePruneAccuracy(
 }
 
 /** Fixture input: training images of the fixture's BN recalibration. */
-export const FIXTURE_RECALIBRATION_IMAGES = 2000;
+export const FIXTURE_RECALIBRATION_IMAGES = 1500;
 
 /** Fixture input: measured images/s of the unpruned model (invented). */
 export const FIXTURE_IMAGES_PER_SECOND: number = 2410.5;

@@ -40,6 +40,7 @@ import {
 } from "./synthetic_stages.ts";
 
 export { FIXTURE_IMAGES_PER_SECOND, fixturePruneAccuracy } from "./synthetic_inputs.ts";
+import { FIXTURE_RECALIBRATION_IMAGES } from "./synthetic_inputs.ts";
 
 /** VGG-19 for CIFAR at a quarter of the width: 16 convs, small checkpoints. */
 export const QUARTER_VGG19: CfgItem[] = scaleCfg(VGG_CFGS[19], 0.25);
@@ -73,17 +74,20 @@ export interface SyntheticLab {
   readonly histories: Record<string, EpochRecord[]>;
 }
 
-/** The fixture lab's recipe (the quick profile's kind: one-cycle, recalibration). */
+/**
+ * The fixture lab's recipe: the quick profile's kind (one-cycle, recalibration) with values of
+ * its own, so a report that printed a profile's defaults instead of lab.json would be caught.
+ */
 export const FIXTURE_RECIPE: TrainingRecipe = {
   schedule: "onecycle",
-  lr: 0.1,
-  finetuneLr: 0.05,
-  warmup: 0.15,
-  momentum: 0.9,
+  lr: 0.2,
+  finetuneLr: 0.02,
+  warmup: 0.3,
+  momentum: 0.85,
   nesterov: true,
-  weightDecay: 5e-4,
-  labelSmoothing: 0.1,
-  recalibrate: 2000,
+  weightDecay: 3e-4,
+  labelSmoothing: 0.05,
+  recalibrate: FIXTURE_RECALIBRATION_IMAGES,
 };
 
 /** lab.json of the fixture. */
