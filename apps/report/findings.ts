@@ -114,12 +114,33 @@ function guardFinding(prune: PruneSummary, stage: LabStage | undefined): string 
 /** Points of accuracy BN recalibration must change for the report to explain it. */
 export const NOTABLE_RECALIBRATION = 2;
 
+/**
+ * What BN recalibration did to a prune, in words: why it helped, or why it could not (the
+ * report shows vggprune's and the recalibrated accuracy side by side and explains the gap).
+ */
 function recalibrationFinding(prune: PruneSummary, label: string): string | undefined {
   const slim = prune.slimTestAcc;
   const recal = prune.recalibratedTestAcc;
   if (!isFiniteNumber(slim) || !isFiniteNumber(recal)) return undefined;
-  if (Math.abs(recal - slim) < NOTABLE_RECALIBRATION) return undefined;
   const images = prune.recalibrationImages ?? MISSING;
+  if (slim < COLLAPSE_ACCURACY && recal < COLLAPSE_ACCURACY) {
+    return `${label}: re-estimating the BN statistics on ${images} training images did not ` +
+      `rescue the slim model (${formatAccuracy(slim)} → ${formatAccuracy(recal)}): stale ` +
+      "statistics are not what broke it. Too few channels are left (see the guard above) " +
+      "for the remaining weights to carry the features; only retraining (fine-tuning) can " +
+      "rebuild them.";
+  }
+  if (Math.abs(recal - slim) < NOTABLE_RECALIBRATION) {
+    const cost = prune.testAccBefore - slim;
+    return `${label}: re-estimating the BN statistics on ${images} training images changed ` +
+      `test accuracy by ${recal >= slim ? "+" : "−"}${points(Math.abs(recal - slim))} ` +
+      `(${formatAccuracy(slim)} → ${formatAccuracy(recal)})` +
+      (isFiniteNumber(cost) && cost < NOTABLE_DROP
+        ? `: the prune itself cost only ${points(cost)} (the channels it removed had |γ| at ` +
+          `or below ${formatSignificant(prune.threshold)}), so the statistics copied from the ` +
+          "full network still fitted the slimmer one and there was little to repair."
+        : ".");
+  }
   return recal > slim
     ? `${label}: vggprune's slim model scored ${formatAccuracy(slim)}, but the same weights ` +
       `with every BN layer's running mean and variance re-estimated on ${images} training ` +

@@ -98,3 +98,33 @@ Deno.test("findProblems: recovery by fine-tuning and masked/slim mismatch", () =
   assert.match(text, /1\.0 point below the unpruned model/);
   assert.match(text, /masked model .* 85\.00% but the slim model 80\.00%/);
 });
+
+Deno.test("findProblems: BN recalibration is explained whether it helped, barely moved or failed", () => {
+  const detectedFor = (overrides: Partial<PruneSummary>, finetuned = false) =>
+    findProblems(lab({
+      prunes: [{
+        ratio: 0.5,
+        summary: prune({ ratio: 0.5, recalibrationImages: 2000, ...overrides }),
+      }],
+      finetunes: [{
+        ratio: 0.5,
+        run: finetuned
+          ? {
+            dir: "f",
+            config: { checkpoint: "p/recalibrated.safetensors" } as never,
+            history: epochs([70, 80]),
+          }
+          : undefined,
+      }],
+    })).detected.join("\n");
+  const helped = detectedFor({ slimTestAcc: 32.9, recalibratedTestAcc: 67.5 }, true);
+  assert.match(helped, /scored 32\.90%, but the same weights .* scored 67\.50%, 34\.6 points more/);
+  assert.match(helped, /constant ReLU\(β\) output/);
+  assert.match(helped, /gained over the recalibrated model it started from \(67\.50%\)/);
+  const small = detectedFor({ slimTestAcc: 89.4, recalibratedTestAcc: 88.3 });
+  assert.match(small, /changed test accuracy by −1\.1 points \(89\.40% → 88\.30%\)/);
+  assert.match(small, /the prune itself cost only 0\.6 points/);
+  const failed = detectedFor({ slimTestAcc: 10, recalibratedTestAcc: 10.7 });
+  assert.match(failed, /did not rescue the slim model \(10\.00% → 10\.70%\)/);
+  assert.doesNotMatch(detectedFor({}), /BN statistics/, "no recalibration, nothing said");
+});
