@@ -27,7 +27,7 @@ export const LAB_SPECS: OptionSpecs = {
   lambdas: {
     type: "string",
     value: "LIST",
-    help: "sparsity coefficients of the three runs (profile; quick: 0,1e-4,6e-4, else 0,1e-4,1e-3)",
+    help: "sparsity coefficients of the three runs (profile; quick: 0,1e-4,8e-4, else 0,1e-4,1e-3)",
   },
   "prune-lambda": {
     type: "string",
