@@ -41,13 +41,18 @@ CFG = {11: [64, 'M', 128, 'M', 256, 256, 'M', 512, 512, 'M', 512, 512],
        19: [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 256, 'M', 512, 512, 512, 512, 'M', 512, 512, 512, 512]}
 cfg = [v if v == 'M' else max(1, round(v * a.width)) for v in CFG[a.depth]]
 
-def load(tar, names):
-    recs = b"".join(tar.extractfile(tar.getmember("cifar-10-batches-bin/" + n)).read() for n in names)
-    arr = np.frombuffer(recs, np.uint8).reshape(-1, 3073)
-    return arr[:, 1:].reshape(-1, 3, 32, 32).astype(np.float32) / 255, arr[:, 0].astype(np.int64)
-with tarfile.open(a.data) as t:
-    xtr, ytr = load(t, [f"data_batch_{i}.bin" for i in range(1, 6)])
-    xte, yte = load(t, ["test_batch.bin"])
+def load_archive(path):
+    """Both splits, reading the gzip stream once in archive order (seeking back re-inflates)."""
+    members = {}
+    with tarfile.open(path) as tar:
+        for m in tar:
+            name = m.name.rsplit("/", 1)[-1]
+            if name.endswith(".bin"): members[name] = tar.extractfile(m).read()
+    def split(names):
+        arr = np.frombuffer(b"".join(members[n] for n in names), np.uint8).reshape(-1, 3073)
+        return arr[:, 1:].reshape(-1, 3, 32, 32).astype(np.float32) / 255, arr[:, 0].astype(np.int64)
+    return split([f"data_batch_{i}.bin" for i in range(1, 6)]), split(["test_batch.bin"])
+(xtr, ytr), (xte, yte) = load_archive(a.data)
 if a.subset: xtr, ytr = xtr[:a.subset], ytr[:a.subset]
 mean = np.array([0.4914, 0.4822, 0.4465], np.float32).reshape(1, 3, 1, 1)
 std = np.array([0.2023, 0.1994, 0.2010], np.float32).reshape(1, 3, 1, 1)
