@@ -111,8 +111,11 @@ function guardFinding(prune: PruneSummary, stage: LabStage | undefined): string 
     `instead: ${layers.join(", ")}.`;
 }
 
-/** Points of accuracy BN recalibration must change for the report to explain it. */
+/** Points of accuracy above which BN recalibration counts as a large repair. */
 export const NOTABLE_RECALIBRATION = 2;
+
+/** Changes smaller than this (in points) are not worth a finding: the lab had nothing to repair. */
+export const RECALIBRATION_NOISE = 0.5;
 
 /**
  * What BN recalibration did to a prune, in words: why it helped, or why it could not (the
@@ -130,6 +133,7 @@ function recalibrationFinding(prune: PruneSummary, label: string): string | unde
       "for the remaining weights to carry the features; only retraining (fine-tuning) can " +
       "rebuild them.";
   }
+  if (Math.abs(recal - slim) < RECALIBRATION_NOISE) return undefined;
   if (Math.abs(recal - slim) < NOTABLE_RECALIBRATION) {
     const cost = prune.testAccBefore - slim;
     return `${label}: re-estimating the BN statistics on ${images} training images changed ` +

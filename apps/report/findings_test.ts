@@ -127,4 +127,9 @@ Deno.test("findProblems: BN recalibration is explained whether it helped, barely
   const failed = detectedFor({ slimTestAcc: 10, recalibratedTestAcc: 10.7 });
   assert.match(failed, /did not rescue the slim model \(10\.00% → 10\.70%\)/);
   assert.doesNotMatch(detectedFor({}), /BN statistics/, "no recalibration, nothing said");
+  assert.doesNotMatch(
+    detectedFor({ slimTestAcc: 89.4, recalibratedTestAcc: 89.6 }),
+    /BN statistics/,
+    "a change under half a point is nothing to explain",
+  );
 });
