@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { scheduleWords } from "@slimming/run-format";
 import type { RunConfig, TrainingRecipe } from "./lab_types.ts";
 
 /** The learning-rate schedule of a run, in words. */
@@ -28,15 +29,8 @@ export function recipeText(recipe: TrainingRecipe): string {
   const lrs = recipe.finetuneLr === recipe.lr
     ? `${recipe.lr}`
     : `${recipe.lr} (fine-tunes: ${recipe.finetuneLr})`;
-  const schedule = recipe.schedule === "onecycle"
-    ? `one-cycle learning rate (warm-up over ${
-      Math.round(100 * (recipe.warmup ?? 0.15))
-    }% of the steps to ${lrs}, then cosine to 0)`
-    : recipe.schedule === "cosine"
-    ? `cosine learning rate from ${lrs}`
-    : `learning rate ${lrs} divided by 10 at 50% and 75% of the epochs`;
   return [
-    schedule,
+    scheduleWords(recipe, lrs),
     `SGD momentum ${recipe.momentum}${recipe.nesterov ? " (Nesterov)" : ""}`,
     `weight decay ${recipe.weightDecay}`,
     recipe.labelSmoothing > 0 ? `label smoothing ${recipe.labelSmoothing}` : "no label smoothing",

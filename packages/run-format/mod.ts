@@ -46,4 +46,4 @@ export {
   writePruneSummary,
   writeRunConfig,
 } from "./io.ts";
-export { type LabScale, PAPER_SETTING, scaledDownFrom } from "./scale.ts";
+export { type LabScale, PAPER_SETTING, scaledDownFrom, scheduleWords } from "./scale.ts";

@@ -47,19 +47,27 @@ function widthText(width: number): string {
   return names[width] ? `${names[width]} of the width` : `${width} times the width`;
 }
 
+/**
+ * A recipe's learning-rate schedule in words, with `lr` as given (a number, or a text such as
+ * "0.1 (fine-tunes: 0.05)").
+ */
+export function scheduleWords(recipe: TrainingRecipe, lr: string | number = recipe.lr): string {
+  if (recipe.schedule === "onecycle") {
+    return `one-cycle learning rate (warm-up over ${
+      Math.round(100 * (recipe.warmup ?? 0.15))
+    }% of the steps to ${lr}, then cosine to 0)`;
+  }
+  return recipe.schedule === "cosine"
+    ? `cosine learning rate from ${lr} to 0`
+    : `learning rate ${lr} divided by 10 at 50% and 75% of the epochs`;
+}
+
 function recipeLines(recipe: TrainingRecipe | undefined): string[] {
   if (!recipe) return [];
   const paper = PAPER_SETTING.recipe;
   const lines: string[] = [];
   if (recipe.schedule !== paper.schedule || recipe.lr !== paper.lr) {
-    const schedule = recipe.schedule === "onecycle"
-      ? `one-cycle learning rate (warm-up over ${
-        Math.round(100 * (recipe.warmup ?? 0.15))
-      }% of the steps to ${recipe.lr}, then cosine to 0)`
-      : recipe.schedule === "cosine"
-      ? `cosine learning rate from ${recipe.lr} to 0`
-      : `step learning rate from ${recipe.lr}`;
-    lines.push(`${schedule} instead of the paper's 0.1 divided by 10 at 50% and 75%`);
+    lines.push(`${scheduleWords(recipe)} instead of the paper's 0.1 divided by 10 at 50% and 75%`);
   }
   if (recipe.finetuneLr !== recipe.lr) lines.push(`fine-tuning learning rate ${recipe.finetuneLr}`);
   const extras = [

@@ -16,7 +16,13 @@ import {
 } from "../cli_args.ts";
 import { loadData, type LoadedData } from "../dataset.ts";
 import { createProgressPrinter } from "../progress.ts";
-import { type LrSchedule, lrSteps, type ScheduleName, SCHEDULES } from "../lr_schedule.ts";
+import {
+  type LrSchedule,
+  lrSteps,
+  type ScheduleName,
+  scheduleOf,
+  SCHEDULES,
+} from "../lr_schedule.ts";
 import { disposeState } from "../train_step.ts";
 import { runTraining, type TrainingOptions, type TrainingResult } from "../training.ts";
 import type { CfgItem, RunConfig } from "@slimming/run-format";
@@ -123,9 +129,7 @@ function scheduleOption(values: ParsedOptions): LrSchedule {
   }
   const lr = requiredNumber(values, "lr", { min: 0, minExclusive: true });
   const warmup = requiredNumber(values, "warmup", { min: 0, max: 1, maxExclusive: true });
-  return name === "onecycle"
-    ? { name, lr, warmup }
-    : { name: name as Exclude<ScheduleName, "onecycle">, lr };
+  return scheduleOf({ lr, schedule: name as ScheduleName, warmup });
 }
 
 /** Validates the shared training options (UsageError on the first bad one). */

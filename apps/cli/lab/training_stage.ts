@@ -15,6 +15,7 @@ import { runTraining } from "../training.ts";
 import type { LabContext, StageOutcome } from "./context.ts";
 import { divergenceEvent, resumedEvent, timeBudgetEvent } from "./events.ts";
 import type { LabOptions } from "./options.ts";
+import { scheduleOf } from "../lr_schedule.ts";
 
 /** Restarts after a divergence, each with a tenth of the previous learning rate. */
 const MAX_RESTARTS = 2;
@@ -32,9 +33,7 @@ export function stageSetup(
     epochs,
     batchSize: options.batchSize,
     lr,
-    schedule: recipe.schedule === "onecycle"
-      ? { name: "onecycle", lr, warmup: recipe.warmup }
-      : { name: recipe.schedule, lr },
+    schedule: scheduleOf({ lr, schedule: recipe.schedule, warmup: recipe.warmup }),
     labelSmoothing: recipe.labelSmoothing,
     nesterov: recipe.nesterov,
     momentum: recipe.momentum,
