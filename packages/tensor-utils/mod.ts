@@ -54,9 +54,12 @@ export {
   avgPool2x2,
   type BatchNormState,
   type BnOptions,
+  bnRelu,
   conv3x3BnRelu,
   type ConvBnReluResult,
   FUSED,
   hasFusedKernel,
   maxPool2x2,
 } from "./ops.ts";
+/** The operations the command line needs from an architecture. */
+export type { ForwardOptions, ForwardResult, ModelOps, RunningStats } from "./model.ts";

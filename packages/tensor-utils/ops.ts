@@ -29,6 +29,12 @@ export const FUSED = {
    * outputs the new params then the new momentum buffers.
    */
   sgd: "SlimSgd",
+  /**
+   * Training: batch-statistics BN -> ReLU without a conv (pre-activation blocks). Inputs x,
+   * gamma, beta, runningMean, runningVar; attrs eps, momentum; outputs [y, mean, biased var,
+   * new running mean, new running var]. Its gradient is {@linkcode FUSED.bnReluGrad} with z = x.
+   */
+  bnRelu: "SlimBnRelu",
 } as const;
 
 /** Batch-norm state of one layer. */
@@ -131,6 +137,54 @@ export function conv3x3BnRelu(
   }
   scale.dispose();
   shift.dispose();
+  return { y };
+}
+
+/**
+ * Batch norm -> ReLU on NHWC `x` without a conv (the pre-activation ResNet and DenseNet
+ * layer start). In training mode BN uses the batch's statistics (biased variance for
+ * normalising, unbiased for the running value, like PyTorch); otherwise the running ones.
+ */
+export function bnRelu(
+  x: tf.Tensor4D,
+  bn: BatchNormState,
+  options: BnOptions,
+): ConvBnReluResult {
+  const eps = options.eps ?? 1e-5;
+  const momentum = options.momentum ?? 0.1;
+  const [n, h, w] = x.shape;
+  if (options.training) {
+    if (hasFusedKernel(FUSED.bnRelu)) {
+      const outs = tf.engine().runKernel(
+        FUSED.bnRelu,
+        {
+          x,
+          gamma: bn.gamma,
+          beta: bn.beta,
+          runningMean: bn.runningMean,
+          runningVar: bn.runningVar,
+        },
+        { eps, momentum },
+      ) as tf.Tensor[];
+      const [y, mean, variance, runningMean, runningVar] = outs;
+      tf.dispose([mean, variance]);
+      return {
+        y: y as tf.Tensor4D,
+        runningMean: runningMean as tf.Tensor1D,
+        runningVar: runningVar as tf.Tensor1D,
+      };
+    }
+    const moments = tf.moments(x, [0, 1, 2]);
+    const mean = moments.mean as tf.Tensor1D;
+    const variance = moments.variance as tf.Tensor1D;
+    const y = tf.relu(tf.batchNorm(x, mean, variance, bn.beta, bn.gamma, eps));
+    return { y, ...updatedRunningStats(bn, mean, variance, n * h * w, momentum) };
+  }
+  const y = tf.tidy(() => {
+    const scale = tf.div(bn.gamma, tf.sqrt(tf.add(bn.runningVar, eps)));
+    const shift = tf.sub(bn.beta, tf.mul(bn.runningMean, scale));
+    return tf.relu(tf.add(tf.mul(x, scale), shift)) as tf.Tensor4D;
+  });
   return { y };
 }
 

@@ -4,33 +4,17 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { avgPool2x2, conv3x3BnRelu, maxPool2x2 } from "@slimming/tensor-utils";
+import {
+  avgPool2x2,
+  conv3x3BnRelu,
+  type ForwardOptions,
+  type ForwardResult,
+  maxPool2x2,
+  type RunningStats,
+} from "@slimming/tensor-utils";
 import type { VggParams } from "./params.ts";
 
-/** Options of {@linkcode forward}. */
-export interface ForwardOptions {
-  /** Batch statistics and updated running statistics when true; running statistics when false. */
-  readonly training: boolean;
-  /**
-   * In training mode, the weight of this batch's statistics in the new running statistics
-   * (PyTorch's BN momentum, default 0.1). BN recalibration passes 1/(k+1) for the k-th batch,
-   * which makes the running statistics the plain average over the batches seen.
-   */
-  readonly bnMomentum?: number;
-}
-
-/** New running statistics of one BN layer. */
-export interface RunningStats {
-  readonly runningMean: tf.Tensor1D;
-  readonly runningVar: tf.Tensor1D;
-}
-
-/** Logits and, in training mode, each BN layer's updated running statistics. */
-export interface ForwardResult {
-  readonly logits: tf.Tensor2D;
-  readonly runningStats?: RunningStats[];
-}
-
+export type { ForwardOptions, ForwardResult, RunningStats } from "@slimming/tensor-utils";
 /**
  * Runs the model on NHWC images `x` [n, 32, 32, 3]: per cfg entry conv3x3-BN-ReLU or 2x2
  * max-pool, then a 2x2 average pool, flatten and the linear layer. Intermediate tensors are

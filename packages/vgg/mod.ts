@@ -10,3 +10,4 @@ export * from "./params.ts";
 export * from "./forward.ts";
 export * from "./counts.ts";
 export * from "./state_dict.ts";
+export * from "./ops.ts";
