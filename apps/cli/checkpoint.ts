@@ -13,29 +13,28 @@ import {
   readSafetensors,
   writeFileAtomic,
 } from "@slimming/tensor-utils";
+import type { Cfg, CfgItem } from "@slimming/vgg";
 import {
-  type Cfg,
-  cfgFromMetadata,
-  type CfgItem,
-  checkpointMetadata,
-  fromStateDict,
-  toStateDict,
-  trainableLeaves,
-  type VggParams,
-} from "@slimming/vgg";
+  architectureOf,
+  architectureOfMetadata,
+  type ModelParams,
+  type ModelSpec,
+  sameSpec,
+} from "./architecture.ts";
 
-/** Encodes a model as safetensors bytes with `cfg` and `extra` in the metadata. */
+/** Encodes a model as safetensors bytes with its spec (arch, cfg) and `extra` in the metadata. */
 export async function encodeModel(
-  params: VggParams,
+  params: ModelParams,
   extra: Record<string, string> = {},
 ): Promise<Uint8Array> {
-  return encodeSafetensors(await toStateDict(params), checkpointMetadata(params.cfg, extra));
+  const arch = architectureOf(params);
+  return encodeSafetensors(await arch.toStateDict(params), arch.metadata(params, extra));
 }
 
 /** Writes a model checkpoint atomically. */
 export async function saveModel(
   path: string,
-  params: VggParams,
+  params: ModelParams,
   extra: Record<string, string> = {},
 ): Promise<Uint8Array> {
   const bytes = await encodeModel(params, extra);
@@ -45,37 +44,55 @@ export async function saveModel(
 
 /** A loaded model checkpoint with its metadata. */
 export interface LoadedModel {
-  readonly params: VggParams;
+  readonly params: ModelParams;
   readonly metadata: Record<string, string>;
+}
+
+/** The model spec (arch, cfg) in a checkpoint's metadata, without building its tensors. */
+export async function checkpointSpec(path: string): Promise<ModelSpec> {
+  const { metadata } = await readSafetensors(path);
+  return architectureOfMetadata(metadata).specFromMetadata(metadata, path);
 }
 
 /** The cfg in a checkpoint's metadata, without building its tensors. */
 export async function checkpointCfg(path: string): Promise<CfgItem[]> {
-  return cfgFromMetadata((await readSafetensors(path)).metadata, path);
+  return (await checkpointSpec(path)).cfg;
 }
 
 /** Reads a model checkpoint; any problem is a one-line CheckpointError naming the file. */
 export async function loadModel(
   path: string,
-  options: { expectedCfg?: Cfg } = {},
+  options: { expectedCfg?: Cfg; expectedSpec?: ModelSpec } = {},
 ): Promise<LoadedModel> {
   const file = await readSafetensors(path);
-  return {
-    params: fromStateDict(file, { source: path, expectedCfg: options.expectedCfg }),
-    metadata: file.metadata,
-  };
+  const arch = architectureOfMetadata(file.metadata);
+  const spec = arch.specFromMetadata(file.metadata, path);
+  const expected = options.expectedSpec ??
+    (options.expectedCfg ? { arch: "vgg", cfg: [...options.expectedCfg] } : undefined);
+  if (expected && !sameSpec(spec, expected)) {
+    throw new CheckpointError(
+      `${path}: it holds ${describeSpec(spec)}, not the expected ${describeSpec(expected)}`,
+    );
+  }
+  return { params: arch.fromStateDict(file, path), metadata: file.metadata };
+}
+
+/** One-line description of a spec for messages: `vgg cfg [..]`, `resnet-20 cfg [..]`. */
+export function describeSpec(spec: ModelSpec): string {
+  const name = spec.depth === undefined ? spec.arch : `${spec.arch}-${spec.depth}`;
+  return `${name} cfg ${JSON.stringify(spec.cfg)}`;
 }
 
 /** Writes momentum buffers (named like the trainable tensors) with the epoch and the model hash. */
 export async function saveOptimizer(
   path: string,
-  params: VggParams,
+  params: ModelParams,
   buffers: readonly tf.Tensor[] | null,
   metadata: Record<string, string>,
 ): Promise<void> {
   const tensors: Record<string, NamedArray> = {};
   if (buffers) {
-    const names = trainableLeaves(params).map(([name]) => name);
+    const names = architectureOf(params).ops.trainableLeaves(params).map(([name]) => name);
     for (const [i, name] of names.entries()) {
       tensors[`momentum.${name}`] = f32(
         buffers[i].shape,
@@ -92,13 +109,13 @@ export async function saveOptimizer(
 /** Reads momentum buffers for `params` (null when the file says there were none yet). */
 export async function loadOptimizer(
   path: string,
-  params: VggParams,
+  params: ModelParams,
 ): Promise<{ buffers: tf.Tensor[] | null; metadata: Record<string, string> }> {
   const file = await readSafetensors(path);
   if (file.metadata.hasMomentum !== "1") return { buffers: null, metadata: file.metadata };
   const buffers: tf.Tensor[] = [];
   try {
-    for (const [name, t] of trainableLeaves(params)) {
+    for (const [name, t] of architectureOf(params).ops.trainableLeaves(params)) {
       const entry = file.tensors[`momentum.${name}`];
       if (!entry || entry.dtype !== "F32" || entry.shape.join() !== t.shape.join()) {
         throw new CheckpointError(

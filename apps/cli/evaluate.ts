@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { batchesOf, type CifarSplit, makeBatch } from "@slimming/cifar";
-import { forward, type VggParams } from "@slimming/vgg";
+import { architectureOf, type ModelParams } from "./architecture.ts";
 import { evalBatch } from "./train_step.ts";
 
 /** Loss and accuracy (percent) over a split. */
@@ -20,7 +20,7 @@ function identityOrder(count: number): Int32Array {
 
 /** Eval-mode mean loss and accuracy of `params` on `split`. */
 export async function evaluate(
-  params: VggParams,
+  params: ModelParams,
   split: CifarSplit,
   batchSize = 500,
 ): Promise<Evaluation> {
@@ -43,13 +43,13 @@ export async function evaluate(
  * of `rounds` timed passes after a warm-up).
  */
 export async function inferenceSpeed(
-  params: VggParams,
+  params: ModelParams,
   batchSize = 256,
   rounds = 5,
 ): Promise<number> {
   const x = tf.randomNormal([batchSize, 32, 32, 3], 0, 1, "float32", 7) as tf.Tensor4D;
   const once = async () => {
-    const { logits } = forward(params, x, { training: false });
+    const { logits } = architectureOf(params).ops.forward(params, x, { training: false });
     await logits.data();
     logits.dispose();
   };

@@ -5,13 +5,12 @@
  * @module
  */
 import { disposeTree } from "@slimming/tensor-utils";
+import { UsageError } from "@slimming/tensor-utils";
 import {
-  absGammasAsync,
-  maskParams,
+  absGammasOfLayers,
   mergePassReports,
   multiPassPrune,
   type PruneReport,
-  pruneRoundedFromAbsGammas,
 } from "@slimming/slimming";
 import {
   PRUNE_FILES,
@@ -19,7 +18,7 @@ import {
   pruneSummary,
   writePruneSummary,
 } from "@slimming/run-format";
-import type { VggParams } from "@slimming/vgg";
+import { architectureOf, type ModelParams } from "./architecture.ts";
 import { saveModel } from "./checkpoint.ts";
 import type { LoadedData } from "./dataset.ts";
 import { evaluate, inferenceSpeed } from "./evaluate.ts";
@@ -30,7 +29,7 @@ import { recalibrate } from "./recalibration.ts";
 export interface MultiPassSetting {
   readonly passes: number;
   readonly maxLayerRatio: number;
-  readonly fineTune: (model: VggParams, pass: number) => Promise<VggParams>;
+  readonly fineTune: (model: ModelParams, pass: number) => Promise<ModelParams>;
 }
 
 /** Options of {@linkcode pruneModel}. */
@@ -53,21 +52,25 @@ export interface PruneModelOptions {
 
 /** The slim model and its report, with the masked model's accuracy when one exists. */
 interface Pruned {
-  readonly slim: VggParams;
+  readonly slim: ModelParams;
   readonly report: PruneReport;
   readonly maskedAcc?: number;
   readonly keptBeforeRounding?: number[];
 }
 
-async function pruneOnce(params: VggParams, options: PruneModelOptions): Promise<Pruned> {
+async function pruneOnce(params: ModelParams, options: PruneModelOptions): Promise<Pruned> {
   const roundTo = options.roundTo ?? 1;
   // Read asynchronously: a GPU backend (webgpu) cannot read tensors synchronously.
-  const abs = await absGammasAsync(params);
-  const result = pruneRoundedFromAbsGammas(params, abs, options.ratio, {
+  const arch = architectureOf(params);
+  if (roundTo > 1 && arch.name !== "vgg") {
+    throw new UsageError("--round-to is implemented for VGG only");
+  }
+  const abs = await absGammasOfLayers(arch.ops.batchNorms(params));
+  const result = arch.prune(params, abs, options.ratio, {
     minChannels: options.minChannels,
     roundTo,
   });
-  const masked = maskParams(params, result.masks);
+  const masked = arch.mask(params, result.masks);
   const maskedAcc = (await evaluate(masked, options.data.test)).accuracy;
   disposeTree(masked);
   return {
@@ -79,10 +82,13 @@ async function pruneOnce(params: VggParams, options: PruneModelOptions): Promise
 }
 
 async function pruneInPasses(
-  params: VggParams,
+  params: ModelParams,
   options: PruneModelOptions,
   { passes, maxLayerRatio, fineTune }: MultiPassSetting,
 ): Promise<Pruned> {
+  if (architectureOf(params).name !== "vgg") {
+    throw new UsageError("--passes (multi-pass pruning) is implemented for VGG only");
+  }
   const multi = await multiPassPrune(params, {
     passes,
     ratio: options.ratio,
@@ -96,9 +102,9 @@ async function pruneInPasses(
 
 /** The slim model with recalibrated BN statistics and its accuracy, when asked for. */
 async function recalibrated(
-  slim: VggParams,
+  slim: ModelParams,
   options: PruneModelOptions,
-): Promise<{ params: VggParams; testAcc: number } | undefined> {
+): Promise<{ params: ModelParams; testAcc: number } | undefined> {
   const images = Math.min(options.recalibrate ?? 0, options.data.train.count);
   if (images <= 0) return undefined;
   const params = await recalibrate(slim, options.data.train, images, options.seed ?? 1);
@@ -114,7 +120,7 @@ async function recalibrated(
  * summary leaves `maskedTestAcc` out.
  */
 export async function pruneModel(
-  params: VggParams,
+  params: ModelParams,
   options: PruneModelOptions,
 ): Promise<PruneSummary> {
   const { data } = options;
@@ -129,7 +135,10 @@ export async function pruneModel(
   const recal = await recalibrated(slim, options);
   const speedBefore = await inferenceSpeed(params);
   const speedAfter = await inferenceSpeed(slim);
+  const arch = architectureOf(params);
   const summary = pruneSummary(report, {
+    ...(arch.name === "vgg" ? {} : { arch: arch.name }),
+    layerNames: arch.layerNames(arch.specOf(params)),
     ratio: options.ratio,
     minChannels: options.minChannels,
     ...(keptBeforeRounding ? { roundTo: options.roundTo, keptBeforeRounding } : {}),

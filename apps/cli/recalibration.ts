@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { batchesOf, type CifarSplit, epochOrder, makeBatch } from "@slimming/cifar";
 import { recalibrateBatchNorm } from "@slimming/slimming";
-import type { VggParams } from "@slimming/vgg";
+import { architectureOf, type ModelParams } from "./architecture.ts";
 
 /** Batch size of the recalibration passes (statistics are averaged over batches). */
 export const RECALIBRATION_BATCH = 100;
@@ -33,10 +33,14 @@ async function* recalibrationBatches(
 
 /** `params` with BN running statistics re-estimated on `images` training images (new tensors). */
 export function recalibrate(
-  params: VggParams,
+  params: ModelParams,
   train: CifarSplit,
   images: number,
   seed: number,
-): Promise<VggParams> {
-  return recalibrateBatchNorm(params, recalibrationBatches(train, images, seed));
+): Promise<ModelParams> {
+  return recalibrateBatchNorm(
+    architectureOf(params).ops,
+    params,
+    recalibrationBatches(train, images, seed),
+  );
 }

@@ -13,7 +13,7 @@ import {
   UsageError,
 } from "@slimming/tensor-utils";
 import { type EpochRecord, RUN_FILES, type RunConfig, writeRunConfig } from "@slimming/run-format";
-import type { VggParams } from "@slimming/vgg";
+import type { ModelParams, ModelSpec } from "./architecture.ts";
 import { loadModel, loadOptimizer, saveModel } from "./checkpoint.ts";
 import type { ProgressPrinter } from "./progress.ts";
 import { disposeState, type TrainState } from "./train_step.ts";
@@ -28,6 +28,8 @@ const comparedOptions = [
   "weightDecay",
   "lambda",
   "seed",
+  "arch",
+  "growthRate",
   "subset",
   "testSubset",
   "checkpoint",
@@ -41,6 +43,18 @@ export async function fileExists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The model a run config describes. */
+export function specOfConfig(config: RunConfig): ModelSpec {
+  return {
+    arch: config.arch ?? "vgg",
+    cfg: [...config.cfg],
+    ...(config.arch && config.arch !== "vgg" && config.depth !== undefined
+      ? { depth: config.depth }
+      : {}),
+    ...(config.growthRate !== undefined ? { growthRate: config.growthRate } : {}),
+  };
 }
 
 function checkSameConfig(saved: RunConfig, wanted: RunConfig, out: string): void {
@@ -73,7 +87,7 @@ export interface ResumePoint {
 async function loadResumePoint(out: string, config: RunConfig): Promise<ResumePoint> {
   const lastPath = `${out}/${RUN_FILES.last}`;
   const lastBytes = await Deno.readFile(lastPath);
-  const { params, metadata } = await loadModel(lastPath, { expectedCfg: config.cfg });
+  const { params, metadata } = await loadModel(lastPath, { expectedSpec: specOfConfig(config) });
   try {
     const epoch = Number(metadata.epoch);
     if (!Number.isSafeInteger(epoch) || epoch < 1) {
@@ -115,7 +129,7 @@ export async function startingPoint(
   out: string,
   config: RunConfig,
   resume: boolean,
-  initial: () => VggParams | Promise<VggParams>,
+  initial: () => ModelParams | Promise<ModelParams>,
   progress: ProgressPrinter,
 ): Promise<ResumePoint> {
   if (!(await fileExists(`${out}/${RUN_FILES.last}`))) {
@@ -142,7 +156,7 @@ export async function startingPoint(
 export async function catchUpBest(
   out: string,
   history: readonly EpochRecord[],
-  params: VggParams,
+  params: ModelParams,
 ): Promise<number> {
   const bestAcc = history.reduce((best, r) => Math.max(best, r.testAcc), -Infinity);
   if (history.length > 0 && history[history.length - 1].testAcc === bestAcc) {

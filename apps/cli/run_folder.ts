@@ -55,11 +55,11 @@ export function holdFolder(
 ): HeldFolder {
   const existed = exists(dir);
   prepareOutDir(dir, options.option ?? "--out");
-  const lock = lockDir(dir, options.command);
-  const stale = staleLockNote(dir, lock);
-  if (stale) log(stale);
+  // The Ctrl-C handler goes in before the lock is taken: a signal that arrives as soon as the
+  // lock file exists (what another process can see) still gets the one-line message.
+  let lock: ReturnType<typeof lockDir> | undefined;
   const onSignal = () => {
-    lock.release();
+    lock?.release();
     console.error(
       options.onInterrupt ? `\ninterrupted: ${options.onInterrupt}` : "\ninterrupted",
     );
@@ -73,16 +73,25 @@ export function holdFolder(
     // No SIGINT listener on this system: the default handling ends the process, and the
     // kernel drops the lock with it.
   }
+  try {
+    lock = lockDir(dir, options.command);
+  } catch (error) {
+    if (listening) Deno.removeSignalListener("SIGINT", onSignal);
+    throw error;
+  }
+  const held = lock;
+  const stale = staleLockNote(dir, held);
+  if (stale) log(stale);
   let released = false;
   return {
     dir,
     existed,
-    lock,
+    lock: held,
     release() {
       if (released) return;
       released = true;
       if (listening) Deno.removeSignalListener("SIGINT", onSignal);
-      lock.release();
+      held.release();
     },
   };
 }

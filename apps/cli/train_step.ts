@@ -1,17 +1,11 @@
 /**
- * One training step of a VGG: forward in training mode, cross-entropy, gradients of every
+ * One training step of a model of any architecture: forward in training mode, cross-entropy, gradients of every
  * trainable tensor, SGD with the sparsity term; and the evaluation of a batch.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import {
-  forward,
-  trainableLeaves,
-  type VggParams,
-  withRunningStats,
-  withTrainable,
-} from "@slimming/vgg";
+import { architectureOf, type ModelParams } from "./architecture.ts";
 import { type MomentumBuffers, type SgdOptions, sgdStep } from "./sgd.ts";
 
 /**
@@ -39,7 +33,7 @@ export function correctCount(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
 
 /** Model and optimizer state between steps. */
 export interface TrainState {
-  readonly params: VggParams;
+  readonly params: ModelParams;
   readonly buffers: MomentumBuffers;
 }
 
@@ -51,8 +45,10 @@ export interface StepResult {
 }
 
 /** Which trainable tensors are BN gammas (they get the sparsity term). */
-export function gammaFlags(params: VggParams): boolean[] {
-  return trainableLeaves(params).map(([name]) => name.endsWith(".bn.gamma"));
+export function gammaFlags(params: ModelParams): boolean[] {
+  return architectureOf(params).ops.trainableLeaves(params).map(([name]) =>
+    name.endsWith(".gamma")
+  );
 }
 
 /**
@@ -66,11 +62,12 @@ export function trainStep(
   options: SgdOptions,
   labelSmoothing = 0,
 ): StepResult {
-  const trainables = trainableLeaves(state.params).map(([, t]) => t);
+  const { ops } = architectureOf(state.params);
+  const trainables = ops.trainableLeaves(state.params).map(([, t]) => t);
   let logits: tf.Tensor2D | undefined;
   let runningStats: Array<{ runningMean: tf.Tensor1D; runningVar: tf.Tensor1D }> = [];
   const { value: loss, grads } = tf.valueAndGrads((...values: tf.Tensor[]) => {
-    const out = forward(withTrainable(state.params, values), x, { training: true });
+    const out = ops.forward(ops.withTrainable(state.params, values), x, { training: true });
     logits = tf.keep(out.logits);
     runningStats = out.runningStats ?? [];
     for (const s of runningStats) tf.keep(s.runningMean), tf.keep(s.runningVar);
@@ -80,28 +77,29 @@ export function trainStep(
   for (const g of grads) g.dispose();
   const correct = correctCount(logits!, labels);
   logits!.dispose();
-  const params = withRunningStats(withTrainable(state.params, step.params), runningStats);
+  const params = ops.withRunningStats(ops.withTrainable(state.params, step.params), runningStats);
   return { state: { params, buffers: step.buffers }, loss: loss as tf.Scalar, correct };
 }
 
 /** Disposes a state's tensors. */
 export function disposeState(state: TrainState): void {
-  for (const [, t] of trainableLeaves(state.params)) t.dispose();
-  for (const layer of state.params.features) {
-    layer.bn.runningMean.dispose();
-    layer.bn.runningVar.dispose();
+  const { ops } = architectureOf(state.params);
+  for (const [, t] of ops.trainableLeaves(state.params)) t.dispose();
+  for (const bn of ops.batchNorms(state.params)) {
+    bn.runningMean.dispose();
+    bn.runningVar.dispose();
   }
   for (const b of state.buffers ?? []) b.dispose();
 }
 
 /** Eval-mode loss sum and correct count on a batch (scalars on the backend). */
 export function evalBatch(
-  params: VggParams,
+  params: ModelParams,
   x: tf.Tensor4D,
   labels: tf.Tensor1D,
 ): { lossSum: tf.Scalar; correct: tf.Scalar } {
   return tf.tidy(() => {
-    const { logits } = forward(params, x, { training: false });
+    const { logits } = architectureOf(params).ops.forward(params, x, { training: false });
     return {
       lossSum: tf.mul(crossEntropy(logits, labels), labels.shape[0]) as tf.Scalar,
       correct: correctCount(logits, labels),

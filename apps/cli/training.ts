@@ -13,7 +13,7 @@
  */
 import { removeStaleTempFiles } from "@slimming/tensor-utils";
 import { type EpochRecord, RUN_FILES, type RunConfig } from "@slimming/run-format";
-import type { VggParams } from "@slimming/vgg";
+import type { ModelParams } from "./architecture.ts";
 import type { LoadedData } from "./dataset.ts";
 import { commitEpoch, epochLine, trainEpoch } from "./epoch.ts";
 import { evaluate } from "./evaluate.ts";
@@ -29,11 +29,11 @@ export interface TrainingOptions {
   /** Continue from `out/last.safetensors` when present. */
   readonly resume: boolean;
   /** The starting model of a fresh run (called only when not resuming). */
-  readonly initial: () => VggParams | Promise<VggParams>;
+  readonly initial: () => ModelParams | Promise<ModelParams>;
   readonly evalBatchSize?: number;
   readonly progress?: ProgressPrinter;
   /** Called after each committed epoch (tests use it to watch memory). */
-  readonly onEpoch?: (record: EpochRecord, params: VggParams) => void | Promise<void>;
+  readonly onEpoch?: (record: EpochRecord, params: ModelParams) => void | Promise<void>;
   /** Stop (cleanly, after committing an epoch) once this many seconds have passed. */
   readonly maxSeconds?: number;
 }
@@ -42,7 +42,7 @@ export interface TrainingOptions {
 export interface TrainingResult {
   readonly history: EpochRecord[];
   /** The final model (the caller disposes it). */
-  readonly params: VggParams;
+  readonly params: ModelParams;
   /** True when every epoch ran; false when the time budget stopped it. */
   readonly complete: boolean;
   readonly resumedFromEpoch: number;

@@ -82,7 +82,7 @@ function prunedChannels(lab: LabData, measure: MeasureText): Figure | undefined 
   const pruned = lab.prunes.flatMap((p, i) => p.summary ? [{ ...p.summary, index: i }] : []);
   if (pruned.length === 0) return undefined;
   const reference = pruned[0];
-  const names = convLayerNames(reference.cfgBefore ?? lab.info.cfg ?? []);
+  const names = reference.layerNames ?? convLayerNames(reference.cfgBefore ?? lab.info.cfg ?? []);
   return channelBars({
     name: "pruned_channels",
     layerNames: reference.channelsBefore.map((_, i) => names[i] ?? `${i + 1}`),

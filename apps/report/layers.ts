@@ -1,6 +1,7 @@
 /**
- * Names for the BN layers of a VGG cfg, as the report prints them: `conv<block>_<n>`,
- * where a block is the run of convs between two max-pools (VGG's own naming).
+ * Names for the BN layers, as the report prints them: those a prune recorded (any
+ * architecture), else from a VGG cfg: `conv<block>_<n>`, where a block is the run of convs
+ * between two max-pools (VGG's own naming).
  *
  * @module
  */
@@ -12,7 +13,15 @@ export function convLayerNames(cfg: readonly CfgItem[]): string[] {
   return vggLayerNames(cfg);
 }
 
-/** Name of BN layer `index` (0-based) of `cfg`, or `layer <index+1>` when cfg is unknown. */
-export function convLayerName(cfg: readonly CfgItem[] | undefined, index: number): string {
+/**
+ * Name of BN layer `index` (0-based): from `names` (what prune.json records for any
+ * architecture) when given, else from the VGG `cfg`, else `layer <index+1>`.
+ */
+export function convLayerName(
+  cfg: readonly CfgItem[] | undefined,
+  index: number,
+  names?: readonly string[],
+): string {
+  if (names) return names[index] ?? `layer ${index + 1}`;
   return (cfg && convLayerNames(cfg)[index]) ?? `layer ${index + 1}`;
 }

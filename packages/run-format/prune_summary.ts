@@ -12,6 +12,8 @@ import type { PruneCounts, PruneMeasures, PruneSummary } from "./records.ts";
  */
 export function pruneSummary(counts: PruneCounts, measures: PruneMeasures): PruneSummary {
   return {
+    ...(measures.arch === undefined ? {} : { arch: measures.arch }),
+    ...(measures.layerNames === undefined ? {} : { layerNames: [...measures.layerNames] }),
     ratio: measures.ratio,
     threshold: counts.threshold,
     minChannels: measures.minChannels,

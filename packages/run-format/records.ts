@@ -23,8 +23,13 @@ export type { CfgItem } from "@slimming/vgg/cfg";
 /** Everything a training run was started with. */
 export interface RunConfig {
   readonly command: "train" | "finetune";
+  /** The architecture (absent in runs written before there were others: "vgg"). */
+  readonly arch?: "vgg" | "resnet" | "densenet";
+  /** VGG: the cfg list; ResNet and DenseNet: the reference's flat channel list. */
   readonly cfg: CfgItem[];
   readonly depth?: number;
+  /** DenseNet: the growth rate. */
+  readonly growthRate?: number;
   readonly width: number;
   readonly epochs: number;
   readonly batchSize: number;
@@ -66,6 +71,10 @@ export interface EpochRecord {
 
 /** The per-layer outcome of a prune. */
 export interface PruneSummary {
+  /** The architecture (absent in VGG prunes written before there were others). */
+  readonly arch?: "vgg" | "resnet" | "densenet";
+  /** One name per BN layer, in layer order, as the report prints them (absent: VGG names). */
+  readonly layerNames?: string[];
   readonly ratio: number;
   readonly threshold: number;
   readonly minChannels: number;
@@ -173,6 +182,10 @@ export interface TrainingRecipe {
 
 export interface LabSummary {
   readonly profile: string;
+  /** The architecture (absent in labs written before there were others: "vgg"). */
+  readonly arch?: "vgg" | "resnet" | "densenet";
+  /** DenseNet: the growth rate. */
+  readonly growthRate?: number;
   /**
    * What the lab's settings scale down compared to the paper, in words, as the lab computed
    * it from its own settings (the report recomputes it from the fields below when present).

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { UsageError } from "@slimming/tensor-utils";
+import { type BatchNormState, UsageError } from "@slimming/tensor-utils";
 import type { VggParams } from "@slimming/vgg";
 
 function absCopy(values: ArrayLike<number>, layer: number): Float32Array {
@@ -36,5 +36,17 @@ export async function absGammasAsync(params: VggParams): Promise<Float32Array[]>
   for (const [i, layer] of params.features.entries()) {
     out.push(absCopy(await layer.bn.gamma.data(), i));
   }
+  return out;
+}
+
+/**
+ * |gamma| of the given BN layers (any architecture's `ops.batchNorms(params)`), in their
+ * order, read asynchronously so it works on every backend.
+ */
+export async function absGammasOfLayers(
+  layers: readonly BatchNormState[],
+): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (const [i, bn] of layers.entries()) out.push(absCopy(await bn.gamma.data(), i));
   return out;
 }

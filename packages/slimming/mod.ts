@@ -8,7 +8,7 @@
  * @module
  */
 export { sparsityGradient, sparsityPenalty } from "./sparsity.ts";
-export { absGammas, absGammasAsync } from "./gammas.ts";
+export { absGammas, absGammasAsync, absGammasOfLayers } from "./gammas.ts";
 export { type GammaThreshold, gammaThreshold } from "./threshold.ts";
 export { type ChannelMaskOptions, type ChannelMasks, channelMasks } from "./masks.ts";
 export { maskParams } from "./mask_params.ts";

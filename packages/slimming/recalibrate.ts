@@ -10,24 +10,24 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { UsageError } from "@slimming/tensor-utils/core";
-import { cloneTree } from "@slimming/tensor-utils";
-import { forward, type RunningStats, type VggParams, withRunningStats } from "@slimming/vgg";
+import { cloneTree, type ModelOps, type RunningStats } from "@slimming/tensor-utils";
 
 /**
- * A new model equal to `params` except that each BN layer's running mean and variance are the
+ * A new model (of the architecture `ops` works on) equal to `params` except that each BN layer's running mean and variance are the
  * average of its batch statistics over `batches` (NHWC images, already normalised, no
  * augmentation): batch k enters with weight 1/(k+1), PyTorch's `momentum=None` cumulative
  * average. Every tensor of the result is new (the caller disposes it); `params` is not changed.
  */
-export async function recalibrateBatchNorm(
-  params: VggParams,
+export async function recalibrateBatchNorm<P>(
+  ops: ModelOps<P>,
+  params: P,
   batches: AsyncIterable<tf.Tensor4D> | Iterable<tf.Tensor4D>,
-): Promise<VggParams> {
+): Promise<P> {
   let stats: RunningStats[] = [];
   let seen = 0;
   for await (const x of batches) {
-    const current = seen === 0 ? params : withRunningStats(params, stats);
-    const { logits, runningStats } = forward(current, x, {
+    const current = seen === 0 ? params : ops.withRunningStats(params, stats);
+    const { logits, runningStats } = ops.forward(current, x, {
       training: true,
       bnMomentum: 1 / (seen + 1),
     });
@@ -38,8 +38,8 @@ export async function recalibrateBatchNorm(
   }
   if (seen === 0) throw new UsageError("BN recalibration needs at least one batch of images");
   const copy = cloneTree(params);
-  disposeStats(copy.features.map((layer) => layer.bn));
-  return withRunningStats(copy, stats);
+  disposeStats(ops.batchNorms(copy));
+  return ops.withRunningStats(copy, stats);
 }
 
 function disposeStats(stats: readonly RunningStats[]): void {

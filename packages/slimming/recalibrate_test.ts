@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { disposeTree } from "@slimming/tensor-utils";
-import { forward } from "@slimming/vgg";
+import { forward, vggOps } from "@slimming/vgg";
 import { recalibrateBatchNorm } from "./recalibrate.ts";
 import { cfgOf, randomParams } from "@slimming/vgg/testing";
 
@@ -33,7 +33,7 @@ Deno.test("recalibrateBatchNorm: running statistics become the average batch sta
     tf.randomNormal([5, 32, 32, 3], 0.2 * k, 1 + k, "float32", 11 + k) as tf.Tensor4D
   );
   const before = tf.memory().numTensors;
-  const result = await recalibrateBatchNorm(params, batches);
+  const result = await recalibrateBatchNorm(vggOps, params, batches);
   // Layer 0 sees the images directly, so its statistics are exactly computable here.
   const perBatch = batches.map((x) => firstLayerStats(params.features[0].conv.weight, x));
   const avg = (pick: (s: { mean: number[]; var: number[] }) => number[]) =>
@@ -62,7 +62,7 @@ Deno.test("recalibrateBatchNorm: recalibrated eval logits match training-mode lo
   // same batch equals training-mode output (up to the biased/unbiased variance factor).
   const params = randomParams(cfgOf([6, 6, 6], [0, 1, 2, 2]), 5);
   const x = tf.randomNormal([64, 32, 32, 3], 0, 1, "float32", 4) as tf.Tensor4D;
-  const result = await recalibrateBatchNorm(params, [x]);
+  const result = await recalibrateBatchNorm(vggOps, params, [x]);
   const evalLogits = forward(result, x, { training: false }).logits;
   const train = forward(params, x, { training: true });
   const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(evalLogits, train.logits))).dataSync()[0]);
@@ -80,6 +80,6 @@ Deno.test("recalibrateBatchNorm: recalibrated eval logits match training-mode lo
 
 Deno.test("recalibrateBatchNorm: no batches is a UsageError", async () => {
   const params = randomParams(cfgOf([2], [0, 0, 0, 0]), 1);
-  await assert.rejects(() => recalibrateBatchNorm(params, []), /at least one batch/);
+  await assert.rejects(() => recalibrateBatchNorm(vggOps, params, []), /at least one batch/);
   disposeTree(params);
 });

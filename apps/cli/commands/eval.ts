@@ -5,7 +5,7 @@
  * @module
  */
 import { disposeTree } from "@slimming/tensor-utils";
-import { countFlops, countParams } from "@slimming/vgg";
+import { architectureOf } from "../architecture.ts";
 import {
   type Command,
   defineCommand,
@@ -50,13 +50,14 @@ export const evalCommand: Command<EvalOutput> = defineCommand(
     const batchSize = numberOption(values, "batch-size", { integer: true, min: 1 }) ?? 256;
     const { backend, params, data } = await loadForEvaluation(values, checkpoint, 1, log);
     const result = await evaluate(params, data.test);
+    const arch = architectureOf(params);
     if (!Number.isFinite(result.loss)) log(nanLossWarning(checkpoint, result.loss));
     const output: EvalOutput = {
       checkpoint,
       testAcc: result.accuracy,
       testLoss: result.loss,
-      params: countParams(params.cfg),
-      flops: countFlops(params.cfg),
+      params: arch.countParams(arch.specOf(params), arch.numClasses(params)),
+      flops: arch.countFlops(arch.specOf(params), arch.numClasses(params)),
       imagesPerSecond: await inferenceSpeed(params, batchSize),
       backend: backend.name,
     };

@@ -5,7 +5,7 @@
  * @module
  */
 import { type BackendInfo, useBackend } from "@slimming/kernels";
-import type { VggParams } from "@slimming/vgg";
+import type { ModelParams } from "../architecture.ts";
 import { numberOption, type OptionSpecs, type ParsedOptions, stringOption } from "../cli_args.ts";
 import { loadModel } from "../checkpoint.ts";
 import { loadData, type LoadedData } from "../dataset.ts";
@@ -25,7 +25,7 @@ export async function loadForEvaluation(
   checkpoint: string,
   seed: number,
   log: (line: string) => void,
-): Promise<{ backend: BackendInfo; params: VggParams; data: LoadedData }> {
+): Promise<{ backend: BackendInfo; params: ModelParams; data: LoadedData }> {
   const backend = await useBackend(stringOption(values, "backend") ?? "auto", {
     threads: numberOption(values, "threads", { integer: true, min: 1 }),
     log,

@@ -13,7 +13,7 @@ import {
   writeFolderAtomic,
 } from "@slimming/export";
 import { disposeTree, readSafetensors } from "@slimming/tensor-utils";
-import { prepareOutDir } from "@slimming/tensor-utils/core";
+import { prepareOutDir, UsageError } from "@slimming/tensor-utils/core";
 import { JSON_OPTION } from "../closing.ts";
 import { fromStateDict } from "@slimming/vgg";
 import {
@@ -78,6 +78,11 @@ export const exportCommand: Command<ExportSummary> = defineCommand(
     if (folderExists(out)) prepareOutDir(out);
     else prepareOutDir(parentOf(out), "the folder of --out");
     const file = await readSafetensors(checkpoint);
+    if ((file.metadata.arch ?? "vgg") !== "vgg") {
+      throw new UsageError(
+        `${checkpoint} holds a ${file.metadata.arch}: export is implemented for VGG only`,
+      );
+    }
     // fromStateDict checks every tensor against the cfg (a CheckpointError otherwise).
     const params = fromStateDict(file, { source: checkpoint });
     const cfg = params.cfg;

@@ -4,7 +4,7 @@
  * @module
  */
 import { type Command, defineCommand, type OptionSpecs, requiredString } from "../cli_args.ts";
-import { checkpointCfg, loadModel } from "../checkpoint.ts";
+import { checkpointSpec, describeSpec, loadModel } from "../checkpoint.ts";
 import type { TrainingResult } from "../training.ts";
 import {
   prepareRun,
@@ -33,20 +33,18 @@ export const finetuneCommand: Command<TrainingResult> = defineCommand(
   async (values, log) => {
     const setup = trainingSetup(values);
     const checkpoint = requiredString(values, "checkpoint");
-    const cfg = await checkpointCfg(checkpoint);
+    const spec = await checkpointSpec(checkpoint);
     const run = { ...setup, command: "finetune" as const, json: values.json === true };
     return await trainingCommand(run, log, async () => {
       const { backend, data } = await prepareRun(setup, log);
       const config = runConfig(
         setup,
-        { command: "finetune", cfg, width: 1, lambda: 0, checkpoint },
+        { command: "finetune", spec, depth: spec.depth, width: 1, lambda: 0, checkpoint },
         backend,
         data,
       );
       log(
-        `fine-tuning ${checkpoint}: cfg ${
-          JSON.stringify(cfg)
-        }, ${setup.epochs} epochs -> ${setup.out}`,
+        `fine-tuning ${checkpoint}: ${describeSpec(spec)}, ${setup.epochs} epochs -> ${setup.out}`,
       );
       return await trainFromSetup(
         setup,

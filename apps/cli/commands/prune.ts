@@ -19,6 +19,7 @@ import {
 } from "../cli_args.ts";
 import type { LoadedData } from "../dataset.ts";
 import { type MultiPassSetting, pruneModel } from "../prune_model.ts";
+import { architectureOf } from "../architecture.ts";
 import { pruneTable } from "../prune_table.ts";
 import { createProgressPrinter } from "../progress.ts";
 import { runTraining } from "../training.ts";
@@ -122,7 +123,7 @@ function passFineTune(run: {
     );
     const config = runConfig(
       setup,
-      { command: "finetune", cfg: [...model.cfg], width: 1, lambda: 0 },
+      { command: "finetune", spec: architectureOf(model).specOf(model), width: 1, lambda: 0 },
       backend,
       data,
     );

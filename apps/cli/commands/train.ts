@@ -3,8 +3,10 @@
  *
  * @module
  */
-import { cfgForDepth, initVgg, parseCfg, scaleCfg, validateCfg, VGG_DEPTHS } from "@slimming/vgg";
+import { parseCfg } from "@slimming/vgg";
 import { UsageError } from "@slimming/tensor-utils";
+import { ARCH_NAMES, architecture } from "../architecture.ts";
+import { describeSpec } from "../checkpoint.ts";
 import {
   type Command,
   defineCommand,
@@ -24,7 +26,18 @@ import {
 import { trainingCommand } from "./training_run.ts";
 
 const SPECS: OptionSpecs = {
-  depth: { type: "string", value: "N", help: "VGG depth: 11, 13, 16 or 19", default: "19" },
+  arch: {
+    type: "string",
+    value: "NAME",
+    help: "vgg, resnet (pre-activation, bottleneck) or densenet",
+    default: "vgg",
+  },
+  depth: {
+    type: "string",
+    value: "N",
+    help: "depth: VGG 11, 13, 16 or 19 (19); ResNet 9n+2 (164); DenseNet 3n+4 (40)",
+  },
+  "growth-rate": { type: "string", value: "N", help: "DenseNet growth rate (default 12)" },
   width: {
     type: "string",
     value: "X",
@@ -48,35 +61,46 @@ const SPECS: OptionSpecs = {
 /** Runs `train` with command-line arguments; resolves with the training result. */
 export const trainCommand: Command<TrainingResult> = defineCommand(
   "train",
-  "Train a VGG with batch norm on CIFAR-10 with Network Slimming's L1 penalty on the BN scaling factors.",
+  "Train a VGG (or pre-activation ResNet, DenseNet) with batch norm on CIFAR-10 with Network Slimming's L1 penalty on the BN scaling factors.",
   SPECS,
   async (values, log) => {
     const setup = trainingSetup(values);
     const lambda = requiredNumber(values, "lambda", { min: 0 });
     const width = requiredNumber(values, "width", { min: 0, minExclusive: true });
+    const arch = architecture(stringOption(values, "arch") ?? "vgg");
     const cfgText = stringOption(values, "cfg");
-    const depth = cfgText ? undefined : numberOption(values, "depth", { integer: true });
-    if (depth !== undefined && !VGG_DEPTHS.includes(depth)) {
-      throw new UsageError(`--depth must be one of ${VGG_DEPTHS.join(", ")}, got ${depth}`);
+    if (cfgText && arch.name !== "vgg") {
+      throw new UsageError(`--cfg is for --arch vgg; use --depth and --width with ${arch.name}`);
     }
-    const cfg = [
-      ...validateCfg(scaleCfg(cfgText ? parseCfg(cfgText) : cfgForDepth(depth ?? 19), width)),
-    ];
+    const growthRate = numberOption(values, "growth-rate", { integer: true, min: 1 });
+    if (growthRate !== undefined && arch.name !== "densenet") {
+      throw new UsageError("--growth-rate is for --arch densenet");
+    }
+    const depth = cfgText
+      ? undefined
+      : numberOption(values, "depth", { integer: true }) ?? arch.defaultDepth;
+    const spec = arch.specFor({
+      depth,
+      width,
+      ...(cfgText ? { cfg: parseCfg(cfgText) } : {}),
+      ...(growthRate !== undefined ? { growthRate } : {}),
+    });
     const run = { ...setup, command: "train" as const, json: values.json === true };
     return await trainingCommand(run, log, async () => {
       const { backend, data } = await prepareRun(setup, log);
       const config = runConfig(
         setup,
-        { command: "train", cfg, depth, width, lambda },
+        { command: "train", spec, depth, width, lambda },
         backend,
         data,
       );
-      log(
-        `model: VGG cfg ${
-          JSON.stringify(cfg)
-        }, lambda ${lambda}, ${setup.epochs} epochs -> ${setup.out}`,
+      log(`model: ${describeSpec(spec)}, lambda ${lambda}, ${setup.epochs} epochs -> ${setup.out}`);
+      return await trainFromSetup(
+        setup,
+        config,
+        data,
+        () => arch.init(spec, { seed: setup.seed, numClasses: 10 }),
       );
-      return await trainFromSetup(setup, config, data, () => initVgg({ cfg, seed: setup.seed }));
     });
   },
 );

@@ -25,7 +25,8 @@ import {
 } from "../lr_schedule.ts";
 import { disposeState } from "../train_step.ts";
 import { runTraining, type TrainingOptions, type TrainingResult } from "../training.ts";
-import type { CfgItem, RunConfig } from "@slimming/run-format";
+import type { RunConfig } from "@slimming/run-format";
+import type { ModelSpec } from "../architecture.ts";
 import { JSON_OPTION } from "../closing.ts";
 
 /** Options every training command takes. */
@@ -207,7 +208,7 @@ export function runConfig(
   setup: TrainingSetup,
   extra: {
     command: "train" | "finetune";
-    cfg: CfgItem[];
+    spec: ModelSpec;
     depth?: number;
     width: number;
     lambda: number;
@@ -218,8 +219,10 @@ export function runConfig(
 ): RunConfig {
   return {
     command: extra.command,
-    cfg: extra.cfg,
+    ...(extra.spec.arch === "vgg" ? {} : { arch: extra.spec.arch }),
+    cfg: [...extra.spec.cfg],
     depth: extra.depth,
+    ...(extra.spec.growthRate === undefined ? {} : { growthRate: extra.spec.growthRate }),
     width: extra.width,
     epochs: setup.epochs,
     batchSize: setup.batchSize,

@@ -4,7 +4,8 @@
  * @module
  */
 import type { BackendInfo } from "@slimming/kernels";
-import type { CfgItem, LabEvent, LabStage } from "@slimming/run-format";
+import type { LabEvent, LabStage } from "@slimming/run-format";
+import type { ModelSpec } from "../architecture.ts";
 import type { LoadedData } from "../dataset.ts";
 import type { ProgressPrinter } from "../progress.ts";
 import type { LabOptions } from "./options.ts";
@@ -12,8 +13,8 @@ import type { LabOptions } from "./options.ts";
 /** The lab's options, model, backend, data, output and the events recorded so far. */
 export interface LabContext {
   readonly options: LabOptions;
-  /** The cfg of the sparsity-trained model. */
-  readonly cfg: CfgItem[];
+  /** The sparsity-trained model's spec (architecture and cfg). */
+  readonly spec: ModelSpec;
   readonly backend: BackendInfo;
   readonly data: LoadedData;
   readonly progress: ProgressPrinter;

@@ -11,7 +11,7 @@ import { formatDuration } from "../progress.ts";
 export function pruneEvents(pruned: PruneSummary, dir: string): LabEvent[] {
   const events: LabEvent[] = [];
   const pct = Math.round(pruned.ratio * 100);
-  const names = convLayerNames(pruned.cfgBefore);
+  const names = pruned.layerNames ?? convLayerNames(pruned.cfgBefore);
   if (pruned.guardedLayers.length > 0) {
     const layers = pruned.guardedLayers.map((i) => names[i]);
     events.push({
@@ -23,7 +23,7 @@ export function pruneEvents(pruned: PruneSummary, dir: string): LabEvent[] {
         } left fewer than ` +
         `${pruned.minChannels} channels in ${
           layers.join(", ")
-        }; the reference vggprune.py cannot build such a ` +
+        }; the reference's pruning script cannot build such a ` +
         `model, so the min-channels guard kept each one's ${pruned.minChannels} largest |γ|`,
     });
   }

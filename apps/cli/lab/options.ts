@@ -4,7 +4,7 @@
  * @module
  */
 import { UsageError } from "@slimming/tensor-utils/core";
-import { VGG_DEPTHS } from "@slimming/vgg/cfg";
+import { architecture, type ArchName } from "../architecture.ts";
 import {
   booleanOption,
   numberOption,
@@ -22,6 +22,11 @@ import { LAB_PROFILES, type LabProfile } from "./profiles.ts";
 /** The options of `lab`. */
 export const LAB_SPECS: OptionSpecs = {
   profile: { type: "string", value: "NAME", help: "quick, lab or paper", default: "quick" },
+  arch: {
+    type: "string",
+    value: "NAME",
+    help: "vgg, resnet or densenet (the profile's architecture, else vgg)",
+  },
   out: { type: "string", value: "DIR", help: "lab folder", default: "runs/lab" },
   data: TRAINING_OPTIONS.data,
   lambdas: {
@@ -41,7 +46,12 @@ export const LAB_SPECS: OptionSpecs = {
     help: "fewest channels a pruned layer keeps (the same default as prune)",
     default: String(DEFAULT_MIN_CHANNELS),
   },
-  depth: { type: "string", value: "N", help: "VGG depth (profile)" },
+  depth: {
+    type: "string",
+    value: "N",
+    help: "depth (profile; VGG 11/13/16/19, ResNet 9n+2, DenseNet 3n+4)",
+  },
+  "growth-rate": { type: "string", value: "N", help: "DenseNet growth rate (profile; 12)" },
   width: { type: "string", value: "X", help: "channel width multiplier (profile)" },
   epochs: { type: "string", value: "N", help: "sparsity-training epochs (profile)" },
   "finetune-epochs": { type: "string", value: "N", help: "fine-tuning epochs (profile)" },
@@ -154,11 +164,12 @@ function lambdasOf(
   return { lambdas, pruneLambda };
 }
 
-function depthOf(values: ParsedOptions, profile: LabProfile): number {
-  const depth = numberOption(values, "depth", { integer: true }) ?? profile.depth;
-  if (!VGG_DEPTHS.includes(depth)) {
-    throw new UsageError(`--depth must be one of ${VGG_DEPTHS.join(", ")}, got ${depth}`);
-  }
+function depthOf(values: ParsedOptions, profile: LabProfile, arch: ArchName): number {
+  const given = numberOption(values, "depth", { integer: true });
+  const depth = given ??
+    (arch === (profile.arch ?? "vgg") ? profile.depth : architecture(arch).defaultDepth);
+  // Builds the spec only to validate the depth (a UsageError naming the valid ones).
+  architecture(arch).specFor({ depth, width: 1 });
   return depth;
 }
 
@@ -208,11 +219,19 @@ function recipeOf(values: ParsedOptions, profile: LabProfile): TrainingRecipe {
 /** Validates the lab's options (UsageError on the first bad one). */
 export function labOptions(values: ParsedOptions): LabOptions {
   const [profileName, profile] = profileOf(values);
-  const depth = depthOf(values, profile);
+  const arch = architecture(stringOption(values, "arch") ?? profile.arch ?? "vgg").name;
+  const depth = depthOf(values, profile, arch);
+  const growthRate = numberOption(values, "growth-rate", { integer: true, min: 1 }) ??
+    (arch === "densenet" ? profile.growthRate : undefined);
+  if (growthRate !== undefined && arch !== "densenet") {
+    throw new UsageError("--growth-rate is for --arch densenet");
+  }
   const { lambdas, pruneLambda } = lambdasOf(values, profile);
   const scale = scaleOf(values, profile, depth);
   return {
     ...scale,
+    arch,
+    ...(growthRate === undefined ? {} : { growthRate }),
     profileName,
     out: requiredString(values, "out"),
     data: stringOption(values, "data"),

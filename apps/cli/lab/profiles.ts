@@ -9,7 +9,11 @@ import { PAPER_SETTING, type TrainingRecipe } from "@slimming/run-format";
 
 /** A profile: the lab's scale and recipe. */
 export interface LabProfile {
+  /** The architecture (default vgg). */
+  readonly arch?: "vgg" | "resnet" | "densenet";
   readonly depth: number;
+  /** DenseNet: the growth rate (default 12). */
+  readonly growthRate?: number;
   readonly width: number;
   readonly epochs: number;
   readonly finetuneEpochs: number;

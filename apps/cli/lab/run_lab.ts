@@ -14,7 +14,7 @@ import {
   stageBudget,
   writeLabSummary,
 } from "@slimming/run-format";
-import { cfgForDepth, scaleCfg, validateCfg } from "@slimming/vgg/cfg";
+import { architecture } from "../architecture.ts";
 import { prepareRun } from "../commands/training_options.ts";
 import { UsageError } from "@slimming/tensor-utils/core";
 import { LAB_FILES, RUN_FILES } from "@slimming/run-format";
@@ -30,10 +30,14 @@ import { labSummary, stageRecord } from "./summary.ts";
 import { runTrainingStage } from "./training_stage.ts";
 
 async function labContext(options: LabOptions, log: (line: string) => void): Promise<LabContext> {
-  const cfg = [...validateCfg(scaleCfg(cfgForDepth(options.depth), options.width))];
+  const spec = architecture(options.arch ?? "vgg").specFor({
+    depth: options.depth,
+    width: options.width,
+    ...(options.growthRate === undefined ? {} : { growthRate: options.growthRate }),
+  });
   const { backend, data } = await prepareRun(options, log);
   const progress = createProgressPrinter({ quiet: options.quiet });
-  return { options, cfg, backend, data, progress, log, events: [] };
+  return { options, spec, backend, data, progress, log, events: [] };
 }
 
 function runStage(

@@ -7,8 +7,8 @@
  */
 import { DivergenceError } from "@slimming/tensor-utils";
 import { type PlannedStage, readHistory, type RunConfig } from "@slimming/run-format";
-import { initVgg } from "@slimming/vgg";
-import { checkpointCfg, loadModel } from "../checkpoint.ts";
+import { architecture } from "../architecture.ts";
+import { checkpointSpec, loadModel } from "../checkpoint.ts";
 import { runConfig, type TrainingSetup } from "../commands/training_options.ts";
 import { disposeState } from "../train_step.ts";
 import { runTraining } from "../training.ts";
@@ -66,7 +66,7 @@ async function trainOnce(
     initial: async () =>
       checkpoint
         ? (await loadModel(checkpoint)).params
-        : initVgg({ cfg: ctx.cfg, seed: ctx.options.seed }),
+        : architecture(ctx.spec.arch).init(ctx.spec, { seed: ctx.options.seed, numClasses: 10 }),
     progress: ctx.progress,
     maxSeconds,
   });
@@ -89,7 +89,7 @@ export async function runTrainingStage(
   const { options } = ctx;
   const isTrain = stage.kind === "train";
   const checkpoint = isTrain ? undefined : `${options.out}/${stage.source}`;
-  const cfg = checkpoint ? await checkpointCfg(checkpoint) : ctx.cfg;
+  const spec = checkpoint ? await checkpointSpec(checkpoint) : ctx.spec;
   const out = `${options.out}/${stage.dir}`;
   let lr = isTrain ? options.recipe.lr : options.recipe.finetuneLr;
   for (let attempt = 0;; attempt++) {
@@ -98,7 +98,7 @@ export async function runTrainingStage(
       setup,
       {
         command: isTrain ? "train" : "finetune",
-        cfg,
+        spec,
         depth: options.depth,
         width: isTrain ? options.width : 1,
         lambda: isTrain ? stage.value : 0,

@@ -121,7 +121,7 @@ export function writePruning({ report, lab, figures }: SectionContext): void {
   for (const p of lab.prunes) {
     if (!p.summary) continue;
     const guarded = p.summary.guardedLayers.map((i) =>
-      `${convLayerName(p.summary!.cfgBefore, i)} (${p.summary!.kept[i]} of ${
+      `${convLayerName(p.summary!.cfgBefore, i, p.summary!.layerNames)} (${p.summary!.kept[i]} of ${
         p.summary!.channelsBefore[i]
       })`
     );

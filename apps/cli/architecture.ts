@@ -1,0 +1,182 @@
+/**
+ * The architectures the command line trains and prunes, behind one interface: how to build,
+ * run, store, count and prune each (VGG; pre-activation ResNet and DenseNet register here
+ * too). Every command finds a model's architecture from its parameter tree or its
+ * checkpoint's metadata, so only this module names them.
+ *
+ * @module
+ */
+import {
+  type ModelOps,
+  type NamedArray,
+  type SafetensorsFile,
+  UsageError,
+} from "@slimming/tensor-utils";
+import {
+  cfgForDepth,
+  cfgFromMetadata,
+  type CfgItem,
+  checkpointMetadata,
+  convLayerNames,
+  countFlops,
+  countParams,
+  fromStateDict,
+  initVgg,
+  scaleCfg,
+  toStateDict,
+  validateCfg,
+  VGG_DEPTHS,
+  vggOps,
+  type VggParams,
+} from "@slimming/vgg";
+import { maskParams, type PruneReport, pruneRoundedFromAbsGammas } from "@slimming/slimming";
+
+/** Names of the architectures. */
+export type ArchName = "vgg" | "resnet" | "densenet";
+
+/** What a model is, without its weights: enough to build or check its parameter tree. */
+export interface ModelSpec {
+  readonly arch: ArchName;
+  /** VGG: the cfg list; ResNet and DenseNet: the reference's flat channel list. */
+  readonly cfg: CfgItem[];
+  /** ResNet and DenseNet: the depth the cfg belongs to. */
+  readonly depth?: number;
+  /** DenseNet: the growth rate. */
+  readonly growthRate?: number;
+}
+
+/** A pruned model of any architecture. */
+export interface ArchPruneResult<P> {
+  readonly params: P;
+  readonly masks: boolean[][];
+  readonly report: PruneReport;
+  /** Kept channels per layer before rounding (VGG with `roundTo` > 1). */
+  readonly keptBeforeRounding?: number[];
+}
+
+/** Options of {@linkcode Architecture.prune}. */
+export interface ArchPruneOptions {
+  readonly minChannels: number;
+  /** Round kept counts up to a multiple of this (VGG only; 1 elsewhere). */
+  readonly roundTo?: number;
+}
+
+/** What `train` and `lab` say about the model to build (`--depth`, `--width`, ...). */
+export interface SpecRequest {
+  readonly depth?: number;
+  readonly width: number;
+  /** VGG: an explicit cfg list (`--cfg`). */
+  readonly cfg?: CfgItem[];
+  /** DenseNet: the growth rate. */
+  readonly growthRate?: number;
+}
+
+/** Everything the command line does with one architecture's parameter tree `P`. */
+export interface Architecture<P> {
+  readonly name: ArchName;
+  /** Display name, e.g. "VGG", "pre-activation ResNet". */
+  readonly title: string;
+  readonly defaultDepth: number;
+  readonly ops: ModelOps<P>;
+  /** The spec of a new model (a UsageError for a depth, width or cfg it cannot build). */
+  specFor(request: SpecRequest): ModelSpec;
+  /** A new model with the reference's initialisation. */
+  init(spec: ModelSpec, options: { seed: number; numClasses: number }): P;
+  /** The spec of a model. */
+  specOf(params: P): ModelSpec;
+  /** Classes of a model's head. */
+  numClasses(params: P): number;
+  /** The reference's state_dict (PyTorch names and layouts). */
+  toStateDict(params: P): Promise<Record<string, NamedArray>>;
+  /** Safetensors metadata naming the model's spec, plus `extra`. */
+  metadata(params: P, extra: Record<string, string>): Record<string, string>;
+  /** The spec a checkpoint's metadata names (a CheckpointError when it names none). */
+  specFromMetadata(metadata: Record<string, string>, source: string): ModelSpec;
+  /** A model from a checkpoint file (a one-line CheckpointError when it does not fit). */
+  fromStateDict(file: SafetensorsFile, source: string): P;
+  /** One name per BN layer, in layer order, as the report prints them. */
+  layerNames(spec: ModelSpec): string[];
+  countParams(spec: ModelSpec, numClasses: number): number;
+  countFlops(spec: ModelSpec, numClasses: number): number;
+  /** Network Slimming's physical pruning at a global ratio from |gamma| already read. */
+  prune(
+    params: P,
+    abs: readonly Float32Array[],
+    ratio: number,
+    options: ArchPruneOptions,
+  ): ArchPruneResult<P>;
+  /** The masked model: pruned channels' BN gamma and beta zeroed, shapes unchanged. */
+  mask(params: P, masks: readonly (readonly boolean[])[]): P;
+}
+
+/** A model of any registered architecture. */
+export type ModelParams = VggParams;
+
+function vggSpec(request: SpecRequest): ModelSpec {
+  if (request.cfg === undefined && request.depth !== undefined) {
+    if (!VGG_DEPTHS.includes(request.depth)) {
+      throw new UsageError(`--depth must be one of ${VGG_DEPTHS.join(", ")}, got ${request.depth}`);
+    }
+  }
+  const base = request.cfg ?? cfgForDepth(request.depth ?? 19);
+  return { arch: "vgg", cfg: [...validateCfg(scaleCfg(base, request.width))] };
+}
+
+const vgg: Architecture<VggParams> = {
+  name: "vgg",
+  title: "VGG",
+  defaultDepth: 19,
+  ops: vggOps,
+  specFor: vggSpec,
+  init: (spec, { seed, numClasses }) => initVgg({ cfg: spec.cfg, seed, numClasses }),
+  specOf: (params) => ({ arch: "vgg", cfg: [...params.cfg] }),
+  numClasses: (params) => params.classifier.weight.shape[1],
+  toStateDict: (params) => toStateDict(params),
+  metadata: (params, extra) => checkpointMetadata(params.cfg, extra),
+  specFromMetadata: (metadata, source) => ({
+    arch: "vgg",
+    cfg: cfgFromMetadata(metadata, source),
+  }),
+  fromStateDict: (file, source) => fromStateDict(file, { source }),
+  layerNames: (spec) => convLayerNames(spec.cfg),
+  countParams: (spec, numClasses) => countParams(spec.cfg, numClasses),
+  countFlops: (spec, numClasses) => countFlops(spec.cfg, numClasses),
+  prune: (params, abs, ratio, options) =>
+    pruneRoundedFromAbsGammas(params, abs, ratio, {
+      minChannels: options.minChannels,
+      roundTo: options.roundTo ?? 1,
+    }),
+  mask: maskParams,
+};
+
+const ARCHITECTURES: Readonly<Record<string, Architecture<ModelParams>>> = { vgg };
+
+/** The architecture names `--arch` accepts. */
+export const ARCH_NAMES: readonly ArchName[] = Object.keys(ARCHITECTURES) as ArchName[];
+
+/** The architecture called `name` (a UsageError naming the choices otherwise). */
+export function architecture(name: string): Architecture<ModelParams> {
+  const found = ARCHITECTURES[name];
+  if (!found) {
+    throw new UsageError(`--arch must be one of ${ARCH_NAMES.join(", ")}, got "${name}"`);
+  }
+  return found;
+}
+
+/** The architecture of a parameter tree (its `arch` field; VGG trees have none). */
+export function architectureOf(params: ModelParams): Architecture<ModelParams> {
+  return architecture((params as { arch?: string }).arch ?? "vgg");
+}
+
+/** The architecture a checkpoint's metadata names (no `arch`: VGG, as older runs wrote). */
+export function architectureOfMetadata(
+  metadata: Record<string, string>,
+): Architecture<ModelParams> {
+  return architecture(metadata.arch ?? "vgg");
+}
+
+/** Whether two specs describe the same model shape. */
+export function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
+  return a.arch === b.arch && JSON.stringify(a.cfg) === JSON.stringify(b.cfg) &&
+    (a.depth ?? null) === (b.depth ?? null) && (a.growthRate ?? null) === (b.growthRate ?? null);
+}
