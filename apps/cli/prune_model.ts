@@ -40,6 +40,8 @@ export interface PruneModelOptions {
   readonly roundTo?: number;
   /** Training images that re-estimate the slim model's BN statistics (default 0: none). */
   readonly recalibrate?: number;
+  /** Augment the recalibration images as in training (default true). */
+  readonly recalibrateAugment?: boolean;
   /** Seed of the recalibration images' order. */
   readonly seed?: number;
   readonly multiPass?: MultiPassSetting;
@@ -107,7 +109,13 @@ async function recalibrated(
 ): Promise<{ params: ModelParams; testAcc: number } | undefined> {
   const images = Math.min(options.recalibrate ?? 0, options.data.train.count);
   if (images <= 0) return undefined;
-  const params = await recalibrate(slim, options.data.train, images, options.seed ?? 1);
+  const params = await recalibrate(
+    slim,
+    options.data.train,
+    images,
+    options.seed ?? 1,
+    options.recalibrateAugment ?? true,
+  );
   return { params, testAcc: (await evaluate(params, options.data.test)).accuracy };
 }
 
@@ -146,7 +154,11 @@ export async function pruneModel(
     maskedTestAcc: maskedAcc,
     slimTestAcc: slimAcc,
     ...(recal
-      ? { recalibratedTestAcc: recal.testAcc, recalibrationImages: options.recalibrate }
+      ? {
+        recalibratedTestAcc: recal.testAcc,
+        recalibrationImages: options.recalibrate,
+        recalibrationAugmented: options.recalibrateAugment ?? true,
+      }
       : {}),
     imagesPerSecondBefore: speedBefore,
     imagesPerSecondAfter: speedAfter,

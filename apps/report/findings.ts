@@ -127,7 +127,9 @@ function recalibrationFinding(prune: PruneSummary, label: string): string | unde
   const slim = prune.slimTestAcc;
   const recal = prune.recalibratedTestAcc;
   if (!isFiniteNumber(slim) || !isFiniteNumber(recal)) return undefined;
-  const images = prune.recalibrationImages ?? MISSING;
+  const images = `${prune.recalibrationImages ?? MISSING}${
+    prune.recalibrationAugmented ? " augmented" : ""
+  }`;
   if (slim < COLLAPSE_ACCURACY && recal < COLLAPSE_ACCURACY) {
     return `${label}: re-estimating the BN statistics on ${images} training images did not ` +
       `rescue the slim model (${formatAccuracy(slim)} → ${formatAccuracy(recal)}): stale ` +
@@ -156,8 +158,12 @@ function recalibrationFinding(prune: PruneSummary, label: string): string | unde
       "full network no longer describe them; re-estimating them repairs that, and the " +
       "fine-tune started from the recalibrated model."
     : `${label}: re-estimating the BN statistics on ${images} training images lowered test ` +
-      `accuracy from ${formatAccuracy(slim)} to ${formatAccuracy(recal)}; the copied ` +
-      "statistics fitted the test set better than those of so few training images.";
+      `accuracy from ${formatAccuracy(slim)} to ${formatAccuracy(recal)}` +
+      (prune.recalibrationAugmented
+        ? "; the copied statistics fitted the test set better than those of so few images."
+        : ". The weights were trained under the statistics of augmented (cropped, flipped) " +
+          "batches, and plain images give other statistics; `--recalibrate-augment true` " +
+          "re-estimates them on augmented images.");
 }
 
 function accuracyFindings(

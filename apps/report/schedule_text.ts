@@ -35,7 +35,9 @@ export function recipeText(recipe: TrainingRecipe): string {
     `weight decay ${recipe.weightDecay}`,
     recipe.labelSmoothing > 0 ? `label smoothing ${recipe.labelSmoothing}` : "no label smoothing",
     recipe.recalibrate > 0
-      ? `BN statistics recalibrated on ${recipe.recalibrate} training images after pruning`
+      ? `BN statistics recalibrated on ${recipe.recalibrate}${
+        recipe.recalibrateAugment ? " augmented" : ""
+      } training images after pruning`
       : "no BN recalibration after pruning",
   ].join("; ");
 }

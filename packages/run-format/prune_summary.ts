@@ -35,6 +35,7 @@ export function pruneSummary(counts: PruneCounts, measures: PruneMeasures): Prun
     ...(measures.recalibratedTestAcc === undefined ? {} : {
       recalibratedTestAcc: measures.recalibratedTestAcc,
       recalibrationImages: measures.recalibrationImages,
+      ...(measures.recalibrationAugmented ? { recalibrationAugmented: true } : {}),
     }),
     imagesPerSecondBefore: measures.imagesPerSecondBefore,
     imagesPerSecondAfter: measures.imagesPerSecondAfter,

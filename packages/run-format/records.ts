@@ -108,6 +108,8 @@ export interface PruneSummary {
    */
   readonly recalibratedTestAcc?: number;
   readonly recalibrationImages?: number;
+  /** Whether the recalibration images were augmented as in training (absent: no). */
+  readonly recalibrationAugmented?: boolean;
   /** Measured eval-mode images/s of the full and of the slim model. */
   readonly imagesPerSecondBefore: number;
   readonly imagesPerSecondAfter: number;
@@ -178,6 +180,11 @@ export interface TrainingRecipe {
   readonly labelSmoothing: number;
   /** Training images re-estimating BN statistics after pruning (0: none, vggprune's model). */
   readonly recalibrate: number;
+  /**
+   * Whether those images get the training augmentation (pad-4 crop, flip), so the statistics
+   * are those the weights were trained under (absent in labs written before it: false).
+   */
+  readonly recalibrateAugment?: boolean;
 }
 
 export interface LabSummary {

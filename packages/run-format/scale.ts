@@ -81,8 +81,9 @@ function recipeLines(recipe: TrainingRecipe | undefined): string[] {
   if (extras.length > 0) lines.push(`added for the short budget: ${extras.join(", ")}`);
   if (recipe.recalibrate > 0) {
     lines.push(
-      `after pruning, BN statistics re-estimated on ${count(recipe.recalibrate)} training images ` +
-        "(not in the paper or the reference; the fine-tunes start from the recalibrated model)",
+      `after pruning, BN statistics re-estimated on ${count(recipe.recalibrate)} training images` +
+        (recipe.recalibrateAugment ? " with the training augmentation" : "") +
+        " (not in the paper or the reference; the fine-tunes start from the recalibrated model)",
     );
   }
   return lines;

@@ -9,6 +9,7 @@ import type { BackendInfo } from "@slimming/kernels";
 import { UsageError } from "@slimming/tensor-utils/core";
 import type { PruneSummary } from "@slimming/run-format";
 import {
+  booleanOption,
   type Command,
   defineCommand,
   type OptionSpecs,
@@ -64,6 +65,12 @@ const SPECS: OptionSpecs = {
     value: "N",
     help: "re-estimate BN statistics on N training images; writes recalibrated.safetensors too",
     default: "0",
+  },
+  "recalibrate-augment": {
+    type: "string",
+    value: "true|false",
+    help: "augment the recalibration images as in training (pad-4 crop, flip)",
+    default: "true",
   },
   passes: {
     type: "string",
@@ -155,6 +162,7 @@ export const pruneCommand: Command<PruneSummary> = defineCommand(
     const roundTo = requiredNumber(values, "round-to", { integer: true, min: 1 });
     if (roundTo > 1 && passes > 1) throw new UsageError("--round-to works with one pass only");
     const recalibrate = requiredNumber(values, "recalibrate", { integer: true, min: 0 });
+    const recalibrateAugment = booleanOption(values, "recalibrate-augment") ?? true;
     const maxLayerRatio = requiredNumber(values, "max-layer-ratio", {
       min: 0,
       max: 1,
@@ -175,6 +183,7 @@ export const pruneCommand: Command<PruneSummary> = defineCommand(
         minChannels,
         roundTo,
         recalibrate,
+        recalibrateAugment,
         seed,
         multiPass: passes === 1 ? undefined : {
           passes,

@@ -5,7 +5,7 @@
  */
 import { parseCfg } from "@slimming/vgg";
 import { UsageError } from "@slimming/tensor-utils";
-import { ARCH_NAMES, architecture } from "../architecture.ts";
+import { architecture } from "../architecture.ts";
 import { describeSpec } from "../checkpoint.ts";
 import {
   type Command,

@@ -95,6 +95,11 @@ export const LAB_SPECS: OptionSpecs = {
     value: "N",
     help: "training images re-estimating BN statistics after pruning; 0 = none (profile)",
   },
+  "recalibrate-augment": {
+    type: "string",
+    value: "true|false",
+    help: "augment the recalibration images as in training (profile)",
+  },
   seed: TRAINING_OPTIONS.seed,
   backend: TRAINING_OPTIONS.backend,
   threads: TRAINING_OPTIONS.threads,
@@ -190,6 +195,11 @@ function scaleOf(values: ParsedOptions, profile: LabProfile, depth: number): Lab
   };
 }
 
+/** `{ [key]: value }`, or nothing when the value is undefined. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [k in K]?: V };
+}
+
 /** The profile's recipe with the command line's overrides. */
 function recipeOf(values: ParsedOptions, profile: LabProfile): TrainingRecipe {
   const base = profile.recipe;
@@ -213,6 +223,10 @@ function recipeOf(values: ParsedOptions, profile: LabProfile): TrainingRecipe {
     weightDecay: numberOption(values, "weight-decay", { min: 0 }) ?? base.weightDecay,
     labelSmoothing: share("label-smoothing") ?? base.labelSmoothing,
     recalibrate: numberOption(values, "recalibrate", { integer: true, min: 0 }) ?? base.recalibrate,
+    ...optional(
+      "recalibrateAugment",
+      booleanOption(values, "recalibrate-augment") ?? base.recalibrateAugment,
+    ),
   };
 }
 

@@ -46,7 +46,9 @@ Deno.test("labOptions: recipe overrides; an --lr override moves the fine-tune ra
     weightDecay: 1e-4,
     labelSmoothing: 0,
     recalibrate: 0,
+    recalibrateAugment: true,
   });
+  assert.equal(parse("--recalibrate-augment", "false").recipe.recalibrateAugment, false);
   assert.equal(parse("--lr", "0.2", "--finetune-lr", "0.01").recipe.finetuneLr, 0.01);
   assert.throws(() => parse("--schedule", "linear"), /--schedule must be one of step, cosine/);
   assert.throws(() => parse("--nesterov", "yes"), /--nesterov must be true or false/);

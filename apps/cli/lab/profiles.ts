@@ -43,6 +43,7 @@ export const QUICK_RECIPE: TrainingRecipe = {
   weightDecay: 5e-4,
   labelSmoothing: 0.1,
   recalibrate: 2000,
+  recalibrateAugment: true,
 };
 
 /** The lab's profiles. */

@@ -26,6 +26,7 @@ export async function runPruneStage(ctx: LabContext, stage: PlannedStage): Promi
       ratio: stage.value,
       minChannels: options.minChannels,
       recalibrate: options.recipe.recalibrate,
+      recalibrateAugment: options.recipe.recalibrateAugment ?? false,
       seed: options.seed,
       checkpoint: source,
       out: dir,

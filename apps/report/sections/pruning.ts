@@ -56,7 +56,9 @@ export const PRUNE_ROWS: readonly PruneRow[] = [
     (p) =>
       p.recalibratedTestAcc === undefined
         ? "not run"
-        : `${formatAccuracy(p.recalibratedTestAcc)} (${formatCount(p.recalibrationImages)} images)`,
+        : `${formatAccuracy(p.recalibratedTestAcc)} (${formatCount(p.recalibrationImages)}${
+          p.recalibrationAugmented ? " augm." : ""
+        } images)`,
   ],
   ["Inference before", (p) => formatRate(p.imagesPerSecondBefore)],
   ["Inference after", (p) =>
@@ -88,7 +90,8 @@ export function writePruning({ report, lab, figures }: SectionContext): void {
       "“slim” is the smaller network built from the kept channels, before fine-tuning, exactly " +
       "as the reference's vggprune.py builds it; “BN recalibrated” is the same network with " +
       "each BN layer's running mean and variance re-estimated by forward passes over training " +
-      "images (no weight changes; section 5 says why it matters). FLOPs " +
+      "images, augmented as in training where the table says so (no weight changes; the " +
+      "problems section says what it did). FLOPs " +
       "count 2 × multiply-adds for one 32 × 32 image; inference speed is measured in eval mode.",
   );
   if (lab.prunes.length === 0) {
