@@ -1,28 +1,28 @@
 /**
- * The BN scaling factors γ of a checkpoint. In the PyTorch reference layout the BN layers
- * are `feature.<i>` modules whose `weight` is 1-D; conv weights share the name pattern but
- * are 4-D, so the rank tells them apart.
+ * The BN scaling factors γ of a checkpoint. In the PyTorch reference layout of all three
+ * architectures the only 1-D `*.weight` tensors are BN scales (VGG's `feature.<i>`, ResNet's
+ * `layer1.0.bn1`, DenseNet's `dense1.0.bn1`, the final `bn`): conv weights are 4-D and the
+ * linear head's 2-D, so the rank tells them apart.
  *
  * @module
  */
 import { readSafetensors, type SafetensorsFile } from "@slimming/tensor-utils/core";
 import type { LayerGammas } from "./lab_types.ts";
 
-const featureWeight = /^feature\.(\d+)\.weight$/;
+const collator = new Intl.Collator("en", { numeric: true });
 
-/** The γ of every BN layer of a decoded checkpoint, in network (feature index) order. */
+/**
+ * The γ of every BN layer of a decoded checkpoint, ordered by name with numbers compared as
+ * numbers (`feature.2` before `feature.10`: VGG's network order).
+ */
 export function bnGammas(file: SafetensorsFile): LayerGammas[] {
-  const layers: Array<{ index: number; gammas: LayerGammas }> = [];
+  const layers: LayerGammas[] = [];
   for (const [name, array] of Object.entries(file.tensors)) {
-    const match = featureWeight.exec(name);
-    if (match === null || array.shape.length !== 1) continue;
+    if (!name.endsWith(".weight") || array.shape.length !== 1) continue;
     if (!(array.data instanceof Float32Array || array.data instanceof Float64Array)) continue;
-    layers.push({
-      index: Number(match[1]),
-      gammas: { name, values: Float32Array.from(array.data) },
-    });
+    layers.push({ name, values: Float32Array.from(array.data) });
   }
-  return layers.sort((a, b) => a.index - b.index).map((layer) => layer.gammas);
+  return layers.sort((a, b) => collator.compare(a.name, b.name));
 }
 
 /** Reads a checkpoint and returns its BN γ (see {@linkcode bnGammas}). */

@@ -19,3 +19,21 @@ Deno.test("bnGammas keeps the 1-D feature weights in feature order", () => {
   ]);
   assert.deepEqual(Array.from(layers[0].values), [0.5, -0.25]);
 });
+
+Deno.test("bnGammas finds the BN scales of ResNet and DenseNet names, numbers compared as numbers", () => {
+  const one = (v: number) => f32([1], new Float32Array([v]));
+  const bytes = encodeSafetensors({
+    "conv1.weight": f32([1, 3, 3, 3], new Float32Array(27)),
+    "layer1.10.bn1.weight": one(3),
+    "layer1.2.bn1.weight": one(2),
+    "layer1.2.select.indexes": one(1),
+    "bn.weight": one(4),
+    "fc.weight": f32([10, 1], new Float32Array(10)),
+    "fc.bias": f32([10], new Float32Array(10)),
+  });
+  assert.deepEqual(bnGammas(decodeSafetensors(bytes)).map((l) => l.name), [
+    "bn.weight",
+    "layer1.2.bn1.weight",
+    "layer1.10.bn1.weight",
+  ]);
+});
