@@ -3,7 +3,9 @@ import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { type BatchNormState, disposeTree } from "@slimming/tensor-utils";
 import { forward, selectChannels } from "./forward.ts";
-import type { DensenetParams, SelectedBn } from "./params.ts";
+import { densenetOps } from "./ops.ts";
+import { type DensenetParams, type SelectedBn, selectedBns } from "./params.ts";
+import type { DensenetSpec } from "./cfg.ts";
 import { arbFullSpec, arbSpec, maxAbsDiff, randomDensenet, randomImages } from "./testing.ts";
 
 await tf.setBackend("cpu");
@@ -114,4 +116,41 @@ Deno.test("forward: logits [n, classes], only the returned tensors are new", () 
     }),
     { numRuns: 5 },
   );
+});
+
+function gammaGradients(spec: DensenetSpec, seed: number) {
+  const p = randomDensenet(spec, seed);
+  const x = randomImages(2, 2);
+  const leaves = densenetOps.trainableLeaves(p);
+  const grads = tf.grads((...values: tf.Tensor[]) => {
+    const out = densenetOps.forward(densenetOps.withTrainable(p, values), x, { training: true });
+    return tf.sum(tf.square(out.logits));
+  })(leaves.map(([, t]) => t));
+  const named = leaves.map(([name], i) => ({ name, grad: Array.from(grads[i].dataSync()) }));
+  const selected = selectedBns(p).map((u) => u.selected);
+  tf.dispose([...grads, x]);
+  disposeTree(p);
+  return { named, selected };
+}
+
+Deno.test("gradients reach every trainable of a full model", () => {
+  const before = tf.memory().numTensors;
+  const { named } = gammaGradients({ depth: 7, growthRate: 3, cfg: [6, 9, 9, 12, 12, 15] }, 6);
+  for (const { name, grad } of named) assert.ok(grad.some((v) => v !== 0), `${name}: no gradient`);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("an unselected channel's gamma gets no gradient", () => {
+  const { named, selected } = gammaGradients(
+    { depth: 7, growthRate: 3, cfg: [3, 7, 5, 9, 4, 8] },
+    6,
+  );
+  const gammas = named.filter(({ name }) => name.endsWith(".gamma"));
+  assert.equal(gammas.length, selected.length);
+  gammas.forEach(({ name, grad }, i) => {
+    const kept = new Set(selected[i]);
+    grad.forEach((v, c) => {
+      if (!kept.has(c)) assert.equal(v, 0, `${name}[${c}]`);
+    });
+  });
 });
