@@ -1,7 +1,14 @@
 /**
- * DenseNet-BC-less DenseNet for CIFAR with channel selection, as in the Network Slimming
- * reference's `models/densenet.py` (work in progress).
+ * DenseNet for CIFAR with channel selection, as in the Network Slimming reference's
+ * `models/densenet.py` (basic BN-ReLU-conv3x3 layers, no bottleneck, compression 1):
+ * flat cfg lists, initialisation, a pure forward pass, parameter and FLOP counts, the
+ * {@linkcode densenetOps} for the training loop, and the PyTorch state_dict form.
  *
  * @module
  */
-export {};
+export * from "./cfg.ts";
+export * from "./counts.ts";
+export * from "./params.ts";
+export { forward, selectChannels } from "./forward.ts";
+export * from "./state_dict.ts";
+export { densenetOps } from "./ops.ts";

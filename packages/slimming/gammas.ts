@@ -7,7 +7,8 @@
 import { type BatchNormState, UsageError } from "@slimming/tensor-utils";
 import type { VggParams } from "@slimming/vgg";
 
-function absCopy(values: ArrayLike<number>, layer: number): Float32Array {
+/** |values| as a new array; a NaN or infinite value is a UsageError naming the layer. */
+export function absCopy(values: ArrayLike<number>, layer: number): Float32Array {
   const out = new Float32Array(values.length);
   for (let c = 0; c < values.length; c++) {
     const v = values[c];

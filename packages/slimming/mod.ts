@@ -2,7 +2,8 @@
  * Network Slimming (Liu et al., ICCV 2017) on the VGG-BN models of `@slimming/vgg`, as in the
  * reference's `main.py` (`updateBN`) and `vggprune.py`: the L1 sparsity term on BN scaling
  * factors, the global |gamma| threshold, channel masks, the masked and the physically pruned
- * model, and the multi-pass scheme. Pure functions: inputs are never changed, every returned
+ * model, and the multi-pass scheme; and `denseprune.py`'s channel selection for the DenseNet
+ * of `@slimming/densenet` (`pruneDensenet`). Pure functions: inputs are never changed, every returned
  * tensor is new and the caller disposes it.
  *
  * @module
@@ -48,5 +49,16 @@ export {
 export { type ChannelDecision, planPrune, pruneDecision } from "./selection.ts";
 export { mergePassReports } from "./merge_passes.ts";
 export { validateRatio } from "./_validate.ts";
+export {
+  densenetAbsGammas,
+  densenetAbsGammasAsync,
+  densenetDecision,
+  type DensenetPruneReport,
+  type DensenetPruneResult,
+  maskDensenet,
+  pruneDensenet,
+  pruneDensenetFromAbsGammas,
+  slimDensenet,
+} from "./prune_densenet.ts";
 export { countFlops, countParams } from "@slimming/vgg";
 export type { Cfg, CfgItem, VggParams } from "@slimming/vgg";
