@@ -29,7 +29,31 @@ import {
   vggOps,
   type VggParams,
 } from "@slimming/vgg";
-import { maskParams, type PruneReport, pruneRoundedFromAbsGammas } from "@slimming/slimming";
+import {
+  absGammasOfLayers,
+  densenetAbsGammasAsync,
+  maskDensenet,
+  maskParams,
+  pruneDensenetFromAbsGammas,
+  type PruneReport,
+  pruneRoundedFromAbsGammas,
+} from "@slimming/slimming";
+import {
+  countDensenetFlops,
+  countDensenetParams,
+  defaultDensenetCfg,
+  densenetBnLabels,
+  densenetGrowth,
+  densenetMetadata,
+  type DensenetParams,
+  type DensenetSpec,
+  densenetOps,
+  fromStateDict as densenetFromStateDict,
+  initDensenet,
+  specFromMetadata as densenetSpecFromMetadata,
+  toStateDict as densenetToStateDict,
+  validateDensenetSpec,
+} from "@slimming/densenet";
 
 /** Names of the architectures. */
 export type ArchName = "vgg" | "resnet" | "densenet";
@@ -98,6 +122,8 @@ export interface Architecture<P> {
   layerNames(spec: ModelSpec): string[];
   countParams(spec: ModelSpec, numClasses: number): number;
   countFlops(spec: ModelSpec, numClasses: number): number;
+  /** |gamma| of every BN layer a prune ranks, in layer order (read asynchronously). */
+  absGammas(params: P): Promise<Float32Array[]>;
   /** Network Slimming's physical pruning at a global ratio from |gamma| already read. */
   prune(
     params: P,
@@ -110,7 +136,7 @@ export interface Architecture<P> {
 }
 
 /** A model of any registered architecture. */
-export type ModelParams = VggParams;
+export type ModelParams = VggParams | DensenetParams;
 
 function vggSpec(request: SpecRequest): ModelSpec {
   if (request.cfg === undefined && request.depth !== undefined) {
@@ -138,6 +164,7 @@ const vgg: Architecture<VggParams> = {
     cfg: cfgFromMetadata(metadata, source),
   }),
   fromStateDict: (file, source) => fromStateDict(file, { source }),
+  absGammas: (params) => absGammasOfLayers(params.features.map((layer) => layer.bn)),
   layerNames: (spec) => convLayerNames(spec.cfg),
   countParams: (spec, numClasses) => countParams(spec.cfg, numClasses),
   countFlops: (spec, numClasses) => countFlops(spec.cfg, numClasses),
@@ -149,7 +176,64 @@ const vgg: Architecture<VggParams> = {
   mask: maskParams,
 };
 
-const ARCHITECTURES: Readonly<Record<string, Architecture<ModelParams>>> = { vgg };
+function densenetSpecOf(spec: ModelSpec): DensenetSpec {
+  return { depth: spec.depth ?? 40, growthRate: spec.growthRate ?? 12, cfg: spec.cfg as number[] };
+}
+
+function fromDensenetSpec(spec: DensenetSpec): ModelSpec {
+  return {
+    arch: "densenet",
+    depth: spec.depth,
+    growthRate: spec.growthRate,
+    cfg: [...spec.cfg],
+  };
+}
+
+function densenetNoRounding(roundTo: number | undefined): void {
+  if ((roundTo ?? 1) > 1) throw new UsageError("--round-to is implemented for VGG only");
+}
+
+const densenet: Architecture<DensenetParams> = {
+  name: "densenet",
+  title: "DenseNet",
+  defaultDepth: 40,
+  ops: densenetOps,
+  specFor: (request) => {
+    const depth = request.depth ?? 40;
+    const base = request.growthRate ?? 12;
+    const cfg = defaultDensenetCfg(depth, base, request.width);
+    const growthRate = densenetGrowth(base, request.width);
+    return fromDensenetSpec(validateDensenetSpec({ depth, growthRate, cfg }));
+  },
+  init: (spec, { seed, numClasses }) => {
+    const { depth, growthRate, cfg } = densenetSpecOf(spec);
+    return initDensenet({ depth, growthRate, cfg, numClasses, seed });
+  },
+  specOf: (params) => fromDensenetSpec(params),
+  numClasses: (params) => params.fc.weight.shape[1],
+  toStateDict: (params) => densenetToStateDict(params),
+  metadata: (params, extra) => densenetMetadata(params, extra),
+  specFromMetadata: (metadata, source) =>
+    fromDensenetSpec(densenetSpecFromMetadata(metadata, source)),
+  fromStateDict: (file, source) => densenetFromStateDict(file, { source }),
+  absGammas: densenetAbsGammasAsync,
+  layerNames: (spec) => densenetBnLabels(spec.depth ?? 40),
+  countParams: (spec, numClasses) => countDensenetParams(densenetSpecOf(spec), numClasses),
+  countFlops: (spec, numClasses) => countDensenetFlops(densenetSpecOf(spec), numClasses),
+  prune: (params, abs, ratio, options) => {
+    densenetNoRounding(options.roundTo);
+    const result = pruneDensenetFromAbsGammas(params, abs, ratio, {
+      minChannels: options.minChannels,
+    });
+    return { params: result.params, masks: result.masks, report: result.report as PruneReport };
+  },
+  mask: maskDensenet,
+};
+
+const ARCHITECTURES: Readonly<Record<string, Architecture<ModelParams>>> = {
+  vgg,
+  densenet,
+} as unknown as Record<string, Architecture<ModelParams>>;
 
 /** The architecture names `--arch` accepts. */
 export const ARCH_NAMES: readonly ArchName[] = Object.keys(ARCHITECTURES) as ArchName[];
@@ -163,9 +247,10 @@ export function architecture(name: string): Architecture<ModelParams> {
   return found;
 }
 
-/** The architecture of a parameter tree (its `arch` field; VGG trees have none). */
+/** The architecture of a parameter tree, told apart by its fields. */
 export function architectureOf(params: ModelParams): Architecture<ModelParams> {
-  return architecture((params as { arch?: string }).arch ?? "vgg");
+  if ("dense" in params) return ARCHITECTURES.densenet;
+  return ARCHITECTURES.vgg;
 }
 
 /** The architecture a checkpoint's metadata names (no `arch`: VGG, as older runs wrote). */
@@ -179,4 +264,9 @@ export function architectureOfMetadata(
 export function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
   return a.arch === b.arch && JSON.stringify(a.cfg) === JSON.stringify(b.cfg) &&
     (a.depth ?? null) === (b.depth ?? null) && (a.growthRate ?? null) === (b.growthRate ?? null);
+}
+
+/** Whether a model is a VGG (the architecture multi-pass pruning and export support). */
+export function isVgg(params: ModelParams): params is VggParams {
+  return architectureOf(params).name === "vgg";
 }

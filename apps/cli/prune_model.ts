@@ -7,7 +7,6 @@
 import { disposeTree } from "@slimming/tensor-utils";
 import { UsageError } from "@slimming/tensor-utils";
 import {
-  absGammasOfLayers,
   mergePassReports,
   multiPassPrune,
   type PruneReport,
@@ -18,7 +17,7 @@ import {
   pruneSummary,
   writePruneSummary,
 } from "@slimming/run-format";
-import { architectureOf, type ModelParams } from "./architecture.ts";
+import { architectureOf, isVgg, type ModelParams } from "./architecture.ts";
 import { saveModel } from "./checkpoint.ts";
 import type { LoadedData } from "./dataset.ts";
 import { evaluate, inferenceSpeed } from "./evaluate.ts";
@@ -67,7 +66,7 @@ async function pruneOnce(params: ModelParams, options: PruneModelOptions): Promi
   if (roundTo > 1 && arch.name !== "vgg") {
     throw new UsageError("--round-to is implemented for VGG only");
   }
-  const abs = await absGammasOfLayers(arch.ops.batchNorms(params));
+  const abs = await arch.absGammas(params);
   const result = arch.prune(params, abs, options.ratio, {
     minChannels: options.minChannels,
     roundTo,
@@ -88,7 +87,7 @@ async function pruneInPasses(
   options: PruneModelOptions,
   { passes, maxLayerRatio, fineTune }: MultiPassSetting,
 ): Promise<Pruned> {
-  if (architectureOf(params).name !== "vgg") {
+  if (!isVgg(params)) {
     throw new UsageError("--passes (multi-pass pruning) is implemented for VGG only");
   }
   const multi = await multiPassPrune(params, {
@@ -96,7 +95,12 @@ async function pruneInPasses(
     ratio: options.ratio,
     maxLayerRatio,
     minChannels: options.minChannels,
-    fineTune: (model, pass) => (pass === passes - 1 ? model : fineTune(model, pass)),
+    fineTune: async (model, pass) => {
+      if (pass === passes - 1) return model;
+      const tuned = await fineTune(model, pass);
+      if (!isVgg(tuned)) throw new TypeError("multi-pass fine-tune returned another architecture");
+      return tuned;
+    },
   });
   // The fine-tuned intermediate passes change the weights: no masked model to measure.
   return { slim: multi.params, report: mergePassReports(multi.reports, options.ratio) };

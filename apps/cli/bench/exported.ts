@@ -11,7 +11,8 @@ import * as ort from "onnxruntime-node";
 import { ONNX_FILE, TFJS_MODEL_FILE } from "@slimming/export";
 import { disposeTree, UsageError } from "@slimming/tensor-utils";
 import { useBackend } from "@slimming/kernels";
-import { countFlops, countParams, forward } from "@slimming/vgg";
+import { countFlops, countParams } from "@slimming/vgg";
+import { architectureOf } from "../architecture.ts";
 import {
   helpText,
   numberOption,
@@ -124,7 +125,7 @@ async function oursRunner(checkpoint: string): Promise<{ run: Run; close: () => 
   return {
     run: async (x, n) => {
       const input = tf.tensor4d(x, [n, 32, 32, 3]);
-      const { logits } = forward(params, input, { training: false });
+      const { logits } = architectureOf(params).ops.forward(params, input, { training: false });
       await logits.data();
       tf.dispose([input, logits]);
     },
