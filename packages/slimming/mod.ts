@@ -1,6 +1,6 @@
 /**
  * Network Slimming (Liu et al., ICCV 2017) on the VGG-BN models of `@slimming/vgg`, as in the
- * reference's `main.py` (`updateBN`) and `vggprune.py`: the L1 sparsity term on BN scaling
+ * reference's `main.py` (`updateBN`) and `vggprune.py` (and `resprune.py` for `@slimming/resnet`): the L1 sparsity term on BN scaling
  * factors, the global |gamma| threshold, channel masks, the masked and the physically pruned
  * model, and the multi-pass scheme. Pure functions: inputs are never changed, every returned
  * tensor is new and the caller disposes it.
@@ -48,5 +48,14 @@ export {
 export { type ChannelDecision, planPrune, pruneDecision } from "./selection.ts";
 export { mergePassReports } from "./merge_passes.ts";
 export { validateRatio } from "./_validate.ts";
+export {
+  maskResnetParams,
+  pruneResnet,
+  pruneResnetFromAbsGammas,
+  pruneResnetWithMasks,
+  resnetLiveAbsGammas,
+  type ResnetPruneOptions,
+  type ResnetPruneResult,
+} from "./prune_resnet.ts";
 export { countFlops, countParams } from "@slimming/vgg";
 export type { Cfg, CfgItem, VggParams } from "@slimming/vgg";
