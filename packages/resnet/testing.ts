@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { type BatchNormState, createRng, type Rng } from "@slimming/tensor-utils";
-import { defaultResnetCfg, RESNET_EXPANSION, type ResnetCfg, type ResnetPlanes } from "./cfg.ts";
+import { blockInputWidths, RESNET_EXPANSION, type ResnetCfg, type ResnetPlanes } from "./cfg.ts";
 import { blockShapes } from "./counts.ts";
 import type { BottleneckParams, ResnetParams } from "./params.ts";
 
@@ -31,21 +31,13 @@ export function arbResnetShape(maxPlanes = 4, maxInner = 6): fc.Arbitrary<Resnet
     fc.array(fc.integer({ min: 1, max: maxInner }), { minLength: 12, maxLength: 12 }),
   ).map(([depth, p, inner]) => {
     const planes: ResnetPlanes = [p[0], p[1], p[2]];
-    const cfg = defaultResnetCfg(depth).map((_, k) => k);
-    // Selections keep every channel; bn2/bn3 widths are drawn.
-    const n = (depth - 2) / 9;
-    let inplanes = planes[0];
-    const out = cfg.map((k) => {
-      if (k === cfg.length - 1) return planes[2] * RESNET_EXPANSION;
-      const b = Math.floor(k / 3);
-      if (k % 3 === 0) {
-        const w = inplanes;
-        inplanes = planes[Math.floor(b / n)] * RESNET_EXPANSION;
-        return w;
-      }
-      return inner[k % inner.length];
-    });
-    return { depth, planes, cfg: out };
+    const cfg = blockInputWidths(depth, planes).flatMap((w, b) => [
+      w,
+      inner[(2 * b) % inner.length],
+      inner[(2 * b + 1) % inner.length],
+    ]);
+    cfg.push(planes[2] * RESNET_EXPANSION);
+    return { depth, planes, cfg };
   });
 }
 
