@@ -1,9 +1,10 @@
 /**
  * Network Slimming (Liu et al., ICCV 2017) on the VGG-BN models of `@slimming/vgg`, as in the
- * reference's `main.py` (`updateBN`) and `vggprune.py` (and `resprune.py` for `@slimming/resnet`): the L1 sparsity term on BN scaling
+ * reference's `main.py` (`updateBN`) and `vggprune.py`: the L1 sparsity term on BN scaling
  * factors, the global |gamma| threshold, channel masks, the masked and the physically pruned
- * model, and the multi-pass scheme. Pure functions: inputs are never changed, every returned
- * tensor is new and the caller disposes it.
+ * model, and the multi-pass scheme; and the pre-activation ResNet's pruning with channel
+ * selection (`resprune.py`, `pruneResnet`). Pure functions: inputs are never changed, every
+ * returned tensor is new and the caller disposes it.
  *
  * @module
  */
