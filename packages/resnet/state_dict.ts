@@ -155,23 +155,10 @@ export function resnetShapeFromMetadata(
 }
 
 /**
- * The parameter tree of a ResNet checkpoint. Checks the arch, depth and cfg in its metadata
- * (and the cfg against `expectedCfg` when given), and every tensor's presence, dtype and
- * shape; anything else is a one-line CheckpointError naming the tensor.
+ * Reads tensors of `file` by name with shape checks (one-line CheckpointErrors naming the
+ * tensor), converting layouts; remembers which names were used and which tensors it made.
  */
-export function fromStateDict(
-  file: SafetensorsFile,
-  options: { source?: string; expectedCfg?: ResnetCfg; numClasses?: number } = {},
-): ResnetParams {
-  const source = options.source ?? "checkpoint";
-  const { depth, planes, cfg } = resnetShapeFromMetadata(file.metadata, source);
-  if (options.expectedCfg && JSON.stringify(options.expectedCfg) !== JSON.stringify(cfg)) {
-    throw new CheckpointError(
-      `${source}: its cfg ${JSON.stringify(cfg)} is not the expected ${
-        JSON.stringify(options.expectedCfg)
-      }`,
-    );
-  }
+function stateDictReader(file: SafetensorsFile, source: string) {
   const used = new Set<string>();
   const take = (key: string, shape: readonly number[]): Float32Array => {
     const entry = file.tensors[key];
@@ -218,6 +205,29 @@ export function fromStateDict(
     }
     return kept;
   };
+  const unused = () => Object.keys(file.tensors).filter((k) => !used.has(k));
+  return { take, track, convAt, bnAt, selectAt, unused, tensors };
+}
+
+/**
+ * The parameter tree of a ResNet checkpoint. Checks the arch, depth and cfg in its metadata
+ * (and the cfg against `expectedCfg` when given), and every tensor's presence, dtype and
+ * shape; anything else is a one-line CheckpointError naming the tensor.
+ */
+export function fromStateDict(
+  file: SafetensorsFile,
+  options: { source?: string; expectedCfg?: ResnetCfg; numClasses?: number } = {},
+): ResnetParams {
+  const source = options.source ?? "checkpoint";
+  const { depth, planes, cfg } = resnetShapeFromMetadata(file.metadata, source);
+  if (options.expectedCfg && JSON.stringify(options.expectedCfg) !== JSON.stringify(cfg)) {
+    throw new CheckpointError(
+      `${source}: its cfg ${JSON.stringify(cfg)} is not the expected ${
+        JSON.stringify(options.expectedCfg)
+      }`,
+    );
+  }
+  const { take, track, convAt, bnAt, selectAt, unused, tensors } = stateDictReader(file, source);
   try {
     const conv1 = convAt("conv1.weight", planes[0], 3, 3);
     const blocks = blockShapes(cfg, depth, planes).map((shape, b): BottleneckParams => {
@@ -246,7 +256,7 @@ export function fromStateDict(
       weight: track(tf.tidy(() => tf.transpose(tf.tensor2d(w, [numClasses, head])))) as tf.Tensor2D,
       bias: track(tf.tensor1d(take("fc.bias", [numClasses]))),
     };
-    const extra = Object.keys(file.tensors).filter((k) => !used.has(k));
+    const extra = unused();
     if (extra.length > 0) {
       const name = JSON.stringify(extra[0]).slice(1, -1);
       throw new CheckpointError(
