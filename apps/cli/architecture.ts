@@ -34,10 +34,30 @@ import {
   densenetAbsGammasAsync,
   maskDensenet,
   maskParams,
+  maskResnetParams,
   pruneDensenetFromAbsGammas,
   type PruneReport,
+  pruneResnetFromAbsGammas,
   pruneRoundedFromAbsGammas,
+  resnetLiveAbsGammas,
 } from "@slimming/slimming";
+import {
+  countResnetFlops,
+  countResnetParams,
+  defaultResnetCfg,
+  fromStateDict as resnetFromStateDict,
+  initResnet,
+  resnetBnNames,
+  resnetCheckpointMetadata,
+  resnetOps,
+  type ResnetParams,
+  type ResnetPlanes,
+  resnetPlanes,
+  resnetShapeFromMetadata,
+  toStateDict as resnetToStateDict,
+  validateResnetCfg,
+  validateResnetDepth,
+} from "@slimming/resnet";
 import {
   countDensenetFlops,
   countDensenetParams,
@@ -45,9 +65,9 @@ import {
   densenetBnLabels,
   densenetGrowth,
   densenetMetadata,
+  densenetOps,
   type DensenetParams,
   type DensenetSpec,
-  densenetOps,
   fromStateDict as densenetFromStateDict,
   initDensenet,
   specFromMetadata as densenetSpecFromMetadata,
@@ -67,6 +87,10 @@ export interface ModelSpec {
   readonly depth?: number;
   /** DenseNet: the growth rate. */
   readonly growthRate?: number;
+  /** ResNet: the three stage widths (16, 32, 64 times the width multiplier). */
+  readonly planes?: readonly number[];
+  /** ResNet: the width multiplier a new model is built at. */
+  readonly width?: number;
 }
 
 /** A pruned model of any architecture. */
@@ -136,7 +160,7 @@ export interface Architecture<P> {
 }
 
 /** A model of any registered architecture. */
-export type ModelParams = VggParams | DensenetParams;
+export type ModelParams = VggParams | ResnetParams | DensenetParams;
 
 function vggSpec(request: SpecRequest): ModelSpec {
   if (request.cfg === undefined && request.depth !== undefined) {
@@ -230,8 +254,62 @@ const densenet: Architecture<DensenetParams> = {
   mask: maskDensenet,
 };
 
+function resnetShape(spec: ModelSpec): { depth: number; planes: ResnetPlanes; cfg: number[] } {
+  const planes = (spec.planes ?? resnetPlanes(spec.width ?? 1)) as ResnetPlanes;
+  return { depth: spec.depth ?? 164, planes, cfg: spec.cfg as number[] };
+}
+
+function fromResnetShape(
+  shape: { depth: number; planes: readonly number[]; cfg: readonly number[] },
+): ModelSpec {
+  return { arch: "resnet", depth: shape.depth, planes: [...shape.planes], cfg: [...shape.cfg] };
+}
+
+const resnet: Architecture<ResnetParams> = {
+  name: "resnet",
+  title: "pre-activation ResNet",
+  defaultDepth: 164,
+  ops: resnetOps,
+  specFor: (request) => {
+    const depth = validateResnetDepth(request.depth ?? 164);
+    const planes = resnetPlanes(request.width);
+    const cfg = validateResnetCfg(defaultResnetCfg(depth, request.width), depth, planes);
+    return { ...fromResnetShape({ depth, planes, cfg }), width: request.width };
+  },
+  init: (spec, { seed, numClasses }) => {
+    const { depth, cfg } = resnetShape(spec);
+    return initResnet({ depth, cfg, width: spec.width ?? 1, numClasses, seed });
+  },
+  specOf: (params) => fromResnetShape(params),
+  numClasses: (params) => params.fc.weight.shape[1],
+  toStateDict: (params) => resnetToStateDict(params),
+  metadata: (params, extra) => resnetCheckpointMetadata(params, extra),
+  specFromMetadata: (metadata, source) =>
+    fromResnetShape(resnetShapeFromMetadata(metadata, source)),
+  fromStateDict: (file, source) => resnetFromStateDict(file, { source }),
+  absGammas: resnetLiveAbsGammas,
+  layerNames: (spec) => resnetBnNames(spec.depth ?? 164),
+  countParams: (spec, numClasses) => {
+    const { depth, planes, cfg } = resnetShape(spec);
+    return countResnetParams(cfg, depth, numClasses, planes);
+  },
+  countFlops: (spec, numClasses) => {
+    const { depth, planes, cfg } = resnetShape(spec);
+    return countResnetFlops(cfg, depth, numClasses, planes);
+  },
+  prune: (params, abs, ratio, options) => {
+    if ((options.roundTo ?? 1) > 1) throw new UsageError("--round-to is implemented for VGG only");
+    const result = pruneResnetFromAbsGammas(params, abs, ratio, {
+      minChannels: options.minChannels,
+    });
+    return { params: result.params, masks: result.masks, report: result.report as PruneReport };
+  },
+  mask: maskResnetParams,
+};
+
 const ARCHITECTURES: Readonly<Record<string, Architecture<ModelParams>>> = {
   vgg,
+  resnet,
   densenet,
 } as unknown as Record<string, Architecture<ModelParams>>;
 
@@ -250,6 +328,7 @@ export function architecture(name: string): Architecture<ModelParams> {
 /** The architecture of a parameter tree, told apart by its fields. */
 export function architectureOf(params: ModelParams): Architecture<ModelParams> {
   if ("dense" in params) return ARCHITECTURES.densenet;
+  if ("blocks" in params) return ARCHITECTURES.resnet;
   return ARCHITECTURES.vgg;
 }
 
@@ -263,7 +342,9 @@ export function architectureOfMetadata(
 /** Whether two specs describe the same model shape. */
 export function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
   return a.arch === b.arch && JSON.stringify(a.cfg) === JSON.stringify(b.cfg) &&
-    (a.depth ?? null) === (b.depth ?? null) && (a.growthRate ?? null) === (b.growthRate ?? null);
+    (a.depth ?? null) === (b.depth ?? null) && (a.growthRate ?? null) === (b.growthRate ?? null) &&
+    (a.planes === undefined || b.planes === undefined ||
+      JSON.stringify(a.planes) === JSON.stringify(b.planes));
 }
 
 /** Whether a model is a VGG (the architecture multi-pass pruning and export support). */

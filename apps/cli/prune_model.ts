@@ -6,11 +6,7 @@
  */
 import { disposeTree } from "@slimming/tensor-utils";
 import { UsageError } from "@slimming/tensor-utils";
-import {
-  mergePassReports,
-  multiPassPrune,
-  type PruneReport,
-} from "@slimming/slimming";
+import { mergePassReports, multiPassPrune, type PruneReport } from "@slimming/slimming";
 import {
   PRUNE_FILES,
   type PruneSummary,

@@ -2,9 +2,10 @@
  * Network Slimming (Liu et al., ICCV 2017) on the VGG-BN models of `@slimming/vgg`, as in the
  * reference's `main.py` (`updateBN`) and `vggprune.py`: the L1 sparsity term on BN scaling
  * factors, the global |gamma| threshold, channel masks, the masked and the physically pruned
- * model, and the multi-pass scheme; and `denseprune.py`'s channel selection for the DenseNet
- * of `@slimming/densenet` (`pruneDensenet`). Pure functions: inputs are never changed, every returned
- * tensor is new and the caller disposes it.
+ * model, and the multi-pass scheme; the pre-activation ResNet's pruning with channel
+ * selection (`resprune.py`, `pruneResnet`) and `denseprune.py`'s for the DenseNet of
+ * `@slimming/densenet` (`pruneDensenet`). Pure functions: inputs are never changed, every
+ * returned tensor is new and the caller disposes it.
  *
  * @module
  */
@@ -60,5 +61,14 @@ export {
   pruneDensenetFromAbsGammas,
   slimDensenet,
 } from "./prune_densenet.ts";
+export {
+  maskResnetParams,
+  pruneResnet,
+  pruneResnetFromAbsGammas,
+  pruneResnetWithMasks,
+  resnetLiveAbsGammas,
+  type ResnetPruneOptions,
+  type ResnetPruneResult,
+} from "./prune_resnet.ts";
 export { countFlops, countParams } from "@slimming/vgg";
 export type { Cfg, CfgItem, VggParams } from "@slimming/vgg";
