@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { pruneScript } from "./model_name.ts";
 import { formatAccuracy, formatRatio, formatSignificant, MISSING } from "./format.ts";
 import { bestTestEpoch, firstNonFiniteLoss, isFiniteNumber, lastEpoch } from "./history.ts";
 import { CHANCE_ACCURACY, prunedLabel, sparsityLabel, stageLabel } from "./labels.ts";
@@ -150,7 +151,9 @@ function recalibrationFinding(prune: PruneSummary, label: string): string | unde
         : ".");
   }
   return recal > slim
-    ? `${label}: vggprune's slim model scored ${formatAccuracy(slim)}, but the same weights ` +
+    ? `${label}: ${pruneScript(prune.arch)}'s slim model scored ${
+      formatAccuracy(slim)
+    }, but the same weights ` +
       `with every BN layer's running mean and variance re-estimated on ${images} training ` +
       `images (forward passes only, no weight changed) scored ${formatAccuracy(recal)}, ` +
       `${points(recal - slim)} more. Removing a channel removes its constant ReLU(β) output, ` +

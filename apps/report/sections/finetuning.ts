@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { pruneScript } from "../model_name.ts";
 import { formatAccuracy, formatDuration, formatLambda, formatRatio, MISSING } from "../format.ts";
 import { bestTestEpoch, historySeconds, isFiniteNumber, lastEpoch } from "../history.ts";
 import { prunedLabel, statusLabel } from "../labels.ts";
@@ -30,7 +31,7 @@ export function writeFinetuning({ report, lab, figures }: SectionContext): void 
           `λ = ${formatLambda(config.lambda)})` +
           (config.checkpoint?.endsWith("recalibrated.safetensors")
             ? ", from the slim model with recalibrated BN statistics."
-            : ", from vggprune's slim model.")
+            : `, from ${pruneScript(lab.info.arch)}'s slim model.`)
         : ".") +
       (figures.finetuneAccuracy
         ? " The open dot at the left of each curve is the slim model's test accuracy before " +

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { modelName } from "../model_name.ts";
 import { scaledDownFrom } from "@slimming/run-format";
 import {
   formatCfg,
@@ -79,7 +80,7 @@ export function writeOverview({ report, lab }: SectionContext): void {
       }.`,
   );
   report.paragraph(
-    "VGG is trained with an L1 penalty on the batch-norm scaling factors γ, channels with " +
+    `${modelName({ arch: info.arch })} is trained with an L1 penalty on the batch-norm scaling factors γ, channels with " +
       "small |γ| are pruned with one global threshold, and the slimmer network is fine-tuned. " +
       "Everything below is computed from the runs folder alone; a stage that has not run is " +
       "marked “not run”.",
@@ -93,7 +94,7 @@ export function writeOverview({ report, lab }: SectionContext): void {
     ? "all 10,000 images"
     : `${formatCount(info.testSubset)} images`;
   const architecture = [
-    info.depth === undefined ? undefined : `VGG-${info.depth}`,
+    info.depth === undefined ? undefined : modelName(info),
     info.width === undefined ? undefined : `width × ${info.width}`,
   ].filter((v) => v !== undefined).join(", ");
   report.table(

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { pruneScript } from "../model_name.ts";
 import {
   formatAccuracy,
   formatCfg,
@@ -50,7 +51,7 @@ export const PRUNE_ROWS: readonly PruneRow[] = [
     // A multi-pass prune has no masked model: prune.json leaves the number out.
     (p) => (p.maskedTestAcc === undefined ? "not measured" : formatAccuracy(p.maskedTestAcc)),
   ],
-  ["Test acc. slim (vggprune's model)", (p) => formatAccuracy(p.slimTestAcc)],
+  ["Test acc. slim (reference's model)", (p) => formatAccuracy(p.slimTestAcc)],
   [
     "Test acc. slim, BN recalibrated",
     (p) =>
@@ -88,7 +89,9 @@ export function writePruning({ report, lab, figures }: SectionContext): void {
       "that would keep fewer than the minimum keeps its largest-|γ| channels instead (the " +
       "guard). “Masked” zeroes the pruned γ inside the full network; " +
       "“slim” is the smaller network built from the kept channels, before fine-tuning, exactly " +
-      "as the reference's vggprune.py builds it; “BN recalibrated” is the same network with " +
+      `as the reference's ${
+        pruneScript(lab.info.arch)
+      } builds it; “BN recalibrated” is the same network with ` +
       "each BN layer's running mean and variance re-estimated by forward passes over training " +
       "images, augmented as in training where the table says so (no weight changes; the " +
       "problems section says what it did). FLOPs " +

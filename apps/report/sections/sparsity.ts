@@ -9,13 +9,14 @@ import { bestTestEpoch, historySeconds, lastEpoch } from "../history.ts";
 import { sparsityLabel, statusLabel } from "../labels.ts";
 import type { RunConfig } from "../lab_types.ts";
 import { scheduleText } from "../schedule_text.ts";
+import { modelName } from "../model_name.ts";
 import { keepWithFigure, NOT_RUN_FIGURE, type SectionContext } from "./context.ts";
 
 /** The section heading. */
 export const SPARSITY_HEADING = "1. Sparsity training";
 
-function describeTraining(config: RunConfig, depth: number | undefined): string {
-  return `Each model is VGG${depth ? `-${depth}` : ""} trained from scratch for ` +
+function describeTraining(config: RunConfig, model: string): string {
+  return `Each model is ${model} trained from scratch for ` +
     `${config.epochs ?? MISSING} epochs with λ·Σ|γ| over all BN scaling factors added to the ` +
     `cross-entropy loss. SGD with batch size ` +
     `${config.batchSize ?? MISSING}, momentum ${config.momentum ?? MISSING}, ` +
@@ -26,7 +27,7 @@ function describeTraining(config: RunConfig, depth: number | undefined): string 
 export function writeSparsity({ report, lab, figures }: SectionContext): void {
   report.heading(SPARSITY_HEADING, keepWithFigure(figures.sparsityAccuracy));
   const config = lab.sparsity.find((s) => s.run?.config)?.run?.config;
-  if (config) report.paragraph(describeTraining(config, lab.info.depth));
+  if (config) report.paragraph(describeTraining(config, modelName(lab.info)));
   if (figures.sparsityAccuracy) {
     report.figure(
       figures.sparsityAccuracy,

@@ -1,0 +1,17 @@
+import assert from "node:assert/strict";
+import { modelName, pruneScript } from "./model_name.ts";
+
+Deno.test("modelName and pruneScript name each architecture; none recorded means VGG", () => {
+  assert.equal(modelName({ depth: 19 }), "VGG-19");
+  assert.equal(modelName({ arch: "resnet", depth: 164 }), "pre-activation ResNet-164");
+  assert.equal(
+    modelName({ arch: "densenet", depth: 40, growthRate: 12 }),
+    "DenseNet-40 (growth rate 12)",
+  );
+  assert.equal(modelName({}), "VGG");
+  assert.deepEqual([undefined, "resnet", "densenet"].map(pruneScript), [
+    "vggprune.py",
+    "resprune.py",
+    "denseprune.py",
+  ]);
+});
