@@ -43,20 +43,21 @@ export interface EvalOutput {
 /** Runs `eval` with command-line arguments. */
 export const evalCommand: Command<EvalOutput> = defineCommand(
   "eval",
-  "Evaluate a checkpoint on the CIFAR-10 test set; prints { testAcc, testLoss, params, flops, imagesPerSecond }.",
+  "Evaluate a checkpoint on the --dataset's test set; prints { testAcc, testLoss, params, flops, imagesPerSecond }.",
   SPECS,
   async (values, log) => {
     const checkpoint = requiredString(values, "checkpoint");
     const batchSize = numberOption(values, "batch-size", { integer: true, min: 1 }) ?? 256;
     const { backend, params, data } = await loadForEvaluation(values, checkpoint, 1, log);
     const result = await evaluate(params, data.test);
+    const classes = data.spec.classCount; // the head's, as loadForEvaluation checked
     if (!Number.isFinite(result.loss)) log(nanLossWarning(checkpoint, result.loss));
     const output: EvalOutput = {
       checkpoint,
       testAcc: result.accuracy,
       testLoss: result.loss,
-      params: countParams(params.cfg),
-      flops: countFlops(params.cfg),
+      params: countParams(params.cfg, classes),
+      flops: countFlops(params.cfg, classes),
       imagesPerSecond: await inferenceSpeed(params, batchSize),
       backend: backend.name,
     };

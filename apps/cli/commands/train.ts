@@ -1,5 +1,6 @@
 /**
- * `deno task train`: sparsity training of a VGG-BN on CIFAR-10 (loss + lambda * sum|gamma|).
+ * `deno task train`: sparsity training of a VGG-BN on CIFAR-10 or CIFAR-100 (loss + lambda *
+ * sum|gamma|); the head gets the data set's class count.
  *
  * @module
  */
@@ -48,7 +49,8 @@ const SPECS: OptionSpecs = {
 /** Runs `train` with command-line arguments; resolves with the training result. */
 export const trainCommand: Command<TrainingResult> = defineCommand(
   "train",
-  "Train a VGG with batch norm on CIFAR-10 with Network Slimming's L1 penalty on the BN scaling factors.",
+  "Train a VGG with batch norm on CIFAR-10 (or --dataset cifar100) with Network Slimming's L1 penalty\n" +
+    "on the BN scaling factors.",
   SPECS,
   async (values, log) => {
     const setup = trainingSetup(values);
@@ -76,7 +78,13 @@ export const trainCommand: Command<TrainingResult> = defineCommand(
           JSON.stringify(cfg)
         }, lambda ${lambda}, ${setup.epochs} epochs -> ${setup.out}`,
       );
-      return await trainFromSetup(setup, config, data, () => initVgg({ cfg, seed: setup.seed }));
+      const numClasses = data.spec.classCount;
+      return await trainFromSetup(
+        setup,
+        config,
+        data,
+        () => initVgg({ cfg, seed: setup.seed, numClasses }),
+      );
     });
   },
 );

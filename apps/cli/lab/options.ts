@@ -17,12 +17,15 @@ import { TRAINING_OPTIONS } from "../commands/training_options.ts";
 import { SCHEDULES } from "../lr_schedule.ts";
 import { DEFAULT_MIN_CHANNELS, JSON_OPTION } from "../closing.ts";
 import type { TrainingRecipe } from "@slimming/run-format";
+import type { CifarSpec } from "@slimming/cifar";
+import { datasetOption } from "../dataset.ts";
 import { LAB_PROFILES, type LabProfile } from "./profiles.ts";
 
 /** The options of `lab`. */
 export const LAB_SPECS: OptionSpecs = {
   profile: { type: "string", value: "NAME", help: "quick, lab or paper", default: "quick" },
   out: { type: "string", value: "DIR", help: "lab folder", default: "runs/lab" },
+  dataset: TRAINING_OPTIONS.dataset,
   data: TRAINING_OPTIONS.data,
   lambdas: {
     type: "string",
@@ -115,6 +118,8 @@ function numberList(values: ParsedOptions, name: string, check: (v: number) => b
 export interface LabOptions extends LabProfile {
   readonly profileName: string;
   readonly out: string;
+  /** The data set (`--dataset`). */
+  readonly dataset: CifarSpec;
   readonly data?: string;
   readonly lambdas: number[];
   readonly pruneLambda: number;
@@ -215,6 +220,7 @@ export function labOptions(values: ParsedOptions): LabOptions {
     ...scale,
     profileName,
     out: requiredString(values, "out"),
+    dataset: datasetOption(values),
     data: stringOption(values, "data"),
     lambdas,
     pruneLambda,

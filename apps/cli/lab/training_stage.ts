@@ -41,6 +41,7 @@ export function stageSetup(
     seed: options.seed,
     subset: options.subset,
     testSubset: options.testSubset,
+    dataset: options.dataset,
     data: options.data,
     backend: options.backend,
     threads: options.threads,
@@ -66,7 +67,7 @@ async function trainOnce(
     initial: async () =>
       checkpoint
         ? (await loadModel(checkpoint)).params
-        : initVgg({ cfg: ctx.cfg, seed: ctx.options.seed }),
+        : initVgg({ cfg: ctx.cfg, seed: ctx.options.seed, numClasses: ctx.data.spec.classCount }),
     progress: ctx.progress,
     maxSeconds,
   });

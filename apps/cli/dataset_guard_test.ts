@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { CIFAR100_SPEC, CIFAR10_SPEC } from "@slimming/cifar";
+import { CheckpointError, encodeSafetensors, f32 } from "@slimming/tensor-utils/core";
+import { checkCheckpointDataset, checkClassCount, headClassCount } from "./dataset_guard.ts";
+
+const head = (name: string, n: number) => ({ [name]: { shape: [n] } });
+
+Deno.test("headClassCount reads VGG's classifier and ResNet/DenseNet's fc head", () => {
+  assert.equal(headClassCount(head("classifier.bias", 100)), 100);
+  assert.equal(headClassCount(head("fc.bias", 10)), 10);
+  assert.equal(headClassCount({ "feature.0.weight": { shape: [8] } }), undefined);
+});
+
+Deno.test("checkClassCount: a match passes; a mismatch is one line naming both data sets", () => {
+  checkClassCount("m.safetensors", 10, CIFAR10_SPEC);
+  checkClassCount("m.safetensors", 100, CIFAR100_SPEC);
+  assert.throws(
+    () => checkClassCount("m.safetensors", 10, CIFAR100_SPEC),
+    (e) =>
+      e instanceof CheckpointError && !e.message.includes("\n") &&
+      /m\.safetensors: a 10-class model, but --dataset cifar100 has 100 classes \(it was trained on CIFAR-10: --dataset cifar10\)/
+        .test(e.message),
+  );
+  assert.throws(
+    () => checkClassCount("m.safetensors", 7, CIFAR10_SPEC),
+    (e) =>
+      e instanceof CheckpointError && /7-class model/.test(e.message) &&
+      !/trained on/.test(e.message),
+  );
+});
+
+Deno.test("checkCheckpointDataset reads the head from the file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/m.safetensors`;
+    await Deno.writeFile(
+      path,
+      encodeSafetensors({ "classifier.bias": f32([100], new Float32Array(100)) }, {}),
+    );
+    await checkCheckpointDataset(path, CIFAR100_SPEC);
+    await assert.rejects(checkCheckpointDataset(path, CIFAR10_SPEC), CheckpointError);
+    await Deno.writeFile(path, encodeSafetensors({ x: f32([1], new Float32Array(1)) }, {}));
+    await assert.rejects(checkCheckpointDataset(path, CIFAR10_SPEC), /no classifier head/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
