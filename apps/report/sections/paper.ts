@@ -1,6 +1,7 @@
 /**
  * Section 5: this lab's numbers beside the paper's (Table 1, VGGNet on CIFAR-10) and the
- * reference implementation's, with what the lab scaled down named next to them.
+ * reference implementation's, with what the lab scaled down named next to them. A CIFAR-100
+ * lab is set beside the reference implementation's CIFAR-100 VGG results.
  *
  * @module
  */
@@ -8,6 +9,7 @@ import { formatAccuracy, formatCount, formatRatio, MISSING } from "../format.ts"
 import { bestTestEpoch } from "../history.ts";
 import type { LabData, PruneResult, TrainingRun } from "../lab_types.ts";
 import type { SectionContext } from "./context.ts";
+import { datasetOf } from "@slimming/run-format";
 
 /** The section heading. */
 export const PAPER_HEADING = "5. Beside the paper";
@@ -27,6 +29,85 @@ export const PAPER_VGG_CIFAR10 = {
   referenceBaselineAcc: 93.77,
   referencePrunedAcc: 93.78,
 } as const;
+
+/**
+ * The reference implementation's README (Eric-mingjie/network-slimming), VGG-19 on
+ * CIFAR-100: λ = 1e-4, 50% of the channels pruned, 160 + 160 epochs; test accuracy in %.
+ * The README lists 20.04M parameters before pruning, as for CIFAR-10.
+ */
+export const REFERENCE_VGG_CIFAR100 = {
+  prunedRatio: 0.5,
+  baselineAcc: 72.12,
+  slimAcc: 5.31,
+  prunedAcc: 73.32,
+  paramsBefore: 20.04e6,
+  paramsAfter: 4.93e6,
+} as const;
+
+/** What the lab's rows are set beside, and how the section introduces them. */
+interface Comparison {
+  readonly intro: string;
+  readonly rows: string[][];
+}
+
+const HOW_TO_READ = "Baseline: the best test accuracy of the λ = 0 run; “before fine-tuning”: " +
+  "vggprune's slim model (and, when the lab recalibrated, the same model with re-estimated BN " +
+  "statistics); after fine-tuning: the best epoch. The lab's setting differs from the paper's " +
+  "as listed on page 1, so its accuracies are not expected to reach the paper's; what carries " +
+  "over is the shape of the result: how much is pruned, and how much accuracy fine-tuning " +
+  "brings back.";
+
+/** The paper's and the reference code's CIFAR-10 rows. */
+function cifar10Comparison(): Comparison {
+  const paper = PAPER_VGG_CIFAR10;
+  return {
+    intro: "The paper's Table 1 (VGGNet on CIFAR-10, 160 epochs of sparsity training with " +
+      "λ = 1e-4, 70% of the channels pruned, 160 epochs of fine-tuning) and the reference " +
+      `implementation's README beside this lab's runs. ${HOW_TO_READ}`,
+    rows: [
+      [
+        `paper, ${formatRatio(paper.prunedRatio)} pruned`,
+        formatAccuracy(paper.baselineAcc),
+        "not given",
+        formatAccuracy(paper.prunedAcc),
+        sizes(paper.paramsBefore, paper.paramsAfter),
+        sizes(paper.flopsBefore, paper.flopsAfter),
+      ],
+      [
+        `reference code, ${formatRatio(paper.prunedRatio)}`,
+        formatAccuracy(paper.referenceBaselineAcc),
+        "not given",
+        formatAccuracy(paper.referencePrunedAcc),
+        MISSING,
+        MISSING,
+      ],
+    ],
+  };
+}
+
+/** The reference code's CIFAR-100 row. */
+function cifar100Comparison(): Comparison {
+  const ref = REFERENCE_VGG_CIFAR100;
+  return {
+    intro: "The reference implementation's README (VGGNet on CIFAR-100, 160 epochs of " +
+      "sparsity training with λ = 1e-4, 50% of the channels pruned, 160 epochs of " +
+      "fine-tuning) beside this lab's runs; the paper's own CIFAR-100 row is not repeated " +
+      `here. ${HOW_TO_READ}`,
+    rows: [[
+      `reference code, ${formatRatio(ref.prunedRatio)}`,
+      formatAccuracy(ref.baselineAcc),
+      formatAccuracy(ref.slimAcc),
+      formatAccuracy(ref.prunedAcc),
+      sizes(ref.paramsBefore, ref.paramsAfter),
+      MISSING,
+    ]],
+  };
+}
+
+/** The published rows a lab on `dataset` is set beside (none recorded: CIFAR-10). */
+export function paperComparison(info: { readonly dataset?: string }): Comparison {
+  return datasetOf(info) === "cifar100" ? cifar100Comparison() : cifar10Comparison();
+}
 
 function best(run: TrainingRun | undefined): string {
   const epoch = run && bestTestEpoch(run.history);
@@ -60,18 +141,9 @@ function ours(lab: LabData, prune: PruneResult, i: number): string[] {
 
 /** Writes section 5. */
 export function writePaperComparison({ report, lab }: SectionContext): void {
-  const paper = PAPER_VGG_CIFAR10;
+  const comparison = paperComparison(lab.info);
   report.heading(PAPER_HEADING, 160);
-  report.paragraph(
-    "The paper's Table 1 (VGGNet on CIFAR-10, 160 epochs of sparsity training with λ = 1e-4, " +
-      "70% of the channels pruned, 160 epochs of fine-tuning) and the reference " +
-      "implementation's README beside this lab's runs. Baseline: the best test accuracy of " +
-      "the λ = 0 run; “before fine-tuning”: vggprune's slim model (and, when the lab " +
-      "recalibrated, the same model with re-estimated BN statistics); after fine-tuning: the " +
-      "best epoch. The lab's setting differs from the paper's as listed on page 1, so its " +
-      "accuracies are not expected to reach the paper's; what carries over is the shape of " +
-      "the result: how much is pruned, and how much accuracy fine-tuning brings back.",
-  );
+  report.paragraph(comparison.intro);
   report.table(
     [
       { header: "", share: 1.3 },
@@ -81,24 +153,6 @@ export function writePaperComparison({ report, lab }: SectionContext): void {
       { header: "Parameters", share: 1.5, align: "right" },
       { header: "FLOPs", share: 1.5, align: "right" },
     ],
-    [
-      [
-        `paper, ${formatRatio(paper.prunedRatio)} pruned`,
-        formatAccuracy(paper.baselineAcc),
-        "not given",
-        formatAccuracy(paper.prunedAcc),
-        sizes(paper.paramsBefore, paper.paramsAfter),
-        sizes(paper.flopsBefore, paper.flopsAfter),
-      ],
-      [
-        `reference code, ${formatRatio(paper.prunedRatio)}`,
-        formatAccuracy(paper.referenceBaselineAcc),
-        "not given",
-        formatAccuracy(paper.referencePrunedAcc),
-        MISSING,
-        MISSING,
-      ],
-      ...lab.prunes.map((p, i) => ours(lab, p, i)),
-    ],
+    [...comparison.rows, ...lab.prunes.map((p, i) => ours(lab, p, i))],
   );
 }
