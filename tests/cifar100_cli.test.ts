@@ -1,8 +1,8 @@
 /**
  * CIFAR-100 through the real CLI on a tiny synthetic archive in the official CIFAR-100
  * format: `train --dataset cifar100` builds a 100-class head and records the data set;
- * `eval` finds the data through CIFAR100_PATH; a 100-class checkpoint used with
- * `--dataset cifar10` is a one-line error with exit code 2.
+ * `eval` finds the data through CIFAR100_PATH; `export` names the 100 classes; a 100-class
+ * checkpoint used with `--dataset cifar10` is a one-line error with exit code 2.
  */
 import assert from "node:assert/strict";
 import { CIFAR100_SPEC } from "@slimming/cifar";
@@ -57,6 +57,21 @@ Deno.test("train --dataset cifar100: a 100-class head, the data set recorded, an
   const output = JSON.parse(evaluated.stdout);
   assert.equal(output.params, countParams(cfgFromMetadata(file.metadata), 100));
   assert.ok(output.testAcc >= 0 && output.testAcc <= 100);
+
+  // An exported model names the 100 classes (from the head), with the reference's normalisation.
+  const exported = await runCli([
+    "export",
+    "--checkpoint",
+    checkpoint,
+    "--format",
+    "tfjs",
+    "--out",
+    `${dir}/tfjs`,
+  ]);
+  assert.equal(exported.code, 0, exported.stderr);
+  const model = JSON.parse(await Deno.readTextFile(`${dir}/tfjs/model.json`));
+  assert.deepEqual(model.userDefinedMetadata.classes, [...CIFAR100_SPEC.classNames]);
+  assert.deepEqual(model.userDefinedMetadata.mean, [...CIFAR100_SPEC.mean]);
 
   // The same checkpoint with the CIFAR-10 data: one line, exit 2, for every command that takes it.
   const wrong = /100-class model, but --dataset cifar10 has 10 classes.*--dataset cifar100/;

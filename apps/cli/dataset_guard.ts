@@ -34,6 +34,30 @@ export function checkClassCount(path: string, classes: number, spec: CifarSpec):
   );
 }
 
+/**
+ * The data set whose class count a checkpoint's head has (for what an exported model says
+ * about its classes and normalisation); no head or no matching data set is a CheckpointError.
+ */
+export function checkpointSpec(
+  path: string,
+  tensors: Readonly<Record<string, { readonly shape: readonly number[] }>>,
+): CifarSpec {
+  const classes = headClassCount(tensors);
+  const spec = DATASET_NAMES.map((n) => CIFAR_SPECS[n]).find((s) => s.classCount === classes);
+  if (classes === undefined) {
+    throw new CheckpointError(
+      `${path}: no classifier head (${HEAD_BIAS_NAMES.join(" or ")}) in the checkpoint`,
+    );
+  }
+  if (!spec) {
+    throw new CheckpointError(
+      `${path}: a ${classes}-class model; no data set here has ${classes} classes ` +
+        `(${DATASET_NAMES.map((n) => `${n}: ${CIFAR_SPECS[n].classCount}`).join(", ")})`,
+    );
+  }
+  return spec;
+}
+
 /** Reads the checkpoint at `path` and checks its head against `spec` (see {@linkcode checkClassCount}). */
 export async function checkCheckpointDataset(path: string, spec: CifarSpec): Promise<void> {
   const classes = headClassCount((await readSafetensors(path)).tensors);

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { CIFAR100_SPEC, CIFAR10_SPEC } from "@slimming/cifar";
 import { CheckpointError, encodeSafetensors, f32 } from "@slimming/tensor-utils/core";
-import { checkCheckpointDataset, checkClassCount, headClassCount } from "./dataset_guard.ts";
+import {
+  checkCheckpointDataset,
+  checkClassCount,
+  checkpointSpec,
+  headClassCount,
+} from "./dataset_guard.ts";
 
 const head = (name: string, n: number) => ({ [name]: { shape: [n] } });
 
@@ -44,4 +49,16 @@ Deno.test("checkCheckpointDataset reads the head from the file", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("checkpointSpec: the data set of the head's class count, else a one-line CheckpointError", () => {
+  assert.equal(checkpointSpec("m", head("classifier.bias", 100)), CIFAR100_SPEC);
+  assert.equal(checkpointSpec("m", head("fc.bias", 10)), CIFAR10_SPEC);
+  assert.throws(
+    () => checkpointSpec("m", head("classifier.bias", 7)),
+    (e) =>
+      e instanceof CheckpointError &&
+      /7-class model; no data set here has 7 classes/.test(e.message),
+  );
+  assert.throws(() => checkpointSpec("m", {}), /no classifier head/);
 });
