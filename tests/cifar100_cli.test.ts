@@ -106,6 +106,24 @@ Deno.test("train --dataset cifar100: a 100-class head, the data set recorded, an
   ]);
   assertOneLineError(pruneWrong, wrong);
 
+  // Resuming the CIFAR-100 run on CIFAR-10 is refused (the recorded data set differs).
+  const resumeWrong = await runCli([
+    "train",
+    "--resume",
+    "--data",
+    c10,
+    "--cfg",
+    TINY_CFG,
+    "--epochs",
+    "1",
+    "--batch-size",
+    "50",
+    "--out",
+    `${dir}/run`,
+    "--quiet",
+  ]);
+  assertOneLineError(resumeWrong, /was started with --dataset cifar100, not cifar10/);
+
   // A CIFAR-10 archive given as CIFAR-100 data names the missing member in one line.
   const dataWrong = await runCli([
     "eval",
