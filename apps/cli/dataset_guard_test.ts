@@ -34,7 +34,7 @@ Deno.test("checkClassCount: a match passes; a mismatch is one line naming both d
   );
 });
 
-Deno.test("checkCheckpointDataset reads the head from the file", async () => {
+Deno.test("checkCheckpointDataset reads the head from the file; a headless file is left to the loader", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const path = `${dir}/m.safetensors`;
@@ -45,7 +45,8 @@ Deno.test("checkCheckpointDataset reads the head from the file", async () => {
     await checkCheckpointDataset(path, CIFAR100_SPEC);
     await assert.rejects(checkCheckpointDataset(path, CIFAR10_SPEC), CheckpointError);
     await Deno.writeFile(path, encodeSafetensors({ x: f32([1], new Float32Array(1)) }, {}));
-    await assert.rejects(checkCheckpointDataset(path, CIFAR10_SPEC), /no classifier head/);
+    // No head: left to the model loader, which names what is missing.
+    await checkCheckpointDataset(path, CIFAR10_SPEC);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
