@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { writeSyntheticArchive } from "@slimming/cifar";
+import { type CifarSpec, writeSyntheticArchive } from "@slimming/cifar";
 import { sha256Hex } from "@slimming/tensor-utils";
 
 /** The CLI entry point. */
@@ -26,7 +26,7 @@ export async function runCli(
 ): Promise<CliResult> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI_MAIN, ...args],
-    env: { CIFAR10_PATH: "", NO_COLOR: "1", ...env },
+    env: { CIFAR10_PATH: "", CIFAR100_PATH: "", NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -34,14 +34,18 @@ export async function runCli(
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
 }
 
-/** Writes a synthetic CIFAR-format archive (learnable classes) into `dir`; returns its path. */
+/**
+ * Writes a synthetic archive (learnable classes) in the official format of `spec` (default
+ * CIFAR-10) into `dir`; returns its path.
+ */
 export async function syntheticArchive(
   dir: string,
   trainPerClass = 40,
   testPerClass = 10,
+  spec?: CifarSpec,
 ): Promise<string> {
-  const path = `${dir}/synthetic.tar.gz`;
-  await writeSyntheticArchive(path, { trainPerClass, testPerClass, seed: 3 });
+  const path = `${dir}/${spec ? `${spec.name}-` : ""}synthetic.tar.gz`;
+  await writeSyntheticArchive(path, { trainPerClass, testPerClass, seed: 3, spec });
   return path;
 }
 

@@ -39,7 +39,7 @@ async function setup(epochs: number, overrides: Partial<RunConfig> = {}) {
   };
   const base: Omit<TrainingOptions, "out"> = {
     config,
-    data: { train: dataset.train, test: dataset.test, source: archive },
+    data: { train: dataset.train, test: dataset.test, source: archive, spec: dataset.spec },
     resume: true,
     initial: () => initVgg({ cfg, seed: config.seed }),
     progress: quiet,

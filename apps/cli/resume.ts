@@ -12,7 +12,13 @@ import {
   sha256Hex,
   UsageError,
 } from "@slimming/tensor-utils";
-import { type EpochRecord, RUN_FILES, type RunConfig, writeRunConfig } from "@slimming/run-format";
+import {
+  datasetOf,
+  type EpochRecord,
+  RUN_FILES,
+  type RunConfig,
+  writeRunConfig,
+} from "@slimming/run-format";
 import type { ModelParams, ModelSpec } from "./architecture.ts";
 import { loadModel, loadOptimizer, saveModel } from "./checkpoint.ts";
 import type { ProgressPrinter } from "./progress.ts";
@@ -63,6 +69,14 @@ function checkSameConfig(saved: RunConfig, wanted: RunConfig, out: string): void
       `${out} holds a run of cfg ${JSON.stringify(saved.cfg)}, not ${
         JSON.stringify(wanted.cfg)
       }: cannot resume it`,
+    );
+  }
+  // A config without a data set is an older CIFAR-10 run.
+  if (datasetOf(saved) !== datasetOf(wanted)) {
+    throw new UsageError(
+      `${out} was started with --dataset ${datasetOf(saved)}, not ${
+        datasetOf(wanted)
+      }: resume with the same options or use another --out`,
     );
   }
   for (const key of comparedOptions) {

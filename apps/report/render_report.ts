@@ -16,7 +16,7 @@ import { loadLab } from "./load_lab.ts";
 import { ReportDocument } from "./pdf/report_document.ts";
 import type { SectionContext } from "./sections/context.ts";
 import { writeFinetuning } from "./sections/finetuning.ts";
-import { REPORT_TITLE, writeOverview } from "./sections/overview.ts";
+import { reportTitle, writeOverview } from "./sections/overview.ts";
 import { writePaperComparison } from "./sections/paper.ts";
 import { writeProblems } from "./sections/problems.ts";
 import { writePruning } from "./sections/pruning.ts";
@@ -59,11 +59,12 @@ export async function buildReport(lab: LabData): Promise<BuiltReport> {
   const fonts = await loadFonts();
   const gammas = summarizeGammas(lab.sparsity);
   const figures: ReportFigures = buildFigures(lab, gammas, createTextMeasure(fonts));
+  const title = reportTitle(lab.info);
   const report = new ReportDocument(fonts, {
-    title: REPORT_TITLE,
+    title,
     subject: `Network Slimming lab report (${lab.info.profile ?? "unknown"} profile)`,
     date: reportDate(lab),
-    footer: `${REPORT_TITLE} · ${lab.info.profile ?? "lab"} profile`,
+    footer: `${title} · ${lab.info.profile ?? "lab"} profile`,
   });
   const context: SectionContext = { report, lab, figures, gammas };
   writeOverview(context);

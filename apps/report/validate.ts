@@ -6,6 +6,7 @@
  * @module
  */
 import { DataError } from "@slimming/tensor-utils/core";
+import { DATASET_TITLES } from "@slimming/run-format";
 import type {
   EpochRecord,
   LabEvent,
@@ -85,6 +86,14 @@ function parseEvent(value: unknown, index: number, path: string): LabEvent {
   return event as unknown as LabEvent;
 }
 
+/** A recorded data set must be one the report knows (absent: an older CIFAR-10 lab). */
+function checkDataset(record: Json, path: string): void {
+  const name = record.dataset;
+  if (name !== undefined && !Object.hasOwn(DATASET_TITLES, name as string)) {
+    fail(path, `"dataset" should be one of ${Object.keys(DATASET_TITLES).join(", ")}`);
+  }
+}
+
 /** Checks `lab.json`: `stages`, `lambdas` and `ratios` are required; `events` defaults to []. */
 export function parseLabInfo(json: unknown, path: string): LabInfo {
   const lab = expectObject(json, path, "lab.json");
@@ -96,9 +105,10 @@ export function parseLabInfo(json: unknown, path: string): LabInfo {
   const events = ((lab.events ?? []) as unknown[]).map((e, i) => parseEvent(e, i, path));
   const lambdas = expectNumbers(lab.lambdas ?? [], path, "lambdas");
   const ratios = expectNumbers(lab.ratios ?? [], path, "ratios");
-  for (const field of ["profile", "backend", "dataSource", "startedAt", "finishedAt"]) {
+  for (const field of ["profile", "backend", "dataset", "dataSource", "startedAt", "finishedAt"]) {
     checkOptional(lab, path, field, "string");
   }
+  checkDataset(lab, path);
   for (
     const field of [
       "depth",
@@ -121,6 +131,8 @@ export function parseRunConfig(json: unknown, path: string): RunConfig {
   for (const field of ["epochs", "batchSize", "lr", "lambda", "seed"]) {
     checkOptional(config, path, field, "number");
   }
+  checkOptional(config, path, "dataset", "string");
+  checkDataset(config, path);
   checkOptional(config, path, "cfg", "array");
   checkOptional(config, path, "lrSteps", "array");
   return config as unknown as RunConfig;

@@ -9,11 +9,9 @@
 import type { Rng } from "@slimming/tensor-utils/core";
 import { CROP_PADDING, drawTransform, type ImageTransform } from "./augment.ts";
 import { type CifarSplit, IMAGE_BYTES, IMAGE_SIZE } from "./format.ts";
+import { CIFAR10_MEAN, CIFAR10_STD } from "./spec.ts";
 
-/** Per-channel mean of the training pixels (on pixel / 255), as in the reference code. */
-export const CIFAR10_MEAN: readonly [number, number, number] = [0.4914, 0.4822, 0.4465];
-/** Per-channel standard deviation used by the reference code (on pixel / 255). */
-export const CIFAR10_STD: readonly [number, number, number] = [0.2023, 0.1994, 0.2010];
+export { CIFAR10_MEAN, CIFAR10_STD } from "./spec.ts";
 
 /** One normalised value, computed exactly as torchvision does in float32. */
 export function normalizePixel(value: number, mean: number, std: number): number {
@@ -42,7 +40,7 @@ export interface BatchOptions {
   readonly rng?: Rng;
   /** Explicit transforms, one per index, used instead of random ones (whatever `augment` says). */
   readonly transforms?: readonly ImageTransform[];
-  /** Per-channel mean (default {@linkcode CIFAR10_MEAN}). */
+  /** Per-channel mean (default {@linkcode CIFAR10_MEAN}; a data set's is its spec's `mean`). */
   readonly mean?: readonly number[];
   /** Per-channel std (default {@linkcode CIFAR10_STD}). */
   readonly std?: readonly number[];
@@ -52,7 +50,7 @@ export interface BatchOptions {
 export interface Batch {
   /** Normalised images, NHWC, `n * 3072` values. */
   readonly x: Float32Array;
-  /** Labels 0-9. */
+  /** Labels (0-9; CIFAR-100's fine labels 0-99). */
   readonly y: Int32Array;
   /** Number of images. */
   readonly count: number;

@@ -9,11 +9,12 @@
  */
 import { createHash } from "node:crypto";
 import { DataError, WriteError } from "@slimming/tensor-utils/core";
+import { CIFAR10_SPEC, specOfUrl } from "./spec.ts";
 
 /** The official CIFAR-10 binary archive. */
-export const OFFICIAL_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
-/** md5 of the official archive, as published on the CIFAR-10 page. */
-export const OFFICIAL_MD5 = "c32a1d4ab5d03f1284b67883e8d87530";
+export const OFFICIAL_URL: string = CIFAR10_SPEC.url;
+/** md5 of the official CIFAR-10 archive, as published on the CIFAR page. */
+export const OFFICIAL_MD5: string = CIFAR10_SPEC.md5;
 /** Suffix of a download in progress; such a file is never used as an archive. */
 export const PARTIAL_SUFFIX = ".partial";
 
@@ -22,7 +23,7 @@ export type ProgressCallback = (bytes: number, total: number | undefined) => voi
 
 /** Options for {@linkcode downloadFile}. */
 export interface DownloadOptions {
-  /** Expected md5 (hex). Defaults to {@linkcode OFFICIAL_MD5} for {@linkcode OFFICIAL_URL} when no sum is given. */
+  /** Expected md5 (hex). Defaults to the official md5 for an official archive's URL (CIFAR-10, CIFAR-100) when no sum is given. */
   readonly md5?: string;
   /** Expected sha256 (hex). */
   readonly sha256?: string;
@@ -223,7 +224,7 @@ export async function downloadFile(
 ): Promise<DownloadResult> {
   const retries = options.retries ?? 5;
   const baseDelay = options.retryDelayMs ?? 1000;
-  const md5 = options.md5 ?? (url === OFFICIAL_URL && !options.sha256 ? OFFICIAL_MD5 : undefined);
+  const md5 = options.md5 ?? (options.sha256 ? undefined : specOfUrl(url)?.md5);
   const sha256 = options.sha256;
   const partial = dest + PARTIAL_SUFFIX;
   const slash = dest.lastIndexOf("/");

@@ -1,14 +1,17 @@
 /**
- * CIFAR-10 for the Network Slimming reproduction: reading the official binary archive
- * (or an extracted folder), finding or downloading it, class-balanced subsets, seeded
- * epoch order, normalised and augmented NHWC batches, and a synthetic look-alike for
- * tests.
+ * CIFAR-10 and CIFAR-100 for the Network Slimming reproduction: reading the official
+ * binary archives (or an extracted folder), finding or downloading them, class-balanced
+ * subsets, seeded epoch order, normalised and augmented NHWC batches, and a synthetic
+ * look-alike for tests. What differs between the two data sets is one descriptor
+ * ({@linkcode CifarSpec}: `CIFAR10_SPEC`, `CIFAR100_SPEC`, `cifarSpec(name)`); every
+ * function takes it (default CIFAR-10).
  *
  * ```ts ignore
- * import { loadCifar, resolveCifarSource, epochOrder, batchesOf, augmentRng, makeBatch } from "@slimming/cifar";
+ * import { cifarSpec, loadCifar, resolveCifarSource, epochOrder, batchesOf, augmentRng, makeBatch } from "@slimming/cifar";
  *
- * const { path } = await resolveCifarSource({ flag: undefined });
- * const data = await loadCifar(path);
+ * const spec = cifarSpec("cifar100");
+ * const { path } = await resolveCifarSource({ spec, flag: undefined });
+ * const data = await loadCifar(path, { spec });
  * const batches = batchesOf(epochOrder(data.train.count, 1, 0), 64);
  * const { x, y } = makeBatch(data.train, batches[0], { augment: true, rng: augmentRng(1, 0, 0) });
  * ```
@@ -31,9 +34,22 @@ export {
   META_FILE,
   RECORD_BYTES,
   type RecordBytes,
+  recordFiles,
   TEST_FILE,
   TRAIN_FILES,
 } from "./format.ts";
+export {
+  CIFAR100_SPEC,
+  CIFAR10_SPEC,
+  CIFAR_SPECS,
+  type CifarSpec,
+  cifarSpec,
+  type CoarseLabelSpec,
+  DATASET_NAMES,
+  type DatasetName,
+  specOfUrl,
+} from "./spec.ts";
+export { CIFAR100_CLASSES, CIFAR100_COARSE_CLASSES } from "./class_names.ts";
 export {
   loadCifar,
   type LoadOptions,

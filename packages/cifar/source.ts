@@ -1,31 +1,34 @@
 /**
  * Where the data comes from, in order: the `--data` flag (a path, or an http(s) URL to
- * download), the `CIFAR10_PATH` environment variable, the cached archive
- * `<cacheDir>/cifar-10-binary.tar.gz`, and finally a download of the official archive
- * into the cache.
+ * download), the data set's environment variable (`CIFAR10_PATH`, `CIFAR100_PATH`), the
+ * cached archive `<cacheDir>/cifar-10-binary.tar.gz` (`cifar-100-binary.tar.gz`), and
+ * finally a download of the official archive into the cache, checked against its md5.
  *
  * @module
  */
 import { DataError } from "@slimming/tensor-utils/core";
-import { downloadFile, OFFICIAL_URL, PARTIAL_SUFFIX, type ProgressCallback } from "./download.ts";
+import { downloadFile, PARTIAL_SUFFIX, type ProgressCallback } from "./download.ts";
 import { isGzipMagic } from "./gzip.ts";
+import { CIFAR10_SPEC, type CifarSpec } from "./spec.ts";
 
-/** Name of the archive in the cache folder. */
-export const CACHE_FILE = "cifar-10-binary.tar.gz";
-/** The environment variable that names the data. */
-export const ENV_VAR = "CIFAR10_PATH";
+/** Name of the CIFAR-10 archive in the cache folder. */
+export const CACHE_FILE: string = CIFAR10_SPEC.archiveFile;
+/** The environment variable that names the CIFAR-10 data. */
+export const ENV_VAR: string = CIFAR10_SPEC.envVar;
 
 /** Options for {@linkcode resolveCifarSource}. */
 export interface ResolveOptions {
+  /** The data set (default CIFAR-10): its environment variable, cache name, URL and md5. */
+  readonly spec?: CifarSpec;
   /** Value of the `--data` flag: a path or an http(s) URL. */
   readonly flag?: string;
-  /** Environment to read `CIFAR10_PATH` from (default: the process environment). */
+  /** Environment to read the spec's variable (`CIFAR10_PATH`, ...) from (default: the process environment). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Cache folder for downloads (default `data`). */
   readonly cacheDir?: string;
-  /** URL to download when nothing else is found (default {@linkcode OFFICIAL_URL}). */
+  /** URL to download when nothing else is found (default the spec's official URL). */
   readonly url?: string;
-  /** Expected md5 of a download (the official one is known already). */
+  /** Expected md5 of a download (the official archives' are known already). */
   readonly md5?: string;
   /** Expected sha256 of a download. */
   readonly sha256?: string;
@@ -53,9 +56,9 @@ function isUrl(value: string): boolean {
   return /^https?:\/\//i.test(value);
 }
 
-function processEnv(): Record<string, string | undefined> {
+function processEnv(name: string): Record<string, string | undefined> {
   try {
-    return { [ENV_VAR]: Deno.env.get(ENV_VAR) };
+    return { [name]: Deno.env.get(name) };
   } catch {
     return {}; // no --allow-env: behave as if unset
   }
@@ -75,7 +78,7 @@ export async function isCachedArchive(path: string): Promise<boolean> {
 }
 
 /** The cache file name for a URL: its last path segment when safe, else the standard name. */
-function cacheNameFor(url: string, what: string): string {
+function cacheNameFor(url: string, what: string, spec: CifarSpec): string {
   let last: string;
   try {
     last = new URL(url).pathname.split("/").pop() ?? "";
@@ -84,7 +87,7 @@ function cacheNameFor(url: string, what: string): string {
   }
   return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(last) && !last.endsWith(PARTIAL_SUFFIX)
     ? last
-    : CACHE_FILE;
+    : spec.archiveFile;
 }
 
 async function fromLocal(
@@ -110,7 +113,7 @@ async function fromUrl(
   options: ResolveOptions,
 ): Promise<ResolvedSource> {
   const cacheDir = (options.cacheDir ?? "data").replace(/\/+$/, "") || "/";
-  const dest = `${cacheDir}/${cacheNameFor(url, what)}`;
+  const dest = `${cacheDir}/${cacheNameFor(url, what, options.spec ?? CIFAR10_SPEC)}`;
   if (await isCachedArchive(dest)) {
     return { path: dest, origin: "cache", description: `${what} ${url}, cached at ${dest}` };
   }
@@ -133,26 +136,27 @@ async function fromUrl(
  */
 export async function resolveCifarSource(options: ResolveOptions = {}): Promise<ResolvedSource> {
   const { flag } = options;
+  const spec = options.spec ?? CIFAR10_SPEC;
   if (flag !== undefined && flag !== "") {
     return isUrl(flag)
       ? await fromUrl(flag, "--data", "flag", options)
       : await fromLocal(flag, "--data", "flag");
   }
-  const envValue = (options.env ?? processEnv())[ENV_VAR];
+  const envValue = (options.env ?? processEnv(spec.envVar))[spec.envVar];
   if (envValue !== undefined && envValue !== "") {
     return isUrl(envValue)
-      ? await fromUrl(envValue, ENV_VAR, "env", options)
-      : await fromLocal(envValue, ENV_VAR, "env");
+      ? await fromUrl(envValue, spec.envVar, "env", options)
+      : await fromLocal(envValue, spec.envVar, "env");
   }
   const cacheDir = (options.cacheDir ?? "data").replace(/\/+$/, "") || "/";
-  const cached = `${cacheDir}/${CACHE_FILE}`;
+  const cached = `${cacheDir}/${spec.archiveFile}`;
   if (await isCachedArchive(cached)) {
     return { path: cached, origin: "cache", description: `cache ${cached}` };
   }
-  const url = options.url ?? OFFICIAL_URL;
+  const url = options.url ?? spec.url;
   await Deno.remove(cached).catch(() => {});
   await downloadFile(url, cached, {
-    md5: options.md5,
+    md5: options.md5 ?? (url === spec.url && !options.sha256 ? spec.md5 : undefined),
     sha256: options.sha256,
     retries: options.retries,
     retryDelayMs: options.retryDelayMs,

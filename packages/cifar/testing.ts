@@ -1,10 +1,13 @@
 /**
- * Helpers for the CIFAR tests: temporary folders, a local HTTP server and a check that
- * a promise fails with a one-line {@linkcode DataError}. Not part of the public API.
+ * Helpers for the CIFAR tests: temporary folders, synthetic archive files, a local HTTP
+ * server and a check that a promise fails with a one-line {@linkcode DataError}. Not part of the public API.
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { DataError } from "@slimming/tensor-utils/core";
+import type { CifarData } from "./format.ts";
+import { type SyntheticOptions, writeSyntheticArchive } from "./synthetic.ts";
 
 /** Runs `fn` with a fresh temporary folder, removed afterwards. */
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
@@ -123,4 +126,24 @@ export function serveBytes(
   };
   if (start > 0) headers["content-range"] = `bytes ${start}-${bytes.length - 1}/${bytes.length}`;
   return new Response(stream, { status: start > 0 ? 206 : 200, headers });
+}
+
+/** A synthetic archive written to `<dir>/<name>`: the data, the file's bytes and their md5. */
+export interface SyntheticArchive {
+  readonly path: string;
+  readonly data: CifarData;
+  readonly bytes: Uint8Array;
+  readonly md5: string;
+}
+
+/** Writes a small synthetic archive of `options.spec`'s format (default CIFAR-10) for download and load tests. */
+export async function syntheticArchiveFile(
+  dir: string,
+  options: SyntheticOptions,
+  name = "source.tar.gz",
+): Promise<SyntheticArchive> {
+  const path = `${dir}/${name}`;
+  const data = await writeSyntheticArchive(path, options);
+  const bytes = await Deno.readFile(path);
+  return { path, data, bytes, md5: createHash("md5").update(bytes).digest("hex") };
 }

@@ -26,6 +26,7 @@ export type {
   TrainingRecipe,
 } from "./records.ts";
 export { stageDir, stageName } from "./stages.ts";
+export { DATASET_TITLES, datasetOf, datasetTitle, type RunDataset } from "./dataset.ts";
 export { pruneSummary } from "./prune_summary.ts";
 export {
   BUDGET_RESERVE_SECONDS,

@@ -17,6 +17,7 @@
  * @module
  */
 import type { CfgItem } from "@slimming/vgg/cfg";
+import type { RunDataset } from "./dataset.ts";
 
 export type { CfgItem } from "@slimming/vgg/cfg";
 
@@ -41,6 +42,8 @@ export interface RunConfig {
   readonly subset?: number;
   readonly testSubset?: number;
   readonly backend: string;
+  /** The data set (absent in runs written before it was recorded: CIFAR-10); see `datasetOf`. */
+  readonly dataset?: RunDataset;
   readonly dataSource: string;
   /** Epochs at which the learning rate is divided by 10 (the step schedule; else empty). */
   readonly lrSteps: number[];
@@ -212,6 +215,8 @@ export interface LabSummary {
   readonly ratios: number[];
   readonly seed: number;
   readonly backend: string;
+  /** The data set (absent in labs written before it was recorded: CIFAR-10); see `datasetOf`. */
+  readonly dataset?: RunDataset;
   readonly dataSource: string;
   readonly subset?: number;
   readonly epochs: number;

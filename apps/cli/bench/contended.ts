@@ -58,6 +58,7 @@ export async function contendedBench(
     rounds: number;
     seconds: number;
     threads: number;
+    numClasses: number;
   },
   log: (line: string) => void,
 ): Promise<ContendedResult> {
@@ -65,7 +66,8 @@ export async function contendedBench(
   for (const width of options.widths) {
     for (const backend of options.backends) {
       await useBackend(backend, { threads: options.threads, log });
-      const params = initVgg({ cfg: scaleCfg(cfgForDepth(19), width), seed: 1 });
+      const cfg = scaleCfg(cfgForDepth(19), width);
+      const params = initVgg({ cfg, seed: 1, numClasses: options.numClasses });
       const steps = stepsFor(options.seconds, await trainStepSeconds(params, options.batch));
       const idle: number[] = [], contended: number[] = [];
       for (let r = 0; r < options.rounds; r++) {

@@ -30,7 +30,8 @@ export async function timeTraining(
 ): Promise<number> {
   let state: TrainState = { params, buffers: null };
   const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, "float32", 3) as tf.Tensor4D;
-  const y = tf.randomUniform([batch], 0, 10, "int32", 4) as tf.Tensor1D;
+  const classes = params.classifier.weight.shape[1];
+  const y = tf.randomUniform([batch], 0, classes, "int32", 4) as tf.Tensor1D;
   const step = async () => {
     const r = trainStep(state, x, y, { lr: 0.01, momentum: 0.9, weightDecay: 1e-4, lambda: 1e-4 });
     if (state.params !== params) disposeState(state);
@@ -91,7 +92,8 @@ export function sparseLooking(params: VggParams, seed: number): VggParams {
 export async function launchesPerStep(params: VggParams, batch: number): Promise<LaunchCounts> {
   let state: TrainState = { params, buffers: null };
   const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, "float32", 3) as tf.Tensor4D;
-  const y = tf.randomUniform([batch], 0, 10, "int32", 4) as tf.Tensor1D;
+  const classes = params.classifier.weight.shape[1];
+  const y = tf.randomUniform([batch], 0, classes, "int32", 4) as tf.Tensor1D;
   const hyper = { lr: 0.01, momentum: 0.9, weightDecay: 1e-4, lambda: 1e-4 };
   const warm = trainStep(state, x, y, hyper);
   await warm.loss.data();

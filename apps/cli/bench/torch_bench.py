@@ -1,7 +1,7 @@
 """PyTorch side of `deno task bench`: the same VGG-BN, timed on request.
 
 Reads one JSON request per line on stdin, answers one JSON line on stdout:
-  {"mode": "train"|"infer", "cfg": [...], "batch": 64, "steps": 10, "threads": 2}
+  {"mode": "train"|"infer", "cfg": [...], "batch": 64, "steps": 10, "threads": 2, "classes": 10}
   -> {"imagesPerSecond": 1234.5, "torch": "1.13.1"}
 The model is the reference's models/vgg.py (conv3x3 without bias, BN, ReLU, max-pools,
 2x2 average pool, linear head); training is SGD with momentum 0.9 and weight decay 1e-4.
@@ -30,15 +30,16 @@ models = {}
 
 def measure(request):
     torch.set_num_threads(request.get("threads", 2))
-    key = (json.dumps(request["cfg"]), request["mode"])
+    classes = request.get("classes", 10)
+    key = (json.dumps(request["cfg"]), request["mode"], classes)
     if key not in models:
-        model = make_vgg(request["cfg"])
+        model = make_vgg(request["cfg"], classes)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
         models[key] = (model, optimizer)
     model, optimizer = models[key]
     batch, steps = request["batch"], request["steps"]
     x = torch.randn(batch, 3, 32, 32)
-    y = torch.randint(0, 10, (batch,))
+    y = torch.randint(0, classes, (batch,))
     if request["mode"] == "train":
         model.train()
 

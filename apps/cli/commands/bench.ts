@@ -38,6 +38,7 @@ import { TorchBench } from "../bench/torch.ts";
 import { contendedBench, type ContendedResult, contendedTable } from "../bench/contended.ts";
 import { exportedBench, type ExportedTiming } from "../bench/exported.ts";
 import { TRAINING_OPTIONS } from "./training_options.ts";
+import { datasetOption } from "../dataset.ts";
 
 export { type BenchResult, type BenchRow, benchTable } from "../bench/table.ts";
 
@@ -53,6 +54,7 @@ const SPECS: OptionSpecs = {
     value: "LIST",
     help: "backends to time (default: those that train here)",
   },
+  dataset: { ...TRAINING_OPTIONS.dataset, help: "cifar10 or cifar100: the head's class count" },
   "batch-size": TRAINING_OPTIONS["batch-size"],
   "infer-batch": { type: "string", value: "N", help: "inference batch size", default: "256" },
   rounds: {
@@ -86,6 +88,8 @@ interface BenchOptions {
   readonly seconds: number;
   readonly threads: number;
   readonly backends?: string[];
+  /** The head's class count (`--dataset`). */
+  readonly numClasses: number;
 }
 
 function benchOptions(values: ParsedOptions): BenchOptions {
@@ -102,6 +106,7 @@ function benchOptions(values: ParsedOptions): BenchOptions {
     threads: numberOption(values, "threads", { integer: true, min: 1 }) ??
       navigator.hardwareConcurrency,
     backends: stringOption(values, "backends")?.split(","),
+    numClasses: datasetOption(values).classCount,
   };
 }
 
@@ -156,10 +161,10 @@ async function measureRow(
   log: (line: string) => void,
   profile: boolean,
 ): Promise<{ row: BenchRow; profile?: BenchResult["profile"] }> {
-  const { batch, inferBatch, rounds } = options;
+  const { batch, inferBatch, rounds, numClasses: classes } = options;
   const cfg = scaleCfg(cfgForDepth(19), width);
   await useBackend(backend, { threads: options.threads, log });
-  const params = initVgg({ cfg, seed: 1 });
+  const params = initVgg({ cfg, seed: 1, numClasses: classes });
   const steps = stepsFor(options.seconds, await trainStepSeconds(params, batch));
   const train: number[] = [], infer: number[] = [];
   const torchTrain: number[] = [], torchInfer: number[] = [];
@@ -167,18 +172,18 @@ async function measureRow(
     log(`width ${width} ${backend}: round ${r + 1}/${rounds}`);
     await settle();
     train.push(await timeTraining(params, batch, steps));
-    const tt = await torch({ mode: "train", cfg, batch, steps });
+    const tt = await torch({ mode: "train", cfg, batch, steps, classes });
     if (tt !== undefined) torchTrain.push(tt);
     await settle();
     infer.push(await inferenceSpeed(params, inferBatch, 3));
-    const ti = await torch({ mode: "infer", cfg, batch: inferBatch, steps: 3 });
+    const ti = await torch({ mode: "infer", cfg, batch: inferBatch, steps: 3, classes });
     if (ti !== undefined) torchInfer.push(ti);
   }
   const kernels = profile ? await profileStep(params, batch) : undefined;
   const launches = backend === "webgpu" ? await launchesPerStep(params, batch) : undefined;
   disposeTree(params);
   const row = {
-    model: `VGG-19 x${width}`,
+    model: `VGG-19 x${width}${classes === 10 ? "" : `, ${classes} classes`}`,
     backend,
     trainImagesPerSecond: median(train),
     inferImagesPerSecond: median(infer),
@@ -195,11 +200,13 @@ async function measureSlim(
   options: BenchOptions,
   torch: TorchRate,
 ): Promise<BenchResult["slim"]> {
-  const full = sparseLooking(initVgg({ cfg: scaleCfg(cfgForDepth(19), width), seed: 2 }), 7);
+  const classes = options.numClasses;
+  const cfg = scaleCfg(cfgForDepth(19), width);
+  const full = sparseLooking(initVgg({ cfg, seed: 2, numClasses: classes }), 7);
   const pruned = pruneFromAbsGammas(full, await absGammasAsync(full), 0.9, { minChannels: 3 });
   const fullInfer: number[] = [], slimInfer: number[] = [];
   const torchFull: number[] = [], torchSlim: number[] = [];
-  const request = { mode: "infer", batch: options.inferBatch, steps: 3 };
+  const request = { mode: "infer", batch: options.inferBatch, steps: 3, classes };
   for (let r = 0; r < options.rounds; r++) {
     fullInfer.push(await inferenceSpeed(full, options.inferBatch, 3));
     slimInfer.push(await inferenceSpeed(pruned.params, options.inferBatch, 3));

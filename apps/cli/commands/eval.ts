@@ -43,7 +43,7 @@ export interface EvalOutput {
 /** Runs `eval` with command-line arguments. */
 export const evalCommand: Command<EvalOutput> = defineCommand(
   "eval",
-  "Evaluate a checkpoint on the CIFAR-10 test set; prints { testAcc, testLoss, params, flops, imagesPerSecond }.",
+  "Evaluate a checkpoint on the --dataset's test set; prints { testAcc, testLoss, params, flops, imagesPerSecond }.",
   SPECS,
   async (values, log) => {
     const checkpoint = requiredString(values, "checkpoint");
@@ -51,13 +51,14 @@ export const evalCommand: Command<EvalOutput> = defineCommand(
     const { backend, params, data } = await loadForEvaluation(values, checkpoint, 1, log);
     const result = await evaluate(params, data.test);
     const arch = architectureOf(params);
+    const classes = data.spec.classCount; // the head's, as loadForEvaluation checked
     if (!Number.isFinite(result.loss)) log(nanLossWarning(checkpoint, result.loss));
     const output: EvalOutput = {
       checkpoint,
       testAcc: result.accuracy,
       testLoss: result.loss,
-      params: arch.countParams(arch.specOf(params), arch.numClasses(params)),
-      flops: arch.countFlops(arch.specOf(params), arch.numClasses(params)),
+      params: arch.countParams(arch.specOf(params), classes),
+      flops: arch.countFlops(arch.specOf(params), classes),
       imagesPerSecond: await inferenceSpeed(params, batchSize),
       backend: backend.name,
     };

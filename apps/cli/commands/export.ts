@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD } from "@slimming/cifar";
 import {
   checkOutputFolder,
   exportFiles,
@@ -15,6 +14,7 @@ import {
 import { disposeTree, readSafetensors } from "@slimming/tensor-utils";
 import { prepareOutDir, UsageError } from "@slimming/tensor-utils/core";
 import { JSON_OPTION } from "../closing.ts";
+import { checkpointSpec } from "../dataset_guard.ts";
 import { fromStateDict } from "@slimming/vgg";
 import {
   booleanOption,
@@ -65,7 +65,8 @@ export const exportCommand: Command<ExportSummary> = defineCommand(
   "export",
   "Export a checkpoint for inference: tfjs (model.json + weights, NHWC input, for stock\n" +
     "tf.loadLayersModel) or onnx (model.onnx, opset 13, NCHW input). Input: normalised float32\n" +
-    "images, any batch size; output: the 10 logits. Mean/std are in the model's metadata.",
+    "images, any batch size; output: the logits (10 for CIFAR-10, 100 for CIFAR-100). Mean/std\n" +
+    "and the class names are in the model's metadata.",
   SPECS,
   async (values, log) => {
     const checkpoint = requiredString(values, "checkpoint");
@@ -87,12 +88,14 @@ export const exportCommand: Command<ExportSummary> = defineCommand(
     const params = fromStateDict(file, { source: checkpoint });
     const cfg = params.cfg;
     disposeTree(params);
+    // The head's class count says which data set the model was trained on.
+    const spec = checkpointSpec(checkpoint, file.tensors);
     const files = exportFiles(cfg, file.tensors, {
       format,
       foldBn,
-      mean: CIFAR10_MEAN,
-      std: CIFAR10_STD,
-      classes: CIFAR10_CLASSES,
+      mean: spec.mean,
+      std: spec.std,
+      classes: spec.classNames,
       source: checkpoint,
     });
     await writeFolderAtomic(out, files);

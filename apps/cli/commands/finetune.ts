@@ -5,6 +5,7 @@
  */
 import { type Command, defineCommand, type OptionSpecs, requiredString } from "../cli_args.ts";
 import { checkpointSpec, describeSpec, loadModel } from "../checkpoint.ts";
+import { checkCheckpointDataset } from "../dataset_guard.ts";
 import type { TrainingResult } from "../training.ts";
 import {
   prepareRun,
@@ -28,12 +29,14 @@ const SPECS: OptionSpecs = {
 /** Runs `finetune` with command-line arguments. */
 export const finetuneCommand: Command<TrainingResult> = defineCommand(
   "finetune",
-  "Fine-tune a checkpoint (usually a pruned model) on CIFAR-10 with lambda 0; same outputs as train.",
+  "Fine-tune a checkpoint (usually a pruned model) with lambda 0 on the --dataset it was trained on;\n" +
+    "same outputs as train.",
   SPECS,
   async (values, log) => {
     const setup = trainingSetup(values);
     const checkpoint = requiredString(values, "checkpoint");
     const spec = await checkpointSpec(checkpoint);
+    await checkCheckpointDataset(checkpoint, setup.dataset);
     const run = { ...setup, command: "finetune" as const, json: values.json === true };
     return await trainingCommand(run, log, async () => {
       const { backend, data } = await prepareRun(setup, log);

@@ -1,5 +1,6 @@
 /**
- * `deno task train`: sparsity training of a VGG-BN on CIFAR-10 (loss + lambda * sum|gamma|).
+ * `deno task train`: sparsity training of a VGG-BN on CIFAR-10 or CIFAR-100 (loss + lambda *
+ * sum|gamma|); the head gets the data set's class count.
  *
  * @module
  */
@@ -61,7 +62,8 @@ const SPECS: OptionSpecs = {
 /** Runs `train` with command-line arguments; resolves with the training result. */
 export const trainCommand: Command<TrainingResult> = defineCommand(
   "train",
-  "Train a VGG (or pre-activation ResNet, DenseNet) with batch norm on CIFAR-10 with Network Slimming's L1 penalty on the BN scaling factors.",
+  "Train a VGG (or pre-activation ResNet, DenseNet) with batch norm on CIFAR-10 (or --dataset\n" +
+    "cifar100) with Network Slimming's L1 penalty on the BN scaling factors.",
   SPECS,
   async (values, log) => {
     const setup = trainingSetup(values);
@@ -99,7 +101,7 @@ export const trainCommand: Command<TrainingResult> = defineCommand(
         setup,
         config,
         data,
-        () => arch.init(spec, { seed: setup.seed, numClasses: 10 }),
+        () => arch.init(spec, { seed: setup.seed, numClasses: data.spec.classCount }),
       );
     });
   },

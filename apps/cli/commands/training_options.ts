@@ -14,7 +14,14 @@ import {
   requiredString,
   stringOption,
 } from "../cli_args.ts";
-import { loadData, type LoadedData } from "../dataset.ts";
+import {
+  DATA_OPTION,
+  DATASET_OPTION,
+  datasetOption,
+  loadData,
+  type LoadedData,
+} from "../dataset.ts";
+import type { CifarSpec } from "@slimming/cifar";
 import { createProgressPrinter } from "../progress.ts";
 import {
   type LrSchedule,
@@ -31,11 +38,8 @@ import { JSON_OPTION } from "../closing.ts";
 
 /** Options every training command takes. */
 export const TRAINING_OPTIONS: OptionSpecs = {
-  data: {
-    type: "string",
-    value: "PATH|URL",
-    help: "CIFAR-10 binary archive, folder or URL (else $CIFAR10_PATH, ./data/, download)",
-  },
+  dataset: DATASET_OPTION,
+  data: DATA_OPTION,
   out: { type: "string", value: "DIR", help: "run folder (required)" },
   epochs: { type: "string", value: "N", help: "epochs", default: "160" },
   "batch-size": { type: "string", value: "N", help: "training batch size", default: "64" },
@@ -80,7 +84,7 @@ export const TRAINING_OPTIONS: OptionSpecs = {
   subset: {
     type: "string",
     value: "N",
-    help: "class-balanced training subset of N images (multiple of 10)",
+    help: "class-balanced training subset of N images (a multiple of the class count)",
   },
   "test-subset": { type: "string", value: "N", help: "class-balanced test subset of N images" },
   backend: {
@@ -116,6 +120,8 @@ export interface TrainingSetup {
   readonly seed: number;
   readonly subset?: number;
   readonly testSubset?: number;
+  /** The data set (`--dataset`). */
+  readonly dataset: CifarSpec;
   readonly data?: string;
   readonly backend: string;
   readonly threads?: number;
@@ -152,6 +158,7 @@ export function trainingSetup(values: ParsedOptions): TrainingSetup {
     seed: requiredNumber(values, "seed", { integer: true, min: 0 }),
     subset: numberOption(values, "subset", { integer: true, min: 10 }),
     testSubset: numberOption(values, "test-subset", { integer: true, min: 10 }),
+    dataset: datasetOption(values),
     data: stringOption(values, "data"),
     backend: requiredString(values, "backend"),
     threads: numberOption(values, "threads", { integer: true, min: 1 }),
@@ -162,7 +169,10 @@ export function trainingSetup(values: ParsedOptions): TrainingSetup {
 
 /** Starts the backend and loads the data of a setup, printing what was chosen. */
 export async function prepareRun(
-  setup: Pick<TrainingSetup, "backend" | "threads" | "data" | "subset" | "testSubset" | "seed">,
+  setup: Pick<
+    TrainingSetup,
+    "backend" | "threads" | "dataset" | "data" | "subset" | "testSubset" | "seed"
+  >,
   log: (line: string) => void,
 ): Promise<{ backend: BackendInfo; data: LoadedData }> {
   const backend = await useBackend(setup.backend, { threads: setup.threads, log });
@@ -172,12 +182,16 @@ export async function prepareRun(
     }`,
   );
   const data = await loadData({
+    dataset: setup.dataset,
     data: setup.data,
     subset: setup.subset,
     testSubset: setup.testSubset,
     seed: setup.seed,
   });
-  log(`data: ${data.source}: ${data.train.count} training, ${data.test.count} test images`);
+  log(
+    `data: ${data.spec.title}, ${data.source}: ${data.train.count} training, ` +
+      `${data.test.count} test images`,
+  );
   return { backend, data };
 }
 
@@ -238,6 +252,7 @@ export function runConfig(
     subset: setup.subset,
     testSubset: setup.testSubset,
     backend: `${backend.name} (${backend.description})`,
+    dataset: data.spec.name,
     dataSource: data.source,
     lrSteps: setup.schedule.name === "step" ? lrSteps(setup.epochs) : [],
     checkpoint: extra.checkpoint,

@@ -17,6 +17,8 @@ import { TRAINING_OPTIONS } from "../commands/training_options.ts";
 import { SCHEDULES } from "../lr_schedule.ts";
 import { DEFAULT_MIN_CHANNELS, JSON_OPTION } from "../closing.ts";
 import type { TrainingRecipe } from "@slimming/run-format";
+import type { CifarSpec } from "@slimming/cifar";
+import { datasetOption } from "../dataset.ts";
 import { LAB_PROFILES, type LabProfile } from "./profiles.ts";
 
 /** The options of `lab`. */
@@ -28,6 +30,7 @@ export const LAB_SPECS: OptionSpecs = {
     help: "vgg, resnet or densenet (the profile's architecture, else vgg)",
   },
   out: { type: "string", value: "DIR", help: "lab folder", default: "runs/lab" },
+  dataset: TRAINING_OPTIONS.dataset,
   data: TRAINING_OPTIONS.data,
   lambdas: {
     type: "string",
@@ -130,6 +133,8 @@ function numberList(values: ParsedOptions, name: string, check: (v: number) => b
 export interface LabOptions extends LabProfile {
   readonly profileName: string;
   readonly out: string;
+  /** The data set (`--dataset`). */
+  readonly dataset: CifarSpec;
   readonly data?: string;
   readonly lambdas: number[];
   readonly pruneLambda: number;
@@ -248,6 +253,7 @@ export function labOptions(values: ParsedOptions): LabOptions {
     ...(growthRate === undefined ? {} : { growthRate }),
     profileName,
     out: requiredString(values, "out"),
+    dataset: datasetOption(values),
     data: stringOption(values, "data"),
     lambdas,
     pruneLambda,

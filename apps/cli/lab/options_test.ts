@@ -63,3 +63,11 @@ Deno.test("labOptions: the first bad option is a one-line UsageError", () => {
   // Checked in order: depth before lambdas.
   assert.throws(() => parse("--depth", "12", "--lambdas", "x"), /--depth/);
 });
+
+Deno.test("labOptions: --dataset picks the data set (default cifar10); another name is a UsageError", () => {
+  assert.equal(parse().dataset.name, "cifar10");
+  const c100 = parse("--dataset", "cifar100");
+  assert.equal(c100.dataset.name, "cifar100");
+  assert.equal(c100.dataset.classCount, 100);
+  assert.throws(() => parse("--dataset", "mnist"), /--dataset must be one of cifar10, cifar100/);
+});

@@ -47,6 +47,7 @@ export function labSummary(
     ratios: options.ratios,
     seed: options.seed,
     backend: `${backend.name} (${backend.description})`,
+    dataset: data.spec.name,
     dataSource: data.source,
     subset: options.subset,
     epochs: options.epochs,

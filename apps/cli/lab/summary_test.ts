@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { labPlan, type LabSummary } from "@slimming/run-format";
-import { stageRecord } from "./summary.ts";
+import { CIFAR100_SPEC } from "@slimming/cifar";
+import { labSummary, stageRecord } from "./summary.ts";
+import type { LabContext } from "./context.ts";
+import { parseOptions } from "../cli_args.ts";
+import { LAB_SPECS, labOptions } from "./options.ts";
 
 const PLAN = labPlan({
   lambdas: [0],
@@ -26,4 +30,18 @@ Deno.test("stageRecord: a stage done earlier keeps the time it took then", () =>
     seconds: 2,
     ratio: 0.5,
   });
+});
+
+Deno.test("labSummary records the data set the lab loaded", () => {
+  const options = labOptions(parseOptions(["--dataset", "cifar100"], LAB_SPECS, "lab"));
+  const ctx = {
+    options,
+    cfg: [8, "M", 16],
+    backend: { name: "cpu", description: "test" },
+    data: { spec: CIFAR100_SPEC, source: "synthetic" },
+    events: [],
+  } as unknown as LabContext;
+  const summary = labSummary(ctx, { plan: PLAN, stages: [], startedAt: "now" }, false);
+  assert.equal(summary.dataset, "cifar100");
+  assert.equal(summary.dataSource, "synthetic");
 });

@@ -41,6 +41,7 @@ export function stageSetup(
     seed: options.seed,
     subset: options.subset,
     testSubset: options.testSubset,
+    dataset: options.dataset,
     data: options.data,
     backend: options.backend,
     threads: options.threads,
@@ -66,7 +67,10 @@ async function trainOnce(
     initial: async () =>
       checkpoint
         ? (await loadModel(checkpoint)).params
-        : architecture(ctx.spec.arch).init(ctx.spec, { seed: ctx.options.seed, numClasses: 10 }),
+        : architecture(ctx.spec.arch).init(ctx.spec, {
+          seed: ctx.options.seed,
+          numClasses: ctx.data.spec.classCount,
+        }),
     progress: ctx.progress,
     maxSeconds,
   });

@@ -5,7 +5,7 @@
  * @module
  */
 import { modelName } from "../model_name.ts";
-import { scaledDownFrom } from "@slimming/run-format";
+import { datasetTitle, scaledDownFrom } from "@slimming/run-format";
 import {
   formatCfg,
   formatCount,
@@ -19,8 +19,13 @@ import { statusLabel } from "../labels.ts";
 import type { LabData, LabStage } from "../lab_types.ts";
 import type { SectionContext } from "./context.ts";
 
-/** The report title. */
-export const REPORT_TITLE = "Network Slimming on CIFAR-10";
+/** The report title of a lab on the data set lab.json names (none: an older CIFAR-10 lab). */
+export function reportTitle(info: { readonly dataset?: string }): string {
+  return `Network Slimming on ${datasetTitle(info)}`;
+}
+
+/** The report title of a CIFAR-10 lab. */
+export const REPORT_TITLE: string = reportTitle({});
 
 function text(value: string | number | undefined): string {
   return value === undefined || value === "" ? MISSING : String(value);
@@ -72,7 +77,7 @@ function stageParameter(stage: LabStage): string {
 export function writeOverview({ report, lab }: SectionContext): void {
   const info = lab.info;
   report.title(
-    REPORT_TITLE,
+    reportTitle(info),
     `Reproduction of “Learning Efficient Convolutional Networks through Network Slimming” ` +
       `(Liu et al., ICCV 2017). Generated from ${lab.runsDir}; lab started ` +
       `${text(info.startedAt)}, ${
@@ -106,7 +111,7 @@ export function writeOverview({ report, lab }: SectionContext): void {
     ],
     [
       ["Profile", text(info.profile), "Seed", text(info.seed)],
-      ["Data source", text(info.dataSource), "Backend", text(info.backend)],
+      ["Data", `${datasetTitle(info)}: ${text(info.dataSource)}`, "Backend", text(info.backend)],
       ["Training images", subset, "Test images", testSet],
       ["Batch size", text(info.batchSize), "Min. channels per layer", text(info.minChannels)],
       ["Epochs (sparsity)", text(info.epochs), "Epochs (fine-tune)", text(info.finetuneEpochs)],

@@ -1,6 +1,7 @@
 /**
  * Section 5: this lab's numbers beside the paper's (Table 1, VGGNet on CIFAR-10) and the
- * reference implementation's, with what the lab scaled down named next to them.
+ * reference implementation's, with what the lab scaled down named next to them. A CIFAR-100
+ * lab is set beside the reference implementation's CIFAR-100 VGG results.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import { formatAccuracy, formatCount, formatRatio, MISSING } from "../format.ts"
 import { bestTestEpoch } from "../history.ts";
 import type { LabData, PruneResult, TrainingRun } from "../lab_types.ts";
 import type { SectionContext } from "./context.ts";
+import { datasetOf } from "@slimming/run-format";
 
 /** The section heading. */
 export const PAPER_HEADING = "5. Beside the paper";
@@ -79,25 +81,111 @@ export const REFERENCE_OTHER_CIFAR10: Readonly<Record<"resnet" | "densenet", Pub
   ],
 };
 
-function publishedRows(arch: string | undefined): PublishedRow[] {
-  if (arch === "resnet" || arch === "densenet") return REFERENCE_OTHER_CIFAR10[arch];
+/**
+ * The reference implementation's README (Eric-mingjie/network-slimming), VGG-19 on
+ * CIFAR-100: λ = 1e-4, 50% of the channels pruned, 160 + 160 epochs; test accuracy in %.
+ * The README lists 20.04M parameters before pruning, as for CIFAR-10.
+ */
+export const REFERENCE_VGG_CIFAR100 = {
+  prunedRatio: 0.5,
+  baselineAcc: 72.12,
+  slimAcc: 5.31,
+  prunedAcc: 73.32,
+  paramsBefore: 20.04e6,
+  paramsAfter: 4.93e6,
+} as const;
+
+/** What the lab's rows are set beside, and how the section introduces them. */
+interface Comparison {
+  readonly intro: string;
+  readonly rows: string[][];
+}
+
+/** How to read the table; `script` is the reference's pruning script for the lab's network. */
+function howToRead(script = "vggprune.py"): string {
+  return "Baseline: the best test accuracy of the λ = 0 run; “before fine-tuning”: " +
+    `${script}'s slim model (and, when the lab recalibrated, the same model with re-estimated ` +
+    "BN statistics); after fine-tuning: the best epoch. The lab's setting differs from the " +
+    "paper's as listed on page 1, so its accuracies are not expected to reach the paper's; " +
+    "what carries over is the shape of the result: how much is pruned, and how much accuracy " +
+    "fine-tuning brings back.";
+}
+
+/** The paper's and the reference code's CIFAR-10 rows. */
+function cifar10Comparison(): Comparison {
   const paper = PAPER_VGG_CIFAR10;
-  return [
-    {
-      label: `paper, ${formatRatio(paper.prunedRatio)} pruned`,
-      baselineAcc: paper.baselineAcc,
-      prunedAcc: paper.prunedAcc,
-      paramsBefore: paper.paramsBefore,
-      paramsAfter: paper.paramsAfter,
-      flopsBefore: paper.flopsBefore,
-      flopsAfter: paper.flopsAfter,
-    },
-    {
-      label: `reference code, ${formatRatio(paper.prunedRatio)}`,
-      baselineAcc: paper.referenceBaselineAcc,
-      prunedAcc: paper.referencePrunedAcc,
-    },
-  ];
+  return {
+    intro: "The paper's Table 1 (VGGNet on CIFAR-10, 160 epochs of sparsity training with " +
+      "λ = 1e-4, 70% of the channels pruned, 160 epochs of fine-tuning) and the reference " +
+      `implementation's README beside this lab's runs. ${howToRead()}`,
+    rows: [
+      [
+        `paper, ${formatRatio(paper.prunedRatio)} pruned`,
+        formatAccuracy(paper.baselineAcc),
+        "not given",
+        formatAccuracy(paper.prunedAcc),
+        sizes(paper.paramsBefore, paper.paramsAfter),
+        sizes(paper.flopsBefore, paper.flopsAfter),
+      ],
+      [
+        `reference code, ${formatRatio(paper.prunedRatio)}`,
+        formatAccuracy(paper.referenceBaselineAcc),
+        "not given",
+        formatAccuracy(paper.referencePrunedAcc),
+        MISSING,
+        MISSING,
+      ],
+    ],
+  };
+}
+
+/** The reference code's CIFAR-100 row. */
+function cifar100Comparison(): Comparison {
+  const ref = REFERENCE_VGG_CIFAR100;
+  return {
+    intro: "The reference implementation's README (VGGNet on CIFAR-100, 160 epochs of " +
+      "sparsity training with λ = 1e-4, 50% of the channels pruned, 160 epochs of " +
+      "fine-tuning) beside this lab's runs; the paper's own CIFAR-100 row is not repeated " +
+      `here. ${howToRead()}`,
+    rows: [[
+      `reference code, ${formatRatio(ref.prunedRatio)}`,
+      formatAccuracy(ref.baselineAcc),
+      formatAccuracy(ref.slimAcc),
+      formatAccuracy(ref.prunedAcc),
+      sizes(ref.paramsBefore, ref.paramsAfter),
+      MISSING,
+    ]],
+  };
+}
+
+/** The reference code's CIFAR-10 rows for the pre-activation ResNet-164 or DenseNet-40. */
+function otherArchComparison(arch: "resnet" | "densenet"): Comparison {
+  return {
+    intro:
+      `The reference implementation's README results for the ${
+        arch === "resnet" ? "pre-activation ResNet-164" : "DenseNet-40 (growth rate 12)"
+      } on CIFAR-10 (160 epochs of sparsity training with λ = 1e-5, pruned, 160 epochs of ` +
+      `fine-tuning) beside this lab's runs. ${howToRead(pruneScript(arch))}`,
+    rows: REFERENCE_OTHER_CIFAR10[arch].map((row) => [
+      row.label,
+      formatAccuracy(row.baselineAcc),
+      "not given",
+      formatAccuracy(row.prunedAcc),
+      sizes(row.paramsBefore, row.paramsAfter),
+      sizes(row.flopsBefore, row.flopsAfter),
+    ]),
+  };
+}
+
+/**
+ * The published rows a lab is set beside: by architecture (ResNet, DenseNet: the reference's
+ * CIFAR-10 results), else by data set (none recorded: CIFAR-10).
+ */
+export function paperComparison(
+  info: { readonly dataset?: string; readonly arch?: string },
+): Comparison {
+  if (info.arch === "resnet" || info.arch === "densenet") return otherArchComparison(info.arch);
+  return datasetOf(info) === "cifar100" ? cifar100Comparison() : cifar10Comparison();
 }
 
 function best(run: TrainingRun | undefined): string {
@@ -132,30 +220,9 @@ function ours(lab: LabData, prune: PruneResult, i: number): string[] {
 
 /** Writes section 5. */
 export function writePaperComparison({ report, lab }: SectionContext): void {
+  const comparison = paperComparison(lab.info);
   report.heading(PAPER_HEADING, 160);
-  const arch = lab.info.arch;
-  if (arch === "resnet" || arch === "densenet") {
-    report.paragraph(
-      `The reference implementation's README results for the ${
-        arch === "resnet" ? "pre-activation ResNet-164" : "DenseNet-40 (growth rate 12)"
-      } on CIFAR-10 (160 epochs of sparsity training with λ = 1e-5, pruned, 160 epochs of ` +
-        "fine-tuning) beside this lab's runs. Baseline: the best test accuracy of the λ = 0 " +
-        `run; “before fine-tuning”: ${pruneScript(arch)}'s slim model (and, when the lab ` +
-        "recalibrated, the same model with re-estimated BN statistics); after fine-tuning: the " +
-        "best epoch. The lab's setting differs from the reference's as listed on page 1.",
-    );
-  } else {
-    report.paragraph(
-      "The paper's Table 1 (VGGNet on CIFAR-10, 160 epochs of sparsity training with λ = 1e-4, " +
-        "70% of the channels pruned, 160 epochs of fine-tuning) and the reference " +
-        "implementation's README beside this lab's runs. Baseline: the best test accuracy of " +
-        "the λ = 0 run; “before fine-tuning”: vggprune's slim model (and, when the lab " +
-        "recalibrated, the same model with re-estimated BN statistics); after fine-tuning: the " +
-        "best epoch. The lab's setting differs from the paper's as listed on page 1, so its " +
-        "accuracies are not expected to reach the paper's; what carries over is the shape of " +
-        "the result: how much is pruned, and how much accuracy fine-tuning brings back.",
-    );
-  }
+  report.paragraph(comparison.intro);
   report.table(
     [
       { header: "", share: 1.3 },
@@ -165,16 +232,6 @@ export function writePaperComparison({ report, lab }: SectionContext): void {
       { header: "Parameters", share: 1.5, align: "right" },
       { header: "FLOPs", share: 1.5, align: "right" },
     ],
-    [
-      ...publishedRows(lab.info.arch).map((row) => [
-        row.label,
-        formatAccuracy(row.baselineAcc),
-        "not given",
-        formatAccuracy(row.prunedAcc),
-        sizes(row.paramsBefore, row.paramsAfter),
-        sizes(row.flopsBefore, row.flopsAfter),
-      ]),
-      ...lab.prunes.map((p, i) => ours(lab, p, i)),
-    ],
+    [...comparison.rows, ...lab.prunes.map((p, i) => ours(lab, p, i))],
   );
 }

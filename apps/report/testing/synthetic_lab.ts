@@ -24,6 +24,7 @@ import {
   type LabSummary,
   pendingStage,
   type PruneSummary,
+  type RunDataset,
   stageDir,
   type TrainingRecipe,
   writeLabSummary,
@@ -62,6 +63,8 @@ export interface SyntheticLabOptions {
   readonly scaledDown?: string[];
   /** Write the 4-D conv weights into the checkpoints (default true; false keeps big cfgs fast). */
   readonly convWeights?: boolean;
+  /** The data set lab.json records (default: none, as older labs; the report reads CIFAR-10). */
+  readonly dataset?: RunDataset;
 }
 
 /** What was written, for tests to compare against. */
@@ -119,6 +122,7 @@ function labSummaryOf(
     ratios,
     seed,
     backend: "cpu",
+    ...(options.dataset ? { dataset: options.dataset } : {}),
     dataSource: "synthetic fixture",
     subset: 5000,
     testSubset: 1000,
