@@ -85,7 +85,8 @@ export function writeOverview({ report, lab }: SectionContext): void {
       }.`,
   );
   report.paragraph(
-    `${modelName({ arch: info.arch })} is trained with an L1 penalty on the batch-norm scaling factors γ, channels with " +
+    `${modelName({ arch: info.arch })} is trained with an L1 penalty on the batch-norm ` +
+      "scaling factors γ, channels with " +
       "small |γ| are pruned with one global threshold, and the slimmer network is fine-tuned. " +
       "Everything below is computed from the runs folder alone; a stage that has not run is " +
       "marked “not run”.",
