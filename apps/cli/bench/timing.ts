@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { augmentRng, makeBatch, syntheticCifar } from "@slimming/cifar";
 import type { VggParams } from "@slimming/vgg";
+import { architectureOf, type ModelParams } from "../architecture.ts";
 import { countLaunches, type LaunchCounts } from "@slimming/kernels";
 import { disposeState, type TrainState, trainStep } from "../train_step.ts";
 import type { BenchResult } from "./table.ts";
@@ -24,13 +25,13 @@ export function stepsFor(seconds: number, stepSeconds: number): number {
 
 /** Training images/s of `steps` steps of batch `batch` after one untimed step. */
 export async function timeTraining(
-  params: VggParams,
+  params: ModelParams,
   batch: number,
   steps: number,
 ): Promise<number> {
   let state: TrainState = { params, buffers: null };
   const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, "float32", 3) as tf.Tensor4D;
-  const classes = params.classifier.weight.shape[1];
+  const classes = architectureOf(params).numClasses(params);
   const y = tf.randomUniform([batch], 0, classes, "int32", 4) as tf.Tensor1D;
   const step = async () => {
     const r = trainStep(state, x, y, { lr: 0.01, momentum: 0.9, weightDecay: 1e-4, lambda: 1e-4 });
@@ -50,7 +51,7 @@ export async function timeTraining(
 }
 
 /** Seconds of one training step, from one timed step (for sizing the timed rounds). */
-export async function trainStepSeconds(params: VggParams, batch: number): Promise<number> {
+export async function trainStepSeconds(params: ModelParams, batch: number): Promise<number> {
   const start = performance.now();
   const rate = await timeTraining(params, batch, 1);
   return Math.max(batch / rate, (performance.now() - start) / 2000);
@@ -89,10 +90,10 @@ export function sparseLooking(params: VggParams, seed: number): VggParams {
 
 /** The WebGPU adapter's description, or "" without one. */
 /** What one training step (after a warm-up step) asks of the GPU, loss read included. */
-export async function launchesPerStep(params: VggParams, batch: number): Promise<LaunchCounts> {
+export async function launchesPerStep(params: ModelParams, batch: number): Promise<LaunchCounts> {
   let state: TrainState = { params, buffers: null };
   const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, "float32", 3) as tf.Tensor4D;
-  const classes = params.classifier.weight.shape[1];
+  const classes = architectureOf(params).numClasses(params);
   const y = tf.randomUniform([batch], 0, classes, "int32", 4) as tf.Tensor1D;
   const hyper = { lr: 0.01, momentum: 0.9, weightDecay: 1e-4, lambda: 1e-4 };
   const warm = trainStep(state, x, y, hyper);
@@ -124,7 +125,7 @@ export async function cpuName(): Promise<string> {
 
 /** Per-kernel milliseconds and calls of one training step, slowest first. */
 export async function profileStep(
-  params: VggParams,
+  params: ModelParams,
   batch: number,
 ): Promise<BenchResult["profile"]> {
   let state: TrainState = { params, buffers: null };

@@ -1,12 +1,16 @@
 """PyTorch side of `deno task bench`: the same VGG-BN, timed on request.
 
 Reads one JSON request per line on stdin, answers one JSON line on stdout:
-  {"mode": "train"|"infer", "cfg": [...], "batch": 64, "steps": 10, "threads": 2, "classes": 10}
+  {"mode": "train"|"infer", "cfg": [...], "batch": 64, "steps": 10, "threads": 2, "classes": 10,
+   "arch": "vgg"|"resnet"|"densenet", "depth": 164, "planes": [16, 32, 64], "growthRate": 12}
   -> {"imagesPerSecond": 1234.5, "torch": "1.13.1"}
-The model is the reference's models/vgg.py (conv3x3 without bias, BN, ReLU, max-pools,
-2x2 average pool, linear head); training is SGD with momentum 0.9 and weight decay 1e-4.
+The VGG is the reference's models/vgg.py (conv3x3 without bias, BN, ReLU, max-pools, 2x2 average
+pool, linear head); the pre-activation ResNet and the DenseNet are the PyTorch twins of the
+reference's models/preresnet.py and models/densenet.py that the agreement tests check ours
+against (tests/tools/). Training is SGD with momentum 0.9 and weight decay 1e-4.
 """
 import json
+import os
 import sys
 import time
 
@@ -25,15 +29,30 @@ def make_vgg(cfg, num_classes=10):
     return nn.Sequential(*layers, nn.AvgPool2d(2), nn.Flatten(), nn.Linear(channels, num_classes))
 
 
+def make_model(request, classes):
+    arch = request.get("arch", "vgg")
+    if arch == "vgg":
+        return make_vgg(request["cfg"], classes)
+    tools = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "tools")
+    sys.path.insert(0, os.path.normpath(tools))
+    if arch == "resnet":
+        from preresnet_ref import ResNet
+
+        return ResNet(request["depth"], request["cfg"], classes, tuple(request["planes"]))
+    from densenet_ref import densenet
+
+    return densenet(request["depth"], request["growthRate"], classes, cfg=request["cfg"])
+
+
 models = {}
 
 
 def measure(request):
     torch.set_num_threads(request.get("threads", 2))
     classes = request.get("classes", 10)
-    key = (json.dumps(request["cfg"]), request["mode"], classes)
+    key = (json.dumps(request["cfg"]), request.get("arch"), request.get("depth"), request["mode"], classes)
     if key not in models:
-        model = make_vgg(request["cfg"], classes)
+        model = make_model(request, classes)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
         models[key] = (model, optimizer)
     model, optimizer = models[key]

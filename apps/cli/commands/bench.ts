@@ -39,14 +39,26 @@ import { contendedBench, type ContendedResult, contendedTable } from "../bench/c
 import { exportedBench, type ExportedTiming } from "../bench/exported.ts";
 import { TRAINING_OPTIONS } from "./training_options.ts";
 import { datasetOption } from "../dataset.ts";
+import { type Architecture, architecture, type ModelParams } from "../architecture.ts";
 
 export { type BenchResult, type BenchRow, benchTable } from "../bench/table.ts";
 
 const SPECS: OptionSpecs = {
+  arch: {
+    type: "string",
+    value: "NAME",
+    help: "vgg, resnet or densenet",
+    default: "vgg",
+  },
+  depth: {
+    type: "string",
+    value: "N",
+    help: "depth (VGG 19, ResNet 164, DenseNet 40 by default)",
+  },
   widths: {
     type: "string",
     value: "LIST",
-    help: "VGG-19 width multipliers",
+    help: "width multipliers (DenseNet: of the growth rate 12)",
     default: "0.125,0.25",
   },
   backends: {
@@ -90,9 +102,12 @@ interface BenchOptions {
   readonly backends?: string[];
   /** The head's class count (`--dataset`). */
   readonly numClasses: number;
+  readonly arch: Architecture<ModelParams>;
+  readonly depth: number;
 }
 
 function benchOptions(values: ParsedOptions): BenchOptions {
+  const arch = architecture(requiredString(values, "arch"));
   const widths = requiredString(values, "widths").split(",").map(Number);
   if (widths.some((w) => !(w > 0 && w <= 4))) {
     throw new UsageError("--widths must be numbers in (0, 4]");
@@ -107,6 +122,8 @@ function benchOptions(values: ParsedOptions): BenchOptions {
       navigator.hardwareConcurrency,
     backends: stringOption(values, "backends")?.split(","),
     numClasses: datasetOption(values).classCount,
+    arch,
+    depth: numberOption(values, "depth", { integer: true }) ?? arch.defaultDepth,
   };
 }
 
@@ -161,10 +178,20 @@ async function measureRow(
   log: (line: string) => void,
   profile: boolean,
 ): Promise<{ row: BenchRow; profile?: BenchResult["profile"] }> {
-  const { batch, inferBatch, rounds, numClasses: classes } = options;
-  const cfg = scaleCfg(cfgForDepth(19), width);
+  const { batch, inferBatch, rounds, numClasses: classes, arch, depth } = options;
+  const spec = arch.specFor({ depth, width });
+  const cfg = spec.cfg;
   await useBackend(backend, { threads: options.threads, log });
-  const params = initVgg({ cfg, seed: 1, numClasses: classes });
+  const params = arch.init(spec, { seed: 1, numClasses: classes });
+  // What PyTorch needs to build the same model (bench/torch_bench.py).
+  const model = {
+    arch: arch.name,
+    cfg,
+    depth,
+    ...(spec.planes ? { planes: spec.planes } : {}),
+    ...(spec.growthRate ? { growthRate: spec.growthRate } : {}),
+    classes,
+  };
   const steps = stepsFor(options.seconds, await trainStepSeconds(params, batch));
   const train: number[] = [], infer: number[] = [];
   const torchTrain: number[] = [], torchInfer: number[] = [];
@@ -172,18 +199,20 @@ async function measureRow(
     log(`width ${width} ${backend}: round ${r + 1}/${rounds}`);
     await settle();
     train.push(await timeTraining(params, batch, steps));
-    const tt = await torch({ mode: "train", cfg, batch, steps, classes });
+    const tt = await torch({ ...model, mode: "train", batch, steps });
     if (tt !== undefined) torchTrain.push(tt);
     await settle();
     infer.push(await inferenceSpeed(params, inferBatch, 3));
-    const ti = await torch({ mode: "infer", cfg, batch: inferBatch, steps: 3, classes });
+    const ti = await torch({ ...model, mode: "infer", batch: inferBatch, steps: 3 });
     if (ti !== undefined) torchInfer.push(ti);
   }
   const kernels = profile ? await profileStep(params, batch) : undefined;
   const launches = backend === "webgpu" ? await launchesPerStep(params, batch) : undefined;
   disposeTree(params);
   const row = {
-    model: `VGG-19 x${width}${classes === 10 ? "" : `, ${classes} classes`}`,
+    model: `${arch.name === "vgg" ? "VGG" : arch.title}-${depth} x${width}${
+      classes === 10 ? "" : `, ${classes} classes`
+    }`,
     backend,
     trainImagesPerSecond: median(train),
     inferImagesPerSecond: median(infer),
@@ -229,7 +258,8 @@ async function measureSlim(
 /** Runs `bench` with command-line arguments. */
 const timingCommand: Command<BenchResult | ContendedResult> = defineCommand(
   "bench",
-  "Time training and inference of VGG-19 on each backend against PyTorch on the same machine.",
+  "Time training and inference of VGG-19 (or --arch resnet, densenet) on each backend against\n" +
+    "PyTorch on the same machine.",
   SPECS,
   async (values, log) => {
     const options = benchOptions(values);
@@ -265,7 +295,10 @@ const timingCommand: Command<BenchResult | ContendedResult> = defineCommand(
       }
     }
     await useBackend(backends[0], { threads: options.threads, log });
-    const slim = await measureSlim(lastWidth, options, rate);
+    // The pruned-model speed-up row is VGG's (vggprune's cfg runs on the PyTorch side too).
+    const slim = options.arch.name === "vgg"
+      ? await measureSlim(lastWidth, options, rate)
+      : undefined;
     const result: BenchResult = {
       machine: `${await cpuName()}, ${navigator.hardwareConcurrency} cores`,
       threads: options.threads,
