@@ -32,10 +32,21 @@ for (const { arch, flags, names } of ARCHS) {
       assert.equal(trained.code, 0, trained.stderr);
       const config = JSON.parse(await Deno.readTextFile(`${run}/config.json`)) as RunConfig;
       assert.equal(config.arch, arch);
-      const resumed = await runCli([...train, "--epochs", "2", "--resume", ...common]);
+      // Resuming loads the checkpoint back through its architecture and checks its spec.
+      const resumed = await runCli([...train, "--epochs", "1", "--resume", ...common]);
       assert.equal(resumed.code, 0, resumed.stderr);
       const history = JSON.parse(await Deno.readTextFile(`${run}/history.json`)) as EpochRecord[];
-      assert.deepEqual(history.map((e) => e.epoch), [1, 2]);
+      assert.deepEqual(history.map((e) => e.epoch), [1]);
+      const other = await runCli([
+        ...train,
+        "--epochs",
+        "1",
+        "--resume",
+        "--width",
+        "0.5",
+        ...common,
+      ]);
+      assert.equal(other.code, 2, other.stderr);
       const ckpt = await readSafetensors(`${run}/last.safetensors`);
       assert.equal(ckpt.metadata.arch, arch);
 
