@@ -19,7 +19,7 @@ import { DEFAULT_MIN_CHANNELS, JSON_OPTION } from "../closing.ts";
 import type { TrainingRecipe } from "@slimming/run-format";
 import type { CifarSpec } from "@slimming/cifar";
 import { datasetOption } from "../dataset.ts";
-import { LAB_PROFILES, type LabProfile } from "./profiles.ts";
+import { LAB_PROFILES, type LabProfile, profileForArch } from "./profiles.ts";
 
 /** The options of `lab`. */
 export const LAB_SPECS: OptionSpecs = {
@@ -42,7 +42,11 @@ export const LAB_SPECS: OptionSpecs = {
     value: "X",
     help: "which run to prune (default: the largest lambda)",
   },
-  ratios: { type: "string", value: "LIST", help: "pruning ratios", default: "0.5,0.9" },
+  ratios: {
+    type: "string",
+    value: "LIST",
+    help: "pruning ratios (profile; 0.5,0.9, the reference's 0.4,0.6 for ResNet and DenseNet)",
+  },
   "min-channels": {
     type: "string",
     value: "N",
@@ -237,8 +241,9 @@ function recipeOf(values: ParsedOptions, profile: LabProfile): TrainingRecipe {
 
 /** Validates the lab's options (UsageError on the first bad one). */
 export function labOptions(values: ParsedOptions): LabOptions {
-  const [profileName, profile] = profileOf(values);
-  const arch = architecture(stringOption(values, "arch") ?? profile.arch ?? "vgg").name;
+  const [profileName, baseProfile] = profileOf(values);
+  const arch = architecture(stringOption(values, "arch") ?? baseProfile.arch ?? "vgg").name;
+  const profile = profileForArch(baseProfile, arch);
   const depth = depthOf(values, profile, arch);
   const growthRate = numberOption(values, "growth-rate", { integer: true, min: 1 }) ??
     (arch === "densenet" ? profile.growthRate : undefined);
@@ -257,7 +262,9 @@ export function labOptions(values: ParsedOptions): LabOptions {
     data: stringOption(values, "data"),
     lambdas,
     pruneLambda,
-    ratios: numberList(values, "ratios", (v) => v >= 0 && v < 1),
+    ratios: values.ratios === undefined
+      ? [...(profile.ratios ?? [0.5, 0.9])]
+      : numberList(values, "ratios", (v) => v >= 0 && v < 1),
     minChannels: numberOption(values, "min-channels", { integer: true, min: 1 }) ??
       DEFAULT_MIN_CHANNELS,
     recipe: recipeOf(values, scale),

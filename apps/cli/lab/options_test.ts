@@ -71,3 +71,15 @@ Deno.test("labOptions: --dataset picks the data set (default cifar10); another n
   assert.equal(c100.dataset.classCount, 100);
   assert.throws(() => parse("--dataset", "mnist"), /--dataset must be one of cifar10, cifar100/);
 });
+
+Deno.test("labOptions: --arch resnet/densenet with the lab profile runs the reference's experiment", () => {
+  const resnet = parse("--profile", "lab", "--arch", "resnet");
+  assert.equal(resnet.arch, "resnet");
+  assert.equal(resnet.depth, 164);
+  assert.deepEqual(resnet.lambdas, [0, 1e-5, 1e-4]);
+  assert.deepEqual(resnet.ratios, [0.4, 0.6]);
+  assert.equal(parse("--profile", "paper", "--arch", "densenet").depth, 40);
+  assert.deepEqual(parse("--profile", "lab").ratios, [0.5, 0.9]);
+  assert.throws(() => parse("--arch", "resnet", "--depth", "19"), /ResNet depth|9n\+2/);
+  assert.throws(() => parse("--arch", "vgg", "--growth-rate", "12"), /--growth-rate is for/);
+});

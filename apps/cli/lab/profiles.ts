@@ -25,6 +25,26 @@ export interface LabProfile {
   readonly recipe: TrainingRecipe;
   /** λ of the three sparsity trainings; the largest is pruned. */
   readonly lambdas: readonly number[];
+  /** Pruning ratios (default 0.5 and 0.9). */
+  readonly ratios?: readonly number[];
+  /** What changes when the lab runs another architecture with this profile. */
+  readonly forArch?: Partial<Record<"resnet" | "densenet", Partial<LabProfile>>>;
+}
+
+/**
+ * The reference's setting for the pre-activation ResNet-164 and DenseNet-40 (its README):
+ * λ = 1e-5, pruned at 40% and 60%.
+ */
+const REFERENCE_OTHER_ARCHS: LabProfile["forArch"] = {
+  resnet: { depth: 164, lambdas: [0, 1e-5, 1e-4], ratios: [0.4, 0.6] },
+  densenet: { depth: 40, lambdas: [0, 1e-5, 1e-4], ratios: [0.4, 0.6] },
+};
+
+/** `profile` as run on `arch`: its per-architecture changes applied. */
+export function profileForArch(profile: LabProfile, arch: string): LabProfile {
+  if (arch !== "resnet" && arch !== "densenet") return profile;
+  const changes = profile.forArch?.[arch];
+  return changes ? { ...profile, ...changes, arch } : profile;
 }
 
 /**
@@ -56,6 +76,7 @@ export const LAB_PROFILES: Readonly<Record<string, LabProfile>> = {
     batchSize: 64,
     recipe: PAPER_SETTING.recipe,
     lambdas: [0, 1e-4, 1e-3],
+    forArch: REFERENCE_OTHER_ARCHS,
   },
   lab: {
     depth: 19,
@@ -65,6 +86,7 @@ export const LAB_PROFILES: Readonly<Record<string, LabProfile>> = {
     batchSize: 100,
     recipe: PAPER_SETTING.recipe,
     lambdas: [0, 1e-4, 1e-3],
+    forArch: REFERENCE_OTHER_ARCHS,
   },
   quick: {
     depth: 19,
