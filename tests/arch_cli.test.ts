@@ -24,7 +24,7 @@ for (const { arch, flags, names } of ARCHS) {
   Deno.test(`--arch ${arch}: train, prune 0.5 with recalibration, fine-tune, eval, resume`, async () => {
     const dir = await Deno.makeTempDir({ prefix: `slimming-${arch}-` });
     try {
-      const archive = await syntheticArchive(dir, 20, 10);
+      const archive = await syntheticArchive(dir, 4, 3);
       const common = ["--data", archive, "--quiet", "--batch-size", "20"];
       const run = `${dir}/run`;
       const train = ["train", "--arch", arch, ...flags, "--lambda", "1e-3", "--out", run];
