@@ -81,6 +81,43 @@ export interface KernelLib {
     variance: Float32Array,
     eps: number,
   ): BnReluGradArrays;
+  /**
+   * Training BN (batch statistics) -> ReLU on `x` viewed as rows of `channels`: the output
+   * and the per-channel mean and biased variance.
+   */
+  bnRelu(
+    x: Float32Array,
+    channels: number,
+    gamma: Float32Array,
+    beta: Float32Array,
+    eps: number,
+  ): { y: Float32Array; mean: Float32Array; variance: Float32Array };
+  /** `max(0, x * scale + shift)` per channel, `x` viewed as rows of `scale.length`. */
+  affineRelu(x: Float32Array, scale: Float32Array, shift: Float32Array): Float32Array;
+  /** 1x1 conv, stride `stride`, no padding; `shape` is the input's, `weight` [in, out]. */
+  conv1x1(
+    x: Float32Array,
+    shape: Nhwc,
+    weight: Float32Array,
+    outChannels: number,
+    stride: number,
+  ): Float32Array;
+  /** Gradient of {@linkcode KernelLib.conv1x1} to its input; `shape` is the input's. */
+  conv1x1GradInput(
+    dy: Float32Array,
+    shape: Nhwc,
+    weight: Float32Array,
+    outChannels: number,
+    stride: number,
+  ): Float32Array;
+  /** Gradient of {@linkcode KernelLib.conv1x1} to its weight; `shape` is the input's. */
+  conv1x1GradFilter(
+    x: Float32Array,
+    dy: Float32Array,
+    shape: Nhwc,
+    outChannels: number,
+    stride: number,
+  ): Float32Array;
   maxPool2(x: Float32Array, shape: Nhwc): Float32Array;
   /** Gradient of the 2x2 max-pool; `shape` is the input's shape. */
   maxPool2Grad(x: Float32Array, dy: Float32Array, shape: Nhwc): Float32Array;

@@ -81,6 +81,33 @@ export async function loadNativeLib(
       );
       return { dz, dgamma, dbeta };
     },
+    bnRelu(x, c, gamma, beta, eps) {
+      const y = lib.alloc(x.length);
+      const mean = lib.alloc(c);
+      const variance = lib.alloc(c);
+      s.slim_bn_relu(x, x.length / c, c, gamma, beta, eps, y, mean, variance);
+      return { y, mean, variance };
+    },
+    affineRelu(x, scale, shift) {
+      const y = lib.alloc(x.length);
+      s.slim_affine_relu(x, x.length / scale.length, scale.length, scale, shift, y);
+      return y;
+    },
+    conv1x1(x, [n, h, w, cin], weight, cout, stride) {
+      const y = lib.alloc(n * Math.ceil(h / stride) * Math.ceil(w / stride) * cout);
+      s.slim_conv1x1(x, n, h, w, cin, weight, cout, stride, y);
+      return y;
+    },
+    conv1x1GradInput(dy, [n, h, w, cin], weight, cout, stride) {
+      const dx = lib.alloc(n * h * w * cin);
+      s.slim_conv1x1_grad_input(dy, n, h, w, cin, weight, cout, stride, dx);
+      return dx;
+    },
+    conv1x1GradFilter(x, dy, [n, h, w, cin], cout, stride) {
+      const dw = lib.alloc(cin * cout);
+      s.slim_conv1x1_grad_filter(x, dy, n, h, w, cin, cout, stride, dw);
+      return dw;
+    },
     maxPool2(x, [n, h, w, c]: Nhwc) {
       const y = lib.alloc(n * (h >> 1) * (w >> 1) * c);
       s.slim_maxpool2(x, n, h, w, c, y);

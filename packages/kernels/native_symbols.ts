@@ -69,6 +69,26 @@ export const NATIVE_SYMBOLS = {
     ],
     result: "void",
   },
+  slim_bn_relu: {
+    parameters: ["buffer", "i32", "i32", "buffer", "buffer", "f32", "buffer", "buffer", "buffer"],
+    result: "void",
+  },
+  slim_affine_relu: {
+    parameters: ["buffer", "i32", "i32", "buffer", "buffer", "buffer"],
+    result: "void",
+  },
+  slim_conv1x1: {
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer", "i32", "i32", "buffer"],
+    result: "void",
+  },
+  slim_conv1x1_grad_input: {
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer", "i32", "i32", "buffer"],
+    result: "void",
+  },
+  slim_conv1x1_grad_filter: {
+    parameters: ["buffer", "buffer", "i32", "i32", "i32", "i32", "i32", "i32", "buffer"],
+    result: "void",
+  },
   slim_maxpool2: { parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer"], result: "void" },
   slim_maxpool2_grad: {
     parameters: ["buffer", "buffer", "i32", "i32", "i32", "i32", "buffer"],

@@ -140,6 +140,43 @@ export async function loadWasmLib(
       );
       return { dz, dgamma, dbeta };
     },
+    bnRelu(x, c, gamma, beta, eps) {
+      const [y, mean, variance] = run(
+        [x, gamma, beta],
+        [x.length, c, c],
+        (i, o) => e.slim_bn_relu(i[0], x.length / c, c, i[1], i[2], eps, o[0], o[1], o[2]),
+      );
+      return { y, mean, variance };
+    },
+    affineRelu(x, scale, shift) {
+      const c = scale.length;
+      return run(
+        [x, scale, shift],
+        [x.length],
+        (i, o) => e.slim_affine_relu(i[0], x.length / c, c, i[1], i[2], o[0]),
+      )[0];
+    },
+    conv1x1(x, [n, h, w, cin], weight, cout, stride) {
+      return run(
+        [x, weight],
+        [n * Math.ceil(h / stride) * Math.ceil(w / stride) * cout],
+        (i, o) => e.slim_conv1x1(i[0], n, h, w, cin, i[1], cout, stride, o[0]),
+      )[0];
+    },
+    conv1x1GradInput(dy, [n, h, w, cin], weight, cout, stride) {
+      return run(
+        [dy, weight],
+        [n * h * w * cin],
+        (i, o) => e.slim_conv1x1_grad_input(i[0], n, h, w, cin, i[1], cout, stride, o[0]),
+      )[0];
+    },
+    conv1x1GradFilter(x, dy, [n, h, w, cin], cout, stride) {
+      return run(
+        [x, dy],
+        [cin * cout],
+        (i, o) => e.slim_conv1x1_grad_filter(i[0], i[1], n, h, w, cin, cout, stride, o[0]),
+      )[0];
+    },
     maxPool2(x, [n, h, w, c]: Nhwc) {
       return run(
         [x],
