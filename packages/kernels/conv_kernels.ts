@@ -14,7 +14,7 @@ import {
   type TensorInfo,
   valuesOf,
 } from "./backend_util.ts";
-import type { KernelLib, Nhwc } from "./kernel_lib.ts";
+import type { KernelLib } from "./kernel_lib.ts";
 
 /** PyTorch's running statistics: momentum average, unbiased variance (into pooled arrays). */
 export function runningStats(
