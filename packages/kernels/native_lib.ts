@@ -4,7 +4,30 @@
  *
  * @module
  */
-import type { KernelLib, Nhwc, SgdHyper } from "./kernel_lib.ts";
+import {
+  type ConvGeometry,
+  geometryArgs,
+  type KernelLib,
+  type Nhwc,
+  type SgdHyper,
+} from "./kernel_lib.ts";
+
+/** The geometry's integers, typed for the FFI call. */
+const geometry = (g: ConvGeometry) =>
+  geometryArgs(g) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
 import { buildNativeLibrary } from "./native_build.ts";
 import { NATIVE_SYMBOLS } from "./native_symbols.ts";
 
@@ -107,6 +130,33 @@ export async function loadNativeLib(
       const dw = lib.alloc(cin * cout);
       s.slim_conv1x1_grad_filter(x, dy, n, h, w, cin, cout, stride, dw);
       return dw;
+    },
+    convPatches(x, weight, g) {
+      const y = lib.alloc(g.n * g.ho * g.wo * g.cout);
+      s.slim_conv_im2col(x, weight, ...geometry(g), y);
+      return y;
+    },
+    convPatchesGradInput(dy, weight, g) {
+      const dx = lib.alloc(g.n * g.h * g.w * g.cin);
+      s.slim_conv_im2col_grad_input(dy, weight, ...geometry(g), dx);
+      return dx;
+    },
+    convPatchesGradFilter(x, dy, g) {
+      const dw = lib.alloc(g.kh * g.kw * g.cin * g.cout);
+      s.slim_conv_im2col_grad_filter(x, dy, ...geometry(g), dw);
+      return dw;
+    },
+    gatherChannels(x, c, indices) {
+      const rows = x.length / c;
+      const y = lib.alloc(rows * indices.length);
+      s.slim_gather_channels(x, rows, c, indices, indices.length, y);
+      return y;
+    },
+    scatterChannels(dy, indices, c) {
+      const rows = dy.length / indices.length;
+      const dx = lib.alloc(rows * c);
+      s.slim_scatter_channels(dy, rows, indices.length, indices, c, dx);
+      return dx;
     },
     maxPool2(x, [n, h, w, c]: Nhwc) {
       const y = lib.alloc(n * (h >> 1) * (w >> 1) * c);

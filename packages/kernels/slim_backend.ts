@@ -1,14 +1,15 @@
 /**
  * A tfjs backend whose hot kernels are a {@linkcode KernelLib}: the stock `cpu` backend
  * (tensors are JS typed arrays, output buffers pooled) with the fused VGG and pre-activation
- * kernels added and the 3x3 and 1x1 convolution, 2x2 pooling and the head's matmul kernels
- * replaced. Every other op
+ * kernels added and the convolution, 2x2 pooling, channel gather/concatenation and the head's
+ * matmul kernels replaced. Every other op
  * falls through to the stock cpu kernels.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Kernel, KernelTable, StockKernels } from "./backend_util.ts";
+import { channelKernels, registerGatherGradient } from "./channel_kernels.ts";
 import { fusedConvKernels } from "./conv_kernels.ts";
 import { registerFusedGradients } from "./fused_gradients.ts";
 import { headKernels } from "./head_kernels.ts";
@@ -25,6 +26,7 @@ export function slimKernels(lib: KernelLib, stock: StockKernels): KernelTable {
     ...fusedConvKernels(lib, stock),
     ...stockConvKernels(lib, stock),
     ...preactKernels(lib, stock),
+    ...channelKernels(lib, stock),
     ...poolKernels(lib, stock),
     ...headKernels(lib, stock),
     ...sgdKernel(lib, stock),
@@ -37,6 +39,7 @@ export function slimKernels(lib: KernelLib, stock: StockKernels): KernelTable {
  */
 export function registerSlimBackend(lib: KernelLib, priority = 0): void {
   registerFusedGradients();
+  registerGatherGradient();
   if (tf.findBackendFactory(lib.name)) return;
   tf.registerBackend(lib.name, () => {
     const backend = new PooledCpuBackend();

@@ -1,7 +1,8 @@
 /**
- * tfjs's own Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter, replaced for the shapes the
- * VGG, ResNet and DenseNet layers use: 3x3 stride 1 'same' (direct or Winograd kernels) and
- * 1x1 without padding at any stride (matrix products over pixels). Other convs run stock.
+ * tfjs's own Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter, replaced: 3x3 stride 1
+ * 'same' by the direct or Winograd kernels, 1x1 without padding (any stride) by matrix products
+ * over pixels, and any other float32 NHWC conv without dilation and with one stride both ways
+ * (e.g. 3x3 stride 2) by patches (im2col). Everything else runs the stock kernels.
  *
  * @module
  */
@@ -16,7 +17,47 @@ import {
   type TensorInfo,
   valuesOf,
 } from "./backend_util.ts";
-import type { Nhwc } from "./kernel_lib.ts";
+import * as tf from "@tensorflow/tfjs";
+import type { ConvGeometry, Nhwc } from "./kernel_lib.ts";
+
+/**
+ * The geometry of a conv the patch kernels take (NHWC, no dilation, one stride both ways), or
+ * undefined; computed as tfjs does (its padding rules, 'same' included).
+ */
+function patchGeometry(
+  attrs: Attrs,
+  inShape: readonly number[],
+  filterShape: readonly number[],
+): ConvGeometry | undefined {
+  const pair = (v: unknown) => Array.isArray(v) ? v : [v, v];
+  const [sh, sw] = pair(attrs.strides);
+  const [dh, dw] = pair(attrs.dilations ?? 1);
+  if (sh !== sw || dh !== 1 || dw !== 1 || (attrs.dataFormat ?? "NHWC") !== "NHWC") return;
+  const info = tf.backend_util.computeConv2DInfo(
+    inShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    sh as number,
+    1,
+    attrs.pad as "same",
+    attrs.dimRoundingMode as "floor" | undefined,
+  );
+  const [n, h, w, cin] = inShape;
+  if (info.padInfo.top < 0 || info.padInfo.left < 0) return;
+  return {
+    n,
+    h,
+    w,
+    cin,
+    kh: filterShape[0],
+    kw: filterShape[1],
+    cout: filterShape[3],
+    stride: sh as number,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+    ho: info.outHeight,
+    wo: info.outWidth,
+  };
+}
 
 const f32 = (...ts: TensorInfo[]) => ts.every((t) => t.dtype === "float32");
 
@@ -33,9 +74,15 @@ export const stockConvKernels: KernelFamily = (lib, stock) => ({
       const y = lib.conv1x1(valuesOf(b, x), nhwc(x), valuesOf(b, filter), cout, s);
       return makeTensor(b, [n, Math.ceil(h / s), Math.ceil(w / s), cout], y);
     }
-    if (!isConv3x3Same(attrs, filter.shape) || !f32(x, filter)) return stock("Conv2D")(args);
-    const y = lib.conv3x3(valuesOf(b, x), nhwc(x), valuesOf(b, filter), cout);
-    return makeTensor(b, [n, h, w, cout], y);
+    if (!f32(x, filter)) return stock("Conv2D")(args);
+    if (isConv3x3Same(attrs, filter.shape)) {
+      const y = lib.conv3x3(valuesOf(b, x), nhwc(x), valuesOf(b, filter), cout);
+      return makeTensor(b, [n, h, w, cout], y);
+    }
+    const g = patchGeometry(attrs, x.shape, filter.shape);
+    if (!g) return stock("Conv2D")(args);
+    const y = lib.convPatches(valuesOf(b, x), valuesOf(b, filter), g);
+    return makeTensor(b, [n, g.ho, g.wo, cout], y);
   },
   Conv2DBackpropInput: (args) => {
     const { dy, filter } = args.inputs as Record<string, TensorInfo>;
@@ -49,10 +96,14 @@ export const stockConvKernels: KernelFamily = (lib, stock) => ({
       const dx = lib.conv1x1GradInput(valuesOf(b, dy), shape, valuesOf(b, filter), cout, s);
       return makeTensor(b, [...inputShape], dx);
     }
-    if (!isConv3x3Same(attrs, filter.shape) || !f32(dy, filter) || inputShape[3] !== cin) {
-      return stock("Conv2DBackpropInput")(args);
+    if (!f32(dy, filter) || inputShape[3] !== cin) return stock("Conv2DBackpropInput")(args);
+    if (isConv3x3Same(attrs, filter.shape)) {
+      const dx = lib.conv3x3GradInput(valuesOf(b, dy), shape, valuesOf(b, filter), cout);
+      return makeTensor(b, [...inputShape], dx);
     }
-    const dx = lib.conv3x3GradInput(valuesOf(b, dy), shape, valuesOf(b, filter), cout);
+    const g = patchGeometry(attrs, inputShape, filter.shape);
+    if (!g) return stock("Conv2DBackpropInput")(args);
+    const dx = lib.convPatchesGradInput(valuesOf(b, dy), valuesOf(b, filter), g);
     return makeTensor(b, [...inputShape], dx);
   },
   Conv2DBackpropFilter: (args) => {
@@ -66,10 +117,14 @@ export const stockConvKernels: KernelFamily = (lib, stock) => ({
       const dw = lib.conv1x1GradFilter(valuesOf(b, x), valuesOf(b, dy), nhwc(x), cout, s);
       return makeTensor(b, [...filterShape], dw);
     }
-    if (!isConv3x3Same(attrs, filterShape) || !f32(x, dy)) {
-      return stock("Conv2DBackpropFilter")(args);
+    if (!f32(x, dy)) return stock("Conv2DBackpropFilter")(args);
+    if (isConv3x3Same(attrs, filterShape)) {
+      const dw = lib.conv3x3GradFilter(valuesOf(b, x), valuesOf(b, dy), nhwc(x), cout);
+      return makeTensor(b, [...filterShape], dw);
     }
-    const dw = lib.conv3x3GradFilter(valuesOf(b, x), valuesOf(b, dy), nhwc(x), cout);
+    const g = patchGeometry(attrs, x.shape, filterShape);
+    if (!g) return stock("Conv2DBackpropFilter")(args);
+    const dw = lib.convPatchesGradFilter(valuesOf(b, x), valuesOf(b, dy), g);
     return makeTensor(b, [...filterShape], dw);
   },
 });

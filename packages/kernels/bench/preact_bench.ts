@@ -5,6 +5,7 @@
  *
  * Usage: deno run -A packages/kernels/bench/preact_bench.ts [--backend native] [--blocks 3]
  *   [--dense 0] [--keep 1] [--batch 64] [--steps 5] [--repeat 3] [--threads 2] [--profile]
+ *   [--without bnRelu,conv1x1] (kernel families turned back to stock, see `without.ts`)
  *
  * @module
  */
@@ -12,6 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { disposeBackends, useBackend } from "../mod.ts";
 import { initStack, stepStack } from "./preact_stack.ts";
+import { withoutKernels } from "./without.ts";
 
 const { values: o } = parseArgs({
   options: {
@@ -24,9 +26,12 @@ const { values: o } = parseArgs({
     repeat: { type: "string", default: "3" },
     threads: { type: "string" },
     profile: { type: "boolean", default: false },
+    without: { type: "string", default: "" },
   },
 });
 await useBackend(o.backend, { threads: o.threads ? Number(o.threads) : undefined });
+const without = o.without ? o.without.split(",") : [];
+withoutKernels(o.backend, without);
 const batch = Number(o.batch);
 const spec = {
   blocks: Number(o.blocks),
@@ -48,7 +53,8 @@ for (let r = 0; r < Number(o.repeat); r++) {
 if (tf.memory().numTensors !== before) throw new Error("the step leaks tensors");
 const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
 console.log(
-  `${o.backend} ${JSON.stringify(spec)} batch ${batch}: ` +
+  `${o.backend}${without.length ? ` without ${without}` : ""} ${JSON.stringify(spec)} ` +
+    `batch ${batch}: ` +
     `${rates.map((r) => r.toFixed(1)).join(", ")} img/s (load ${load})`,
 );
 if (o.profile) {

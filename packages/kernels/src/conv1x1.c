@@ -4,7 +4,7 @@
  * the pixels a stride skips), filter gradient dw = x_s^T . dy, where x_s are the input pixels
  * (n, h * s, w * s) the output pixels read. NHWC activations, w as HWIO [1][1][Cin][Cout].
  */
-#include "slim_internal.h"
+#include "gemm_tile.h"
 
 /* Geometry: output pixel m reads input pixel in_row(m) (the two are equal at stride 1). */
 typedef struct {
@@ -15,32 +15,6 @@ static inline size_t in_row(const geom *g, size_t m) {
   if (g->s == 1) return m;
   size_t wo = m % g->Wo, t = m / g->Wo, ho = t % g->Ho, n = t / g->Ho;
   return (n * g->H + ho * g->s) * g->W + wo * g->s;
-}
-
-/* c[p][c0 ..] = sum_k a[p][k] b[k][c0 ..] for P rows and J vectors of columns. */
-static inline __attribute__((always_inline)) void gemm_tile(
-    const int P, const int J, const float *const *restrict arow, int K,
-    const float *restrict b, int NP, float *const *restrict crow, int N, int c0) {
-  vf acc[PMAX][JMAX];
-  for (int p = 0; p < P; p++)
-    for (int j = 0; j < J; j++) acc[p][j] = (vf){0};
-  for (int k = 0; k < K; k++) {
-    vf bv[JMAX];
-    for (int j = 0; j < J; j++) bv[j] = vload(b + (size_t)k * NP + c0 + j * VLEN);
-    for (int p = 0; p < P; p++) {
-      vf as = vsplat(arow[p][k]);
-      for (int j = 0; j < J; j++) acc[p][j] += bv[j] * as;
-    }
-  }
-  for (int j = 0; j < J; j++) {
-    int c = c0 + j * VLEN, lanes = imin(VLEN, N - c);
-    for (int p = 0; p < P; p++) {
-      float *o = crow[p] + c;
-      if (lanes == VLEN) vstore(o, acc[p][j]);
-      else
-        for (int l = 0; l < lanes; l++) o[l] = acc[p][j][l];
-    }
-  }
 }
 
 typedef struct {
@@ -134,25 +108,6 @@ typedef struct {
 
 #define WGRAD1_BLOCK 128
 
-/* acc[r][c0 ..] += sum over the block's rows of xb[m][r] * db[m][c0 ..], R rows, J vectors. */
-static inline __attribute__((always_inline)) void wgrad1_tile(
-    const int R, const int J, const float *restrict xb, int Cin, const float *restrict db,
-    int CoutP, int rows, float *restrict acc) {
-  vf t[PMAX][JMAX];
-  for (int r = 0; r < R; r++)
-    for (int j = 0; j < J; j++) t[r][j] = vload(acc + (size_t)r * CoutP + j * VLEN);
-  for (int m = 0; m < rows; m++) {
-    vf d[JMAX];
-    for (int j = 0; j < J; j++) d[j] = vload(db + (size_t)m * CoutP + j * VLEN);
-    for (int r = 0; r < R; r++) {
-      vf xs = vsplat(xb[(size_t)m * Cin + r]);
-      for (int j = 0; j < J; j++) t[r][j] += xs * d[j];
-    }
-  }
-  for (int r = 0; r < R; r++)
-    for (int j = 0; j < J; j++) vstore(acc + (size_t)r * CoutP + j * VLEN, t[r][j]);
-}
-
 static void wgrad1_range(const void *vargs, int begin, int end, int tid) {
   const wgrad1_args *a = (const wgrad1_args *)vargs;
   const int Cin = a->Cin, Cout = a->Cout, CoutP = a->CoutP, vectors = CoutP / VLEN;
@@ -175,9 +130,9 @@ static void wgrad1_range(const void *vargs, int begin, int end, int tid) {
       for (int v0 = 0; v0 < vectors; v0 += J) {
         int j = imin(J, vectors - v0);
         float *at = acc + (size_t)r0 * CoutP + v0 * VLEN;
-#define WGRAD1_TILE(R, J) wgrad1_tile(R, J, xb + r0, Cin, db + v0 * VLEN, CoutP, rows, at)
-        DISPATCH_PJ(r, j, WGRAD1_TILE);
-#undef WGRAD1_TILE
+#define WGRAD_ROWS_TILE(R, J) wgrad_rows_tile(R, J, xb + r0, Cin, db + v0 * VLEN, CoutP, rows, at)
+        DISPATCH_PJ(r, j, WGRAD_ROWS_TILE);
+#undef WGRAD_ROWS_TILE
       }
     }
   }
