@@ -1,8 +1,8 @@
 /**
  * A tfjs backend whose hot kernels are a {@linkcode KernelLib}: the stock `cpu` backend
  * (tensors are JS typed arrays, output buffers pooled) with the fused VGG and pre-activation
- * kernels added and the convolution, 2x2 pooling, channel gather/concatenation and the head's
- * matmul kernels replaced. Every other op
+ * kernels added and the convolution, pooling, channel gather/concatenation, same-shape
+ * addition and the head's matmul kernels replaced. Every other op
  * falls through to the stock cpu kernels.
  *
  * @module
@@ -11,6 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Kernel, KernelTable, StockKernels } from "./backend_util.ts";
 import { channelKernels, registerGatherGradient } from "./channel_kernels.ts";
 import { fusedConvKernels } from "./conv_kernels.ts";
+import { elementwiseKernels } from "./elementwise_kernels.ts";
 import { registerFusedGradients } from "./fused_gradients.ts";
 import { headKernels } from "./head_kernels.ts";
 import type { KernelLib } from "./kernel_lib.ts";
@@ -27,6 +28,7 @@ export function slimKernels(lib: KernelLib, stock: StockKernels): KernelTable {
     ...stockConvKernels(lib, stock),
     ...preactKernels(lib, stock),
     ...channelKernels(lib, stock),
+    ...elementwiseKernels(lib, stock),
     ...poolKernels(lib, stock),
     ...headKernels(lib, stock),
     ...sgdKernel(lib, stock),

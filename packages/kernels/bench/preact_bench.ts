@@ -5,7 +5,7 @@
  *
  * Usage: deno run -A packages/kernels/bench/preact_bench.ts [--backend native] [--blocks 3]
  *   [--dense 0] [--keep 1] [--batch 64] [--steps 5] [--repeat 3] [--threads 2] [--profile]
- *   [--without bnRelu,conv1x1] (kernel families turned back to stock, see `without.ts`)
+ *   [--without bnRelu,conv1x1,convPatches,channels] (families turned back to stock: `without.ts`)
  *
  * @module
  */
