@@ -18,14 +18,14 @@ export function isGlobalPool(attrs: Attrs, [, h, w]: Nhwc): boolean {
 /** Per-image channel means of `x`: [n, c] values (for an [n, 1, 1, c] tensor) into `out`. */
 export function globalAvgPool(x: Float32Array, [n, h, w, c]: Nhwc, out: Float32Array): void {
   const hw = h * w;
+  const acc = new Float64Array(c); // summed in double, like the stock kernel
   for (let i = 0; i < n; i++) {
-    const o = i * c;
-    for (let k = 0; k < c; k++) out[o + k] = 0;
+    acc.fill(0);
     for (let p = 0; p < hw; p++) {
       const base = (i * hw + p) * c;
-      for (let k = 0; k < c; k++) out[o + k] += x[base + k];
+      for (let k = 0; k < c; k++) acc[k] += x[base + k];
     }
-    for (let k = 0; k < c; k++) out[o + k] /= hw;
+    for (let k = 0; k < c; k++) out[i * c + k] = acc[k] / hw;
   }
 }
 
