@@ -55,6 +55,22 @@ export function isConv3x3Same(attrs: Attrs, filterShape: readonly number[]): boo
     (attrs.pad === "same" || attrs.pad === 1) && (attrs.dataFormat ?? "NHWC") === "NHWC";
 }
 
+/**
+ * The stride of a Conv2D-family op that is a 1x1, NHWC, undilated conv without padding (the
+ * same stride both ways), or 0 for any other conv. 'same' and 'valid' agree for 1x1 filters.
+ */
+export function conv1x1Stride(attrs: Attrs, filterShape: readonly number[]): number {
+  const pair = (v: unknown) => Array.isArray(v) ? v : [v, v];
+  const [sh, sw] = pair(attrs.strides);
+  const [dh, dw] = pair(attrs.dilations ?? 1);
+  const pad = attrs.pad;
+  const ok = filterShape[0] === 1 && filterShape[1] === 1 && sh === sw &&
+    Number.isInteger(sh) && sh >= 1 && dh === 1 && dw === 1 &&
+    (pad === "same" || pad === "valid" || pad === 0) &&
+    (attrs.dataFormat ?? "NHWC") === "NHWC";
+  return ok ? sh as number : 0;
+}
+
 /** Whether a pooling op's attributes are the 2x2, stride 2, 'valid' case. */
 export function isPool2x2(attrs: Attrs): boolean {
   const two = (v: unknown) =>

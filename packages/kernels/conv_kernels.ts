@@ -1,7 +1,6 @@
 /**
- * The convolution family's kernels: the fused conv3x3 -> BN -> ReLU forward, its BN + ReLU
- * and conv backward kernels, the inference conv -> affine -> ReLU, and the stock Conv2D ops
- * (forward and both gradients) replaced for the 3x3, stride 1, 'same' case.
+ * The convolution family's fused kernels: the conv3x3 -> BN -> ReLU forward, its BN + ReLU
+ * and conv backward kernels, and the inference conv -> affine -> ReLU.
  *
  * @module
  */
@@ -9,17 +8,16 @@ import { FUSED } from "@slimming/tensor-utils";
 import {
   type Attrs,
   cpu,
-  isConv3x3Same,
   type KernelFamily,
   makeTensor,
   nhwc,
   type TensorInfo,
   valuesOf,
 } from "./backend_util.ts";
-import type { KernelLib, Nhwc } from "./kernel_lib.ts";
+import type { KernelLib } from "./kernel_lib.ts";
 
 /** PyTorch's running statistics: momentum average, unbiased variance (into pooled arrays). */
-function runningStats(
+export function runningStats(
   lib: KernelLib,
   previous: { mean: Float32Array; variance: Float32Array },
   batch: { mean: Float32Array; variance: Float32Array },
@@ -124,40 +122,5 @@ export const fusedConvKernels: KernelFamily = (lib) => ({
       valuesOf(b, shift),
     );
     return makeTensor(b, [x.shape[0], x.shape[1], x.shape[2], cout], y);
-  },
-});
-
-/** tfjs's own Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter, for 3x3 'same' convs. */
-export const stockConvKernels: KernelFamily = (lib, stock) => ({
-  Conv2D: (args) => {
-    const { x, filter } = args.inputs as Record<string, TensorInfo>;
-    if (!isConv3x3Same(args.attrs as Attrs, filter.shape)) return stock("Conv2D")(args);
-    const b = cpu(args.backend);
-    const cout = filter.shape[3];
-    const y = lib.conv3x3(valuesOf(b, x), nhwc(x), valuesOf(b, filter), cout);
-    return makeTensor(b, [x.shape[0], x.shape[1], x.shape[2], cout], y);
-  },
-  Conv2DBackpropInput: (args) => {
-    const { dy, filter } = args.inputs as Record<string, TensorInfo>;
-    const attrs = args.attrs as Attrs;
-    const inputShape = attrs.inputShape as number[];
-    if (!isConv3x3Same(attrs, filter.shape)) return stock("Conv2DBackpropInput")(args);
-    const b = cpu(args.backend);
-    const dx = lib.conv3x3GradInput(
-      valuesOf(b, dy),
-      inputShape as unknown as Nhwc,
-      valuesOf(b, filter),
-      filter.shape[3],
-    );
-    return makeTensor(b, [...inputShape], dx);
-  },
-  Conv2DBackpropFilter: (args) => {
-    const { x, dy } = args.inputs as Record<string, TensorInfo>;
-    const attrs = args.attrs as Attrs;
-    const filterShape = attrs.filterShape as number[];
-    if (!isConv3x3Same(attrs, filterShape)) return stock("Conv2DBackpropFilter")(args);
-    const b = cpu(args.backend);
-    const dw = lib.conv3x3GradFilter(valuesOf(b, x), valuesOf(b, dy), nhwc(x), filterShape[3]);
-    return makeTensor(b, [...filterShape], dw);
   },
 });

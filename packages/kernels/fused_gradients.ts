@@ -1,6 +1,7 @@
 /**
  * The gradients of the fused kernels (backend independent): the training conv -> BN -> ReLU
- * kernel's backward is the BN + ReLU backward followed by the two conv gradients.
+ * kernel's backward is the BN + ReLU backward followed by the two conv gradients; the
+ * pre-activation BN -> ReLU's is the same BN + ReLU backward with z = x.
  *
  * @module
  */
@@ -33,6 +34,21 @@ export function registerFusedGradients(): void {
         gamma: () => dgamma,
         beta: () => dbeta,
       };
+    },
+  });
+  tf.registerGradient({
+    kernelName: FUSED.bnRelu,
+    inputsToSave: ["x", "gamma", "beta"],
+    outputsToSave: [false, true, true, false, false],
+    gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: Attrs) => {
+      const dy = Array.isArray(dys) ? dys[0] : dys;
+      const [x, gamma, beta, mean, variance] = saved;
+      const [dx, dgamma, dbeta] = tf.engine().runKernel(
+        FUSED.bnReluGrad,
+        { dy, z: x, gamma, beta, mean, variance },
+        { eps: attrs.eps as number },
+      ) as tf.Tensor[];
+      return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
     },
   });
 }

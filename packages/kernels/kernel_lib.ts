@@ -81,6 +81,53 @@ export interface KernelLib {
     variance: Float32Array,
     eps: number,
   ): BnReluGradArrays;
+  /**
+   * Training BN (batch statistics) -> ReLU on `x` viewed as rows of `channels`: the output
+   * and the per-channel mean and biased variance.
+   */
+  bnRelu(
+    x: Float32Array,
+    channels: number,
+    gamma: Float32Array,
+    beta: Float32Array,
+    eps: number,
+  ): { y: Float32Array; mean: Float32Array; variance: Float32Array };
+  /** `max(0, x * scale + shift)` per channel, `x` viewed as rows of `scale.length`. */
+  affineRelu(x: Float32Array, scale: Float32Array, shift: Float32Array): Float32Array;
+  /** 1x1 conv, stride `stride`, no padding; `shape` is the input's, `weight` [in, out]. */
+  conv1x1(
+    x: Float32Array,
+    shape: Nhwc,
+    weight: Float32Array,
+    outChannels: number,
+    stride: number,
+  ): Float32Array;
+  /** Gradient of {@linkcode KernelLib.conv1x1} to its input; `shape` is the input's. */
+  conv1x1GradInput(
+    dy: Float32Array,
+    shape: Nhwc,
+    weight: Float32Array,
+    outChannels: number,
+    stride: number,
+  ): Float32Array;
+  /** Gradient of {@linkcode KernelLib.conv1x1} to its weight; `shape` is the input's. */
+  conv1x1GradFilter(
+    x: Float32Array,
+    dy: Float32Array,
+    shape: Nhwc,
+    outChannels: number,
+    stride: number,
+  ): Float32Array;
+  /** Any other conv (see {@linkcode ConvGeometry}) by patches: forward. */
+  convPatches(x: Float32Array, weight: Float32Array, g: ConvGeometry): Float32Array;
+  /** Gradient of {@linkcode KernelLib.convPatches} to its input. */
+  convPatchesGradInput(dy: Float32Array, weight: Float32Array, g: ConvGeometry): Float32Array;
+  /** Gradient of {@linkcode KernelLib.convPatches} to its weight. */
+  convPatchesGradFilter(x: Float32Array, dy: Float32Array, g: ConvGeometry): Float32Array;
+  /** y [rows, k] = x [rows, channels] at channels `indices` (each in [0, channels)). */
+  gatherChannels(x: Float32Array, channels: number, indices: Int32Array): Float32Array;
+  /** The gradient of {@linkcode KernelLib.gatherChannels}: dx [rows, channels]. */
+  scatterChannels(dy: Float32Array, indices: Int32Array, channels: number): Float32Array;
   maxPool2(x: Float32Array, shape: Nhwc): Float32Array;
   /** Gradient of the 2x2 max-pool; `shape` is the input's shape. */
   maxPool2Grad(x: Float32Array, dy: Float32Array, shape: Nhwc): Float32Array;
@@ -126,4 +173,28 @@ export interface MatMulDims {
   readonly transposeA: boolean;
   /** `b` is stored [n, k] and used transposed. */
   readonly transposeB: boolean;
+}
+
+/**
+ * A KxK conv's sizes: input [n, h, w, cin], weight HWIO [kh, kw, cin, cout], one stride both
+ * ways, zero padding `padTop`/`padLeft` (the rest implied by the output size [ho, wo]).
+ */
+export interface ConvGeometry {
+  readonly n: number;
+  readonly h: number;
+  readonly w: number;
+  readonly cin: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly cout: number;
+  readonly stride: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  readonly ho: number;
+  readonly wo: number;
+}
+
+/** The geometry as the C kernels' integer arguments after the input/weight pointers. */
+export function geometryArgs(g: ConvGeometry): number[] {
+  return [g.n, g.h, g.w, g.cin, g.kh, g.kw, g.cout, g.stride, g.padTop, g.padLeft, g.ho, g.wo];
 }

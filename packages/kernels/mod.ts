@@ -2,7 +2,9 @@
  * The training kernels this project owns, as tfjs backends: C sources (`src/`) built
  * natively on first use (`native`, through Deno FFI) or as committed WebAssembly SIMD run on
  * a worker pool (`wasm-simd`), registered as the fused ops of `@slimming/tensor-utils`
- * plus replacements of tfjs's conv, pooling and matmul kernels; and the choice of backend.
+ * (conv3x3 + BN + ReLU, pre-activation BN + ReLU, their inference forms, SGD) plus
+ * replacements of tfjs's conv (3x3, 1x1, others by patches), pooling, matmul, channel
+ * gather/concat/split and same-shape add kernels; and the choice of backend.
  *
  * @module
  */

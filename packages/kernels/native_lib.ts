@@ -4,7 +4,30 @@
  *
  * @module
  */
-import type { KernelLib, Nhwc, SgdHyper } from "./kernel_lib.ts";
+import {
+  type ConvGeometry,
+  geometryArgs,
+  type KernelLib,
+  type Nhwc,
+  type SgdHyper,
+} from "./kernel_lib.ts";
+
+/** The geometry's integers, typed for the FFI call. */
+const geometry = (g: ConvGeometry) =>
+  geometryArgs(g) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
 import { buildNativeLibrary } from "./native_build.ts";
 import { NATIVE_SYMBOLS } from "./native_symbols.ts";
 
@@ -80,6 +103,60 @@ export async function loadNativeLib(
         dbeta,
       );
       return { dz, dgamma, dbeta };
+    },
+    bnRelu(x, c, gamma, beta, eps) {
+      const y = lib.alloc(x.length);
+      const mean = lib.alloc(c);
+      const variance = lib.alloc(c);
+      s.slim_bn_relu(x, x.length / c, c, gamma, beta, eps, y, mean, variance);
+      return { y, mean, variance };
+    },
+    affineRelu(x, scale, shift) {
+      const y = lib.alloc(x.length);
+      s.slim_affine_relu(x, x.length / scale.length, scale.length, scale, shift, y);
+      return y;
+    },
+    conv1x1(x, [n, h, w, cin], weight, cout, stride) {
+      const y = lib.alloc(n * Math.ceil(h / stride) * Math.ceil(w / stride) * cout);
+      s.slim_conv1x1(x, n, h, w, cin, weight, cout, stride, y);
+      return y;
+    },
+    conv1x1GradInput(dy, [n, h, w, cin], weight, cout, stride) {
+      const dx = lib.alloc(n * h * w * cin);
+      s.slim_conv1x1_grad_input(dy, n, h, w, cin, weight, cout, stride, dx);
+      return dx;
+    },
+    conv1x1GradFilter(x, dy, [n, h, w, cin], cout, stride) {
+      const dw = lib.alloc(cin * cout);
+      s.slim_conv1x1_grad_filter(x, dy, n, h, w, cin, cout, stride, dw);
+      return dw;
+    },
+    convPatches(x, weight, g) {
+      const y = lib.alloc(g.n * g.ho * g.wo * g.cout);
+      s.slim_conv_im2col(x, weight, ...geometry(g), y);
+      return y;
+    },
+    convPatchesGradInput(dy, weight, g) {
+      const dx = lib.alloc(g.n * g.h * g.w * g.cin);
+      s.slim_conv_im2col_grad_input(dy, weight, ...geometry(g), dx);
+      return dx;
+    },
+    convPatchesGradFilter(x, dy, g) {
+      const dw = lib.alloc(g.kh * g.kw * g.cin * g.cout);
+      s.slim_conv_im2col_grad_filter(x, dy, ...geometry(g), dw);
+      return dw;
+    },
+    gatherChannels(x, c, indices) {
+      const rows = x.length / c;
+      const y = lib.alloc(rows * indices.length);
+      s.slim_gather_channels(x, rows, c, indices, indices.length, y);
+      return y;
+    },
+    scatterChannels(dy, indices, c) {
+      const rows = dy.length / indices.length;
+      const dx = lib.alloc(rows * c);
+      s.slim_scatter_channels(dy, rows, indices.length, indices, c, dx);
+      return dx;
     },
     maxPool2(x, [n, h, w, c]: Nhwc) {
       const y = lib.alloc(n * (h >> 1) * (w >> 1) * c);

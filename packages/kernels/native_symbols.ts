@@ -4,6 +4,9 @@
  * @module
  */
 
+/** The twelve integers of a conv geometry (n, h, w, cin, kh, kw, cout, stride, pads, ho, wo). */
+const GEOMETRY = Array(12).fill("i32") as "i32"[];
+
 /** FFI signatures of the exported kernels, for `Deno.dlopen`. */
 export const NATIVE_SYMBOLS = {
   slim_conv_bn_relu: {
@@ -67,6 +70,43 @@ export const NATIVE_SYMBOLS = {
       "buffer",
       "buffer",
     ],
+    result: "void",
+  },
+  slim_bn_relu: {
+    parameters: ["buffer", "i32", "i32", "buffer", "buffer", "f32", "buffer", "buffer", "buffer"],
+    result: "void",
+  },
+  slim_affine_relu: {
+    parameters: ["buffer", "i32", "i32", "buffer", "buffer", "buffer"],
+    result: "void",
+  },
+  slim_conv1x1: {
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer", "i32", "i32", "buffer"],
+    result: "void",
+  },
+  slim_conv1x1_grad_input: {
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer", "i32", "i32", "buffer"],
+    result: "void",
+  },
+  slim_conv1x1_grad_filter: {
+    parameters: ["buffer", "buffer", "i32", "i32", "i32", "i32", "i32", "i32", "buffer"],
+    result: "void",
+  },
+  slim_conv_im2col: { parameters: ["buffer", "buffer", ...GEOMETRY, "buffer"], result: "void" },
+  slim_conv_im2col_grad_input: {
+    parameters: ["buffer", "buffer", ...GEOMETRY, "buffer"],
+    result: "void",
+  },
+  slim_conv_im2col_grad_filter: {
+    parameters: ["buffer", "buffer", ...GEOMETRY, "buffer"],
+    result: "void",
+  },
+  slim_gather_channels: {
+    parameters: ["buffer", "i32", "i32", "buffer", "i32", "buffer"],
+    result: "void",
+  },
+  slim_scatter_channels: {
+    parameters: ["buffer", "i32", "i32", "buffer", "i32", "buffer"],
     result: "void",
   },
   slim_maxpool2: { parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer"], result: "void" },

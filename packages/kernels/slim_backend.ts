@@ -1,26 +1,34 @@
 /**
  * A tfjs backend whose hot kernels are a {@linkcode KernelLib}: the stock `cpu` backend
- * (tensors are JS typed arrays, output buffers pooled) with the fused VGG kernels added and
- * the 3x3 convolution, 2x2 pooling and the head's matmul kernels replaced. Every other op
+ * (tensors are JS typed arrays, output buffers pooled) with the fused VGG and pre-activation
+ * kernels added and the convolution, pooling, channel gather/concatenation, same-shape
+ * addition and the head's matmul kernels replaced. Every other op
  * falls through to the stock cpu kernels.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Kernel, KernelTable, StockKernels } from "./backend_util.ts";
-import { fusedConvKernels, stockConvKernels } from "./conv_kernels.ts";
+import { channelKernels, registerGatherGradient } from "./channel_kernels.ts";
+import { fusedConvKernels } from "./conv_kernels.ts";
+import { elementwiseKernels } from "./elementwise_kernels.ts";
 import { registerFusedGradients } from "./fused_gradients.ts";
 import { headKernels } from "./head_kernels.ts";
 import type { KernelLib } from "./kernel_lib.ts";
 import { PooledCpuBackend } from "./pooled_cpu_backend.ts";
 import { poolKernels } from "./pool_kernels.ts";
+import { preactKernels } from "./preact_kernels.ts";
 import { sgdKernel } from "./sgd_kernel.ts";
+import { stockConvKernels } from "./stock_conv_kernels.ts";
 
 /** The fused and replacement kernels for a backend backed by `lib`, by family. */
 export function slimKernels(lib: KernelLib, stock: StockKernels): KernelTable {
   return {
     ...fusedConvKernels(lib, stock),
     ...stockConvKernels(lib, stock),
+    ...preactKernels(lib, stock),
+    ...channelKernels(lib, stock),
+    ...elementwiseKernels(lib, stock),
     ...poolKernels(lib, stock),
     ...headKernels(lib, stock),
     ...sgdKernel(lib, stock),
@@ -33,6 +41,7 @@ export function slimKernels(lib: KernelLib, stock: StockKernels): KernelTable {
  */
 export function registerSlimBackend(lib: KernelLib, priority = 0): void {
   registerFusedGradients();
+  registerGatherGradient();
   if (tf.findBackendFactory(lib.name)) return;
   tf.registerBackend(lib.name, () => {
     const backend = new PooledCpuBackend();

@@ -6,13 +6,16 @@
  *
  * @module
  */
-import type { KernelLib, Nhwc, SgdHyper } from "./kernel_lib.ts";
+import { geometryArgs, type KernelLib, type Nhwc, type SgdHyper } from "./kernel_lib.ts";
 import { startWasmPool } from "./wasm_pool.ts";
 
 /** The committed WebAssembly build of the kernels. */
 export const WASM_URL: URL = new URL("./slim_kernels.wasm", import.meta.url);
 
 type Fn = (...args: number[]) => void;
+
+/** The bytes of an int32 array seen as floats (copied into the module's memory unchanged). */
+const asFloats = (a: Int32Array) => new Float32Array(a.buffer, a.byteOffset, a.length);
 
 /**
  * Starts the WebAssembly kernels on `threads` threads (default: all cores). Long only because
@@ -139,6 +142,80 @@ export async function loadWasmLib(
           ),
       );
       return { dz, dgamma, dbeta };
+    },
+    bnRelu(x, c, gamma, beta, eps) {
+      const [y, mean, variance] = run(
+        [x, gamma, beta],
+        [x.length, c, c],
+        (i, o) => e.slim_bn_relu(i[0], x.length / c, c, i[1], i[2], eps, o[0], o[1], o[2]),
+      );
+      return { y, mean, variance };
+    },
+    affineRelu(x, scale, shift) {
+      const c = scale.length;
+      return run(
+        [x, scale, shift],
+        [x.length],
+        (i, o) => e.slim_affine_relu(i[0], x.length / c, c, i[1], i[2], o[0]),
+      )[0];
+    },
+    conv1x1(x, [n, h, w, cin], weight, cout, stride) {
+      return run(
+        [x, weight],
+        [n * Math.ceil(h / stride) * Math.ceil(w / stride) * cout],
+        (i, o) => e.slim_conv1x1(i[0], n, h, w, cin, i[1], cout, stride, o[0]),
+      )[0];
+    },
+    conv1x1GradInput(dy, [n, h, w, cin], weight, cout, stride) {
+      return run(
+        [dy, weight],
+        [n * h * w * cin],
+        (i, o) => e.slim_conv1x1_grad_input(i[0], n, h, w, cin, i[1], cout, stride, o[0]),
+      )[0];
+    },
+    conv1x1GradFilter(x, dy, [n, h, w, cin], cout, stride) {
+      return run(
+        [x, dy],
+        [cin * cout],
+        (i, o) => e.slim_conv1x1_grad_filter(i[0], i[1], n, h, w, cin, cout, stride, o[0]),
+      )[0];
+    },
+    convPatches(x, weight, g) {
+      return run(
+        [x, weight],
+        [g.n * g.ho * g.wo * g.cout],
+        (i, o) => e.slim_conv_im2col(i[0], i[1], ...geometryArgs(g), o[0]),
+      )[0];
+    },
+    convPatchesGradInput(dy, weight, g) {
+      return run(
+        [dy, weight],
+        [g.n * g.h * g.w * g.cin],
+        (i, o) => e.slim_conv_im2col_grad_input(i[0], i[1], ...geometryArgs(g), o[0]),
+      )[0];
+    },
+    convPatchesGradFilter(x, dy, g) {
+      return run(
+        [x, dy],
+        [g.kh * g.kw * g.cin * g.cout],
+        (i, o) => e.slim_conv_im2col_grad_filter(i[0], i[1], ...geometryArgs(g), o[0]),
+      )[0];
+    },
+    gatherChannels(x, c, indices) {
+      const rows = x.length / c, k = indices.length;
+      return run(
+        [x, asFloats(indices)],
+        [rows * k],
+        (i, o) => e.slim_gather_channels(i[0], rows, c, i[1], k, o[0]),
+      )[0];
+    },
+    scatterChannels(dy, indices, c) {
+      const k = indices.length, rows = dy.length / k;
+      return run(
+        [dy, asFloats(indices)],
+        [rows * c],
+        (i, o) => e.slim_scatter_channels(i[0], rows, k, i[1], c, o[0]),
+      )[0];
     },
     maxPool2(x, [n, h, w, c]: Nhwc) {
       return run(

@@ -35,6 +35,11 @@ export const FUSED = {
    * new running mean, new running var]. Its gradient is {@linkcode FUSED.bnReluGrad} with z = x.
    */
   bnRelu: "SlimBnRelu",
+  /**
+   * Inference: `max(0, x * scale + shift)` per channel (last axis); inputs x, scale, shift
+   * (the running-statistics BN -> ReLU of {@linkcode bnRelu}).
+   */
+  affineRelu: "SlimAffineRelu",
 } as const;
 
 /** Batch-norm state of one layer. */
@@ -183,6 +188,9 @@ export function bnRelu(
   const y = tf.tidy(() => {
     const scale = tf.div(bn.gamma, tf.sqrt(tf.add(bn.runningVar, eps)));
     const shift = tf.sub(bn.beta, tf.mul(bn.runningMean, scale));
+    if (hasFusedKernel(FUSED.affineRelu)) {
+      return tf.engine().runKernel(FUSED.affineRelu, { x, scale, shift }, {}) as tf.Tensor4D;
+    }
     return tf.relu(tf.add(tf.mul(x, scale), shift)) as tf.Tensor4D;
   });
   return { y };

@@ -65,6 +65,81 @@ void EXPORT(slim_conv_bn_relu)(const float *x, int N, int H, int W, int Cin, con
   scratch_done();
 }
 
+/*
+ * Batch statistics of x [M][C] for the pre-activation BN: per-thread sums of (x - k) and
+ * (x - k)^2 with k the first row (a shift that keeps E[x^2] - E[x]^2 accurate when the mean is
+ * large against the spread), in float over blocks of rows, then in double.
+ */
+typedef struct {
+  const float *x;
+  size_t M;
+  int C;
+  const float *k;
+  double *partial; /* per-thread [2][C] doubles, then [2][CP] floats */
+  size_t partial_stride;
+} stats_args;
+
+static void stats_range(const void *vargs, int begin, int end, int tid) {
+  const stats_args *a = (const stats_args *)vargs;
+  const int C = a->C;
+  double *s = a->partial + tid * a->partial_stride, *q = s + C;
+  float *fs = (float *)(q + C), *fq = fs + round_up(C, VLEN);
+  const int block = 64;
+  for (size_t m0 = (size_t)begin; m0 < (size_t)end; m0 += block) {
+    size_t m1 = m0 + block < (size_t)end ? m0 + block : (size_t)end;
+    for (int c = 0; c < C; c++) fs[c] = 0, fq[c] = 0;
+    for (size_t m = m0; m < m1; m++) {
+      const float *x = a->x + m * C;
+      int c = 0;
+      for (; c + VLEN <= C; c += VLEN) {
+        vf d = vload(x + c) - vload(a->k + c);
+        vstore(fs + c, vload(fs + c) + d);
+        vstore(fq + c, vload(fq + c) + d * d);
+      }
+      for (; c < C; c++) {
+        float d = x[c] - a->k[c];
+        fs[c] += d, fq[c] += d * d;
+      }
+    }
+    for (int c = 0; c < C; c++) s[c] += fs[c], q[c] += fq[c];
+  }
+}
+
+/*
+ * Training forward of BN (batch statistics) -> ReLU on x [M][C] (the pre-activation layer):
+ * writes y, the per-channel mean and biased variance.
+ */
+void EXPORT(slim_bn_relu)(const float *x, int M, int C, const float *gamma, const float *beta,
+                          float eps, float *y, float *mean, float *var) {
+  int T = num_threads();
+  int CP = round_up(C, VLEN);
+  float *buf = (float *)scratch_alloc((size_t)3 * CP * 4);
+  float *k = buf, *scale = buf + CP, *shift = buf + 2 * CP;
+  for (int c = 0; c < C; c++) k[c] = M > 0 ? x[c] : 0;
+  stats_args sa = {x, (size_t)M, C, k, 0, 0};
+  size_t each = (size_t)2 * C * sizeof(double) + (size_t)2 * CP * sizeof(float);
+  sa.partial = (double *)scratch_per_thread(each, &sa.partial_stride, T);
+  sa.partial_stride /= sizeof(double);
+  for (int t = 0; t < T; t++)
+    for (int c = 0; c < 2 * C; c++) sa.partial[t * sa.partial_stride + c] = 0;
+  parallel_for(stats_range, &sa, M);
+  for (int c = 0; c < C; c++) {
+    double s = 0, q = 0;
+    for (int t = 0; t < T; t++)
+      s += sa.partial[t * sa.partial_stride + c], q += sa.partial[t * sa.partial_stride + C + c];
+    double d = s / (double)M, v = q / (double)M - d * d;
+    if (v < 0) v = 0;
+    mean[c] = (float)(k[c] + d);
+    var[c] = (float)v;
+    float invstd = 1.0f / __builtin_sqrtf((float)v + eps);
+    scale[c] = gamma[c] * invstd;
+    shift[c] = beta[c] - mean[c] * scale[c];
+  }
+  affine_args a = {x, y, (size_t)M, C, scale, shift};
+  parallel_for(affine_relu_range, &a, M);
+  scratch_done();
+}
+
 /* y = max(0, z * scale + shift) per channel (NHWC, M rows of C). */
 void EXPORT(slim_affine_relu)(const float *z, int M, int C, const float *scale, const float *shift,
                               float *y) {
