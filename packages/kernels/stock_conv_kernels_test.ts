@@ -2,7 +2,7 @@
  * The Conv2D family on the native and wasm-simd backends against the stock cpu kernels:
  * 1x1 convs (stride 1 to 3, 'same' and 'valid', odd sizes and channel counts) through the
  * matrix-product kernels, other convs (1x1 to 5x5, strides 1 to 3, 'same', 'valid' and
- * numeric padding) through the patch kernels, and shapes left to the stock kernels
+ * numeric and explicit asymmetric padding) through the patch kernels, and shapes left to the stock kernels
  * (dilated, unequal strides): values and both gradients.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -13,6 +13,10 @@ import { kernelBackends, maxRelativeError, onBackend } from "./testing.ts";
 
 const TOLERANCE = 1e-4;
 
+/** tfjs's explicit padding: [[0, 0], [top, bottom], [left, right], [0, 0]]. */
+type Explicit = [[number, number], [number, number], [number, number], [number, number]];
+const ASYMMETRIC: Explicit = [[0, 0], [1, 0], [0, 2], [0, 0]];
+
 interface Case {
   n: number;
   h: number;
@@ -22,7 +26,7 @@ interface Case {
   k: number;
   stride: number | [number, number];
   dilation?: number;
-  pad: "same" | "valid" | number;
+  pad: "same" | "valid" | number | Explicit;
   seed: number;
 }
 
@@ -46,7 +50,7 @@ const patches: fc.Arbitrary<Case> = fc.record({
   cout: fc.integer({ min: 1, max: 40 }),
   k: fc.constantFrom(1, 2, 3, 3, 5),
   stride: fc.constantFrom(1, 2, 2, 3),
-  pad: fc.constantFrom<"same" | "valid" | number>("same", "valid", 0, 1, 2),
+  pad: fc.constantFrom<"same" | "valid" | number | Explicit>("same", "valid", 0, 1, 2, ASYMMETRIC),
   seed: fc.integer({ min: 1, max: 1e6 }),
 });
 
