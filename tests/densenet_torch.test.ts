@@ -19,8 +19,7 @@ import {
 import { randomDensenet, randomImages } from "@slimming/densenet/testing";
 import { maskDensenet, pruneDensenet } from "@slimming/slimming";
 import { disposeTree, encodeSafetensors } from "@slimming/tensor-utils";
-// sgdStep is not (yet) a public export of @slimming/cli.
-import { type MomentumBuffers, sgdStep } from "../apps/cli/sgd.ts";
+import { type MomentumBuffers, sgdStep } from "@slimming/cli";
 
 const PYTHON = "/usr/bin/python3";
 const haveTorch = await new Deno.Command(PYTHON, {

@@ -9,7 +9,13 @@ import { disposeBackends, useBackend } from "@slimming/kernels";
 import { prune } from "@slimming/slimming";
 import { kernelBackends } from "@slimming/kernels/testing";
 import { initVgg, parseCfg } from "@slimming/vgg";
-import { createProgressPrinter, evaluate, runTraining, type TrainingOptions } from "@slimming/cli";
+import {
+  createProgressPrinter,
+  evaluate,
+  isVgg,
+  runTraining,
+  type TrainingOptions,
+} from "@slimming/cli";
 import type { EpochRecord, RunConfig } from "@slimming/run-format";
 import { fileHash, syntheticArchive, TINY_CFG } from "./cli_helpers.ts";
 
@@ -116,6 +122,7 @@ Deno.test("memory is flat across epochs of train, fine-tune and eval on every tr
       trainCounts[2],
       `${name} train: ${JSON.stringify(trainCounts)}`,
     );
+    assert.ok(isVgg(trained.params));
     const slim = prune(trained.params, 0.5, { minChannels: 1 });
     disposeTree(trained.params);
     const tuneCounts: number[][] = [];

@@ -10,3 +10,12 @@ export { disposeState, type TrainState, trainStep } from "./train_step.ts";
 export { evaluate, inferenceSpeed } from "./evaluate.ts";
 export { checkpointCfg, loadModel, saveModel } from "./checkpoint.ts";
 export { createProgressPrinter, type ProgressPrinter } from "./progress.ts";
+export {
+  type Architecture,
+  architecture,
+  architectureOf,
+  isVgg,
+  type ModelParams,
+  type ModelSpec,
+} from "./architecture.ts";
+export { type MomentumBuffers, type SgdOptions, sgdStep } from "./sgd.ts";
