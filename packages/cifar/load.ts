@@ -97,7 +97,9 @@ async function assemble(
     const found = await read(file, true);
     return found ? parseClassNames(found.name, concat(found.chunks), count) : [...fallback];
   };
-  const train = await Promise.all(spec.trainFiles.map(async (f) => (await read(f, false))!));
+  // One file after the other: the first problem reported is always the same file's.
+  const train = [];
+  for (const file of spec.trainFiles) train.push((await read(file, false))!);
   const test = (await read(spec.testFile, false))!;
   const coarse = spec.coarse;
   return {

@@ -36,7 +36,7 @@ Deno.test("labSummary records the data set the lab loaded", () => {
   const options = labOptions(parseOptions(["--dataset", "cifar100"], LAB_SPECS, "lab"));
   const ctx = {
     options,
-    cfg: [8, "M", 16],
+    spec: { arch: "vgg", cfg: [8, "M", 16] },
     backend: { name: "cpu", description: "test" },
     data: { spec: CIFAR100_SPEC, source: "synthetic" },
     events: [],
