@@ -36,6 +36,14 @@ export interface EpochTraining {
  * loss disposes the state and throws a DivergenceError naming `lastGood`, the checkpoint to
  * go back to.
  */
+/** Batches between two yields to the event loop (signals, timers) during an epoch. */
+const YIELD_EVERY = 8;
+
+/** Resolves after the event loop has run its pending tasks (a signal listener among them). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 export async function trainEpoch(
   start: TrainState,
   train: CifarSplit,
@@ -95,6 +103,9 @@ export async function trainEpoch(
       imagesPerSecond: rate,
       etaSeconds: (train.count - seen) / rate + (config.epochs - epoch - 1) * (train.count / rate),
     });
+    // Reading a CPU tensor resolves as a microtask, so the batches alone never hand control
+    // back to the event loop: a Ctrl-C would wait for the epoch's end. Yield now and then.
+    if (b % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
   }
   const seconds = (performance.now() - epochStart) / 1000;
   return {

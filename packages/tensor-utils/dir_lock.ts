@@ -76,6 +76,20 @@ function readHolder(path: string): LockHolder | undefined {
   }
 }
 
+/**
+ * The holder of a lock another process just took: it writes its record right after taking
+ * the lock, so an empty or half-written file is retried for up to half a second.
+ */
+function readLiveHolder(path: string): LockHolder | undefined {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const holder = readHolder(path);
+    if (holder) return holder;
+    Atomics.wait(pause, 0, 0, 25);
+  }
+  return undefined;
+}
+
 /** The one line that says a killed run's lock on `dir` was taken over (undefined: none). */
 export function staleLockNote(dir: string, lock: DirLock): string | undefined {
   const s = lock.stale;
@@ -111,7 +125,7 @@ export function lockDir(dir: string, command: string): DirLock {
     if (fd < 0) {
       throw new UsageError(
         `${dir} is in use by ${
-          describeHolder(readHolder(path))
+          describeHolder(readLiveHolder(path))
         }; wait for it or choose another --out`,
       );
     }
