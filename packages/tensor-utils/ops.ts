@@ -88,6 +88,17 @@ function updatedRunningStats(
   });
 }
 
+/** Eval-mode BN as a per-channel affine: `scale = γ / sqrt(var + eps)`, `shift = β - mean·scale`. */
+function runningAffine(
+  bn: BatchNormState,
+  eps: number,
+): { scale: tf.Tensor1D; shift: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const scale = tf.div(bn.gamma, tf.sqrt(tf.add(bn.runningVar, eps))) as tf.Tensor1D;
+    return { scale, shift: tf.sub(bn.beta, tf.mul(bn.runningMean, scale)) as tf.Tensor1D };
+  });
+}
+
 /**
  * conv3x3 (stride 1, zero padding 1, no bias; NHWC input, HWIO weight) -> batch norm ->
  * ReLU, the VGG block. In training mode BN uses the batch's statistics (biased variance for
@@ -132,8 +143,7 @@ export function conv3x3BnRelu(
     const y = tf.relu(tf.batchNorm(z, mean, variance, bn.beta, bn.gamma, eps));
     return { y, ...updatedRunningStats(bn, mean, variance, n * h * w, momentum) };
   }
-  const scale = tf.tidy(() => tf.div(bn.gamma, tf.sqrt(tf.add(bn.runningVar, eps))));
-  const shift = tf.tidy(() => tf.sub(bn.beta, tf.mul(bn.runningMean, scale)));
+  const { scale, shift } = runningAffine(bn, eps);
   let y: tf.Tensor4D;
   if (hasFusedKernel(FUSED.convAffineRelu)) {
     y = tf.engine().runKernel(FUSED.convAffineRelu, { x, weight, scale, shift }, {}) as tf.Tensor4D;
@@ -186,8 +196,7 @@ export function bnRelu(
     return { y, ...updatedRunningStats(bn, mean, variance, n * h * w, momentum) };
   }
   const y = tf.tidy(() => {
-    const scale = tf.div(bn.gamma, tf.sqrt(tf.add(bn.runningVar, eps)));
-    const shift = tf.sub(bn.beta, tf.mul(bn.runningMean, scale));
+    const { scale, shift } = runningAffine(bn, eps);
     if (hasFusedKernel(FUSED.affineRelu)) {
       return tf.engine().runKernel(FUSED.affineRelu, { x, scale, shift }, {}) as tf.Tensor4D;
     }

@@ -15,7 +15,6 @@ raw little-endian tensor bytes.
 """
 import copy
 import json
-import struct
 import sys
 
 import numpy as np
@@ -23,21 +22,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DTYPES = {"F32": torch.float32, "I64": torch.int64}
-
-
-def load_file(path):
-    data = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8 : 8 + n])
-    metadata = header.pop("__metadata__", {})
-    body = data[8 + n :]
-    tensors = {}
-    for name, info in header.items():
-        begin, end = info["data_offsets"]
-        t = torch.frombuffer(bytearray(body[begin:end]), dtype=DTYPES[info["dtype"]])
-        tensors[name] = t.reshape(info["shape"]).clone()
-    return tensors, metadata
+# The safetensors reader the VGG interop test uses (this folder is on sys.path as the
+# script's own, and bench/torch_bench.py adds it).
+from torch_load import load_file  # noqa: E402
 
 
 class channel_selection(nn.Module):

@@ -67,4 +67,5 @@ def main():
         print(json.dumps({"cfg": cfg, "logits": model(x).reshape(-1).tolist()}))
 
 
-main()
+if __name__ == "__main__":
+    main()
