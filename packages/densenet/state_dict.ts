@@ -17,6 +17,9 @@ import {
   f32,
   type NamedArray,
   type SafetensorsFile,
+  selectedChannels,
+  type StateDictReader,
+  stateDictReader,
   UsageError,
 } from "@slimming/tensor-utils";
 import { densenetBnWidths, type DensenetSpec, validateDensenetSpec } from "./cfg.ts";
@@ -132,43 +135,6 @@ export function specFromMetadata(
   }
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-/** Reads one F32 tensor of a known shape, or throws a one-line CheckpointError. */
-function tensorReader(file: SafetensorsFile, source: string, used: Set<string>) {
-  return (key: string, shape: readonly number[]): Float32Array => {
-    const entry = file.tensors[key];
-    if (!entry) throw new CheckpointError(`${source}: missing tensor ${key}`);
-    if (entry.dtype !== "F32") {
-      throw new CheckpointError(`${source}: ${key} is ${entry.dtype}, not F32`);
-    }
-    if (!sameShape(entry.shape, shape)) {
-      throw new CheckpointError(
-        `${source}: ${key} has shape [${entry.shape}], the cfg needs [${shape}]`,
-      );
-    }
-    used.add(key);
-    return entry.data as Float32Array;
-  };
-}
-
-/** Kept channel indices of a 0/1 `select.indexes` vector holding `kept` ones. */
-function selectedOf(indexes: Float32Array, kept: number, key: string, source: string): number[] {
-  const selected: number[] = [];
-  for (const [c, v] of indexes.entries()) {
-    if (v !== 0 && v !== 1) throw new CheckpointError(`${source}: ${key} holds ${v}, not 0 or 1`);
-    if (v === 1) selected.push(c);
-  }
-  if (selected.length !== kept) {
-    throw new CheckpointError(
-      `${source}: ${key} selects ${selected.length} channels, the cfg says ${kept}`,
-    );
-  }
-  return selected;
-}
-
 /**
  * The parameter tree of a checkpoint. Checks arch, spec, every tensor's presence, dtype and
  * shape against the spec in its metadata (and the cfg against `expectedCfg` when given);
@@ -187,8 +153,8 @@ export function fromStateDict(
       }`,
     );
   }
-  const used = new Set<string>();
-  const take = tensorReader(file, source, used);
+  const reader = stateDictReader(file, source);
+  const take = reader.take;
   const tensors: tf.Tensor[] = [];
   const t4 = (key: string, oihwShape: number[]): tf.Tensor4D => {
     const raw = tf.tensor4d(take(key, oihwShape), oihwShape as [number, number, number, number]);
@@ -206,8 +172,7 @@ export function fromStateDict(
     return buildParams(spec, file, {
       t4,
       t1,
-      take,
-      used,
+      reader,
       source,
       numClasses: options.numClasses,
       tensors,
@@ -221,8 +186,7 @@ export function fromStateDict(
 interface Readers {
   t4(key: string, oihwShape: number[]): tf.Tensor4D;
   t1(key: string, width: number): tf.Tensor1D;
-  take(key: string, shape: readonly number[]): Float32Array;
-  used: Set<string>;
+  reader: StateDictReader;
   source: string;
   numClasses?: number;
   tensors: tf.Tensor[];
@@ -235,7 +199,7 @@ function buildParams(spec: DensenetSpec, file: SafetensorsFile, r: Readers): Den
   const conv1 = { weight: r.t4("conv1.weight", [2 * g, 3, 3, 3]) };
   const units = keys.map((k, i): SelectedBn & { conv?: DensenetUnit["conv"] } => {
     const width = widths[i];
-    if (file.tensors[`${k}.num_batches_tracked`]) r.used.add(`${k}.num_batches_tracked`);
+    r.reader.skip(`${k}.num_batches_tracked`);
     const sk = selectKey(k);
     const bn = {
       gamma: r.t1(`${k}.weight`, width),
@@ -243,7 +207,7 @@ function buildParams(spec: DensenetSpec, file: SafetensorsFile, r: Readers): Den
       runningMean: r.t1(`${k}.running_mean`, width),
       runningVar: r.t1(`${k}.running_var`, width),
     };
-    const selected = selectedOf(r.take(sk, [width]), cfg[i], sk, r.source);
+    const selected = selectedChannels(r.reader.take(sk, [width]), cfg[i], sk, r.source);
     if (k === "bn") return { bn, selected };
     const isTransition = k.startsWith("trans");
     const shape = isTransition ? [width, cfg[i], 1, 1] : [g, cfg[i], 3, 3];
@@ -252,19 +216,12 @@ function buildParams(spec: DensenetSpec, file: SafetensorsFile, r: Readers): Den
   const headShape = file.tensors["fc.weight"]?.shape ?? [];
   const numClasses = r.numClasses ?? headShape[0] ?? 10;
   const last = cfg[cfg.length - 1];
-  const head = tf.tensor2d(r.take("fc.weight", [numClasses, last]), [numClasses, last]);
+  const head = tf.tensor2d(r.reader.take("fc.weight", [numClasses, last]), [numClasses, last]);
   const fcWeight = tf.transpose(head) as tf.Tensor2D;
   head.dispose();
   r.tensors.push(fcWeight);
   const fc = { weight: fcWeight, bias: r.t1("fc.bias", numClasses) };
-  const extra = Object.keys(file.tensors).filter((k) => !r.used.has(k));
-  if (extra.length > 0) {
-    // The name comes from the file: escape line breaks so the message stays on one line.
-    const name = JSON.stringify(extra[0]).slice(1, -1);
-    throw new CheckpointError(
-      `${r.source}: unexpected tensor ${name} for a depth-${depth} DenseNet`,
-    );
-  }
+  r.reader.rejectUnread(`a depth-${depth} DenseNet`);
   const n = (depth - 4) / 3;
   const convUnits = units.slice(0, -1) as DensenetUnit[];
   return {

@@ -17,6 +17,8 @@ import {
   f32,
   type NamedArray,
   type SafetensorsFile,
+  selectedChannels,
+  stateDictReader,
   UsageError,
 } from "@slimming/tensor-utils";
 import {
@@ -158,22 +160,8 @@ export function resnetShapeFromMetadata(
  * Reads tensors of `file` by name with shape checks (one-line CheckpointErrors naming the
  * tensor), converting layouts; remembers which names were used and which tensors it made.
  */
-function stateDictReader(file: SafetensorsFile, source: string) {
-  const used = new Set<string>();
-  const take = (key: string, shape: readonly number[]): Float32Array => {
-    const entry = file.tensors[key];
-    if (!entry) throw new CheckpointError(`${source}: missing tensor ${key}`);
-    if (entry.dtype !== "F32") {
-      throw new CheckpointError(`${source}: ${key} is ${entry.dtype}, not F32`);
-    }
-    if (entry.shape.length !== shape.length || entry.shape.some((v, i) => v !== shape[i])) {
-      throw new CheckpointError(
-        `${source}: ${key} has shape [${entry.shape}], the cfg needs [${shape}]`,
-      );
-    }
-    used.add(key);
-    return entry.data as Float32Array;
-  };
+function resnetReader(file: SafetensorsFile, source: string) {
+  const { take, skip, rejectUnread } = stateDictReader(file, source);
   const tensors: tf.Tensor[] = [];
   const track = <T extends tf.Tensor>(t: T): T => (tensors.push(t), t);
   const convAt = (key: string, o: number, i: number, k: number): tf.Tensor4D =>
@@ -181,7 +169,7 @@ function stateDictReader(file: SafetensorsFile, source: string) {
       tf.tidy(() => tf.transpose(tf.tensor4d(take(key, [o, i, k, k]), [o, i, k, k]), [2, 3, 1, 0])),
     );
   const bnAt = (k: string, n: number): BatchNormState => {
-    if (file.tensors[`${k}.num_batches_tracked`]) used.add(`${k}.num_batches_tracked`);
+    skip(`${k}.num_batches_tracked`);
     return {
       gamma: track(tf.tensor1d(take(`${k}.weight`, [n]))),
       beta: track(tf.tensor1d(take(`${k}.bias`, [n]))),
@@ -189,24 +177,9 @@ function stateDictReader(file: SafetensorsFile, source: string) {
       runningVar: track(tf.tensor1d(take(`${k}.running_var`, [n]))),
     };
   };
-  const selectAt = (key: string, width: number, count: number): number[] => {
-    const values = take(key, [width]);
-    const kept: number[] = [];
-    for (const [c, v] of values.entries()) {
-      if (v !== 0 && v !== 1) {
-        throw new CheckpointError(`${source}: ${key} has a value other than 0 or 1`);
-      }
-      if (v === 1) kept.push(c);
-    }
-    if (kept.length !== count) {
-      throw new CheckpointError(
-        `${source}: ${key} selects ${kept.length} channels, the cfg says ${count}`,
-      );
-    }
-    return kept;
-  };
-  const unused = () => Object.keys(file.tensors).filter((k) => !used.has(k));
-  return { take, track, convAt, bnAt, selectAt, unused, tensors };
+  const selectAt = (key: string, width: number, count: number): number[] =>
+    selectedChannels(take(key, [width]), count, key, source);
+  return { take, track, convAt, bnAt, selectAt, rejectUnread, tensors };
 }
 
 /**
@@ -227,7 +200,10 @@ export function fromStateDict(
       }`,
     );
   }
-  const { take, track, convAt, bnAt, selectAt, unused, tensors } = stateDictReader(file, source);
+  const { take, track, convAt, bnAt, selectAt, rejectUnread, tensors } = resnetReader(
+    file,
+    source,
+  );
   try {
     const conv1 = convAt("conv1.weight", planes[0], 3, 3);
     const blocks = blockShapes(cfg, depth, planes).map((shape, b): BottleneckParams => {
@@ -256,13 +232,7 @@ export function fromStateDict(
       weight: track(tf.tidy(() => tf.transpose(tf.tensor2d(w, [numClasses, head])))) as tf.Tensor2D,
       bias: track(tf.tensor1d(take("fc.bias", [numClasses]))),
     };
-    const extra = unused();
-    if (extra.length > 0) {
-      const name = JSON.stringify(extra[0]).slice(1, -1);
-      throw new CheckpointError(
-        `${source}: unexpected tensor ${name} for cfg ${JSON.stringify(cfg)}`,
-      );
-    }
+    rejectUnread(`cfg ${JSON.stringify(cfg)}`);
     return { depth, planes, cfg, conv1, blocks, bn, select, fc };
   } catch (error) {
     for (const t of tensors) t.dispose();

@@ -43,6 +43,8 @@ export {
   safetensorsDtypeOf,
   type SafetensorsFile,
 } from "./safetensors.ts";
+/** Checked reading of a checkpoint's tensors by name (every model's `fromStateDict`). */
+export { selectedChannels, type StateDictReader, stateDictReader } from "./state_dict_reader.ts";
 /** One process at a time per run folder (flock on `<dir>/.lock`). */
 export { type DirLock, LOCK_FILE, lockDir, type LockHolder, staleLockNote } from "./dir_lock.ts";
 /** The first check of a command that writes a run folder. */

@@ -15,6 +15,7 @@ import {
   f32,
   type NamedArray,
   type SafetensorsFile,
+  stateDictReader,
   UsageError,
 } from "@slimming/tensor-utils";
 import { type Cfg, type CfgItem, convChannels, validateCfg } from "./cfg.ts";
@@ -135,10 +136,6 @@ export function cfgFromMetadata(
   }
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
 /**
  * The parameter tree of a checkpoint. Checks every tensor's presence, dtype and shape against
  * the cfg in its metadata (and against `expectedCfg` when given); anything else is a
@@ -157,21 +154,7 @@ export function fromStateDict(
       }`,
     );
   }
-  const used = new Set<string>();
-  const take = (key: string, shape: readonly number[]): Float32Array => {
-    const entry = file.tensors[key];
-    if (!entry) throw new CheckpointError(`${source}: missing tensor ${key}`);
-    if (entry.dtype !== "F32") {
-      throw new CheckpointError(`${source}: ${key} is ${entry.dtype}, not F32`);
-    }
-    if (!sameShape(entry.shape, shape)) {
-      throw new CheckpointError(
-        `${source}: ${key} has shape [${entry.shape}], the cfg needs [${shape}]`,
-      );
-    }
-    used.add(key);
-    return entry.data as Float32Array;
-  };
+  const { take, skip, rejectUnread } = stateDictReader(file, source);
   const channels = convChannels(cfg);
   const indices = featureIndices(cfg);
   let inChannels = 3;
@@ -185,8 +168,7 @@ export function fromStateDict(
       const hwio = permute(oihw, [out, inChannels, 3, 3], [2, 3, 1, 0]);
       const weight = track(tf.tensor4d(hwio, [3, 3, inChannels, out]));
       inChannels = out;
-      const tracked = file.tensors[`${kb}.num_batches_tracked`];
-      if (tracked) used.add(`${kb}.num_batches_tracked`);
+      skip(`${kb}.num_batches_tracked`);
       return {
         conv: { weight },
         bn: {
@@ -206,14 +188,7 @@ export function fromStateDict(
       ),
       bias: track(tf.tensor1d(take("classifier.bias", [numClasses]))),
     };
-    const extra = Object.keys(file.tensors).filter((k) => !used.has(k));
-    if (extra.length > 0) {
-      // The name comes from the file: escape line breaks so the message stays on one line.
-      const name = JSON.stringify(extra[0]).slice(1, -1);
-      throw new CheckpointError(
-        `${source}: unexpected tensor ${name} for cfg ${JSON.stringify(cfg)}`,
-      );
-    }
+    rejectUnread(`cfg ${JSON.stringify(cfg)}`);
     return { cfg, features, classifier };
   } catch (error) {
     for (const t of tensors) t.dispose();
