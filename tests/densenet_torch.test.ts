@@ -20,13 +20,7 @@ import { randomDensenet, randomImages } from "@slimming/densenet/testing";
 import { maskDensenet, pruneDensenet } from "@slimming/slimming";
 import { disposeTree, encodeSafetensors } from "@slimming/tensor-utils";
 import { type MomentumBuffers, sgdStep } from "@slimming/cli";
-
-const PYTHON = "/usr/bin/python3";
-const haveTorch = await new Deno.Command(PYTHON, {
-  args: ["-c", "import torch"],
-  stdout: "null",
-  stderr: "null",
-}).output().then((o) => o.success).catch(() => false);
+import { assertClose, haveTorch, runTwin as runTorchTwin } from "./torch_helpers.ts";
 
 const SPEC: DensenetSpec = {
   depth: 10,
@@ -35,7 +29,6 @@ const SPEC: DensenetSpec = {
 };
 const N = 4;
 const SGD = { lr: 0.1, momentum: 0.9, weightDecay: 1e-4, lambda: 1e-2 };
-const TOL = 1e-5;
 const RATIOS = [0.4, 0.6];
 
 interface TorchOut {
@@ -50,17 +43,6 @@ interface TorchOut {
   more: Array<{ cfg: number[]; eval: number[] }>;
 }
 
-function assertClose(ours: ArrayLike<number>, theirs: ArrayLike<number>, what: string): void {
-  assert.equal(ours.length, theirs.length, `${what}: lengths`);
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < theirs.length; i++) {
-    scale = Math.max(scale, Math.abs(theirs[i]));
-    diff = Math.max(diff, Math.abs(ours[i] - theirs[i]));
-  }
-  assert.ok(diff <= TOL * scale, `${what}: max difference ${diff} at scale ${scale}`);
-}
-
 async function writeCheckpoint(dir: string, name: string, params: DensenetParams) {
   const path = `${dir}/${name}.safetensors`;
   const dict = await toStateDict(params);
@@ -68,18 +50,8 @@ async function writeCheckpoint(dir: string, name: string, params: DensenetParams
   return path;
 }
 
-async function runTwin(dir: string, job: Record<string, unknown>): Promise<TorchOut> {
-  const jobPath = `${dir}/job-${crypto.randomUUID()}.json`;
-  await Deno.writeTextFile(jobPath, JSON.stringify(job));
-  const script = new URL("./tools/densenet_ref.py", import.meta.url).pathname;
-  const out = await new Deno.Command(PYTHON, {
-    args: [script, jobPath],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+function runTwin(dir: string, job: Record<string, unknown>): Promise<TorchOut> {
+  return runTorchTwin<TorchOut>("densenet_ref.py", dir, job);
 }
 
 function evalLogits(params: DensenetParams, x: tf.Tensor4D): Float32Array {

@@ -22,30 +22,17 @@ import {
 } from "@slimming/resnet";
 import { randomImages, randomResnetParams } from "@slimming/resnet/testing";
 import { maskResnetParams, pruneResnet, sparsityGradient } from "@slimming/slimming";
+import {
+  assertClose as assertRelClose,
+  haveTorch,
+  runTwin as runTorchTwin,
+} from "./torch_helpers.ts";
 
-const PYTHON = "/usr/bin/python3";
-const haveTorch = await new Deno.Command(PYTHON, {
-  args: ["-c", "import torch"],
-  stdout: "null",
-  stderr: "null",
-}).output().then((o) => o.success).catch(() => false);
-
-const TOL = 1e-5;
 const SGD = { lr: 0.1, momentum: 0.9, weightDecay: 1e-4, lambda: 1e-4 };
 
-/** max |a - b| <= TOL * max |b| (relative to the tensor's scale). */
+/** Agreement within 1e-5 of the tensor's scale (scales under 1e-3 count as 1e-3). */
 function assertClose(ours: ArrayLike<number>, theirs: ArrayLike<number>, what: string): void {
-  assert.equal(ours.length, theirs.length, `${what}: length`);
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < theirs.length; i++) {
-    scale = Math.max(scale, Math.abs(theirs[i]));
-    diff = Math.max(diff, Math.abs(ours[i] - theirs[i]));
-  }
-  assert.ok(
-    diff <= TOL * Math.max(scale, 1e-3),
-    `${what}: max difference ${diff} at scale ${scale}`,
-  );
+  assertRelClose(ours, theirs, what, { floor: 1e-3 });
 }
 
 async function writeCheckpoint(path: string, params: ResnetParams): Promise<void> {
@@ -117,17 +104,8 @@ interface TorchResult {
   pruned: Array<{ cfg: number[]; logits: number[] }>;
 }
 
-async function runTwin(spec: Record<string, unknown>, dir: string): Promise<TorchResult> {
-  const specPath = `${dir}/spec.json`;
-  await Deno.writeTextFile(specPath, JSON.stringify(spec));
-  const script = new URL("./tools/preresnet_ref.py", import.meta.url).pathname;
-  const out = await new Deno.Command(PYTHON, {
-    args: [script, specPath],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+function runTwin(spec: Record<string, unknown>, dir: string): Promise<TorchResult> {
+  return runTorchTwin<TorchResult>("preresnet_ref.py", dir, spec);
 }
 
 function compareDicts(

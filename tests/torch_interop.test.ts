@@ -9,14 +9,7 @@ import { disposeTree } from "@slimming/tensor-utils";
 import { forward } from "@slimming/vgg";
 import { isVgg, loadModel } from "@slimming/cli";
 import { runCli, syntheticArchive, TINY_CFG } from "./cli_helpers.ts";
-
-const PYTHON = "/usr/bin/python3";
-const haveTorch = await new Deno.Command(PYTHON, {
-  args: ["-c", "import torch"],
-  stdout: "null",
-  stderr: "null",
-})
-  .output().then((o) => o.success).catch(() => false);
+import { haveTorch, runTorchScript } from "./torch_helpers.ts";
 
 async function torchLogits(
   checkpoint: string,
@@ -25,16 +18,16 @@ async function torchLogits(
 ): Promise<Float32Array> {
   const input = await Deno.makeTempFile({ suffix: ".f32" });
   await Deno.writeFile(input, new Uint8Array(nchw.buffer));
-  const script = new URL("./tools/torch_load.py", import.meta.url).pathname;
-  const out = await new Deno.Command(PYTHON, {
-    args: [script, checkpoint, input, String(n)],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  await Deno.remove(input);
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  return Float32Array.from(JSON.parse(new TextDecoder().decode(out.stdout)).logits);
+  try {
+    const out = await runTorchScript<{ logits: number[] }>("torch_load.py", [
+      checkpoint,
+      input,
+      String(n),
+    ]);
+    return Float32Array.from(out.logits);
+  } finally {
+    await Deno.remove(input);
+  }
 }
 
 Deno.test({
