@@ -10,17 +10,18 @@
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { createRng, permutation } from "@slimming/tensor-utils";
+import {
+  type GammaKind,
+  gammaValues,
+  maxAbsDiff,
+  randomImages,
+  tensorOf,
+} from "@slimming/tensor-utils/testing";
 import { denseLayersPerBlock, densenetBnWidths, type DensenetSpec } from "./cfg.ts";
 import type { DensenetParams, DensenetUnit, SelectedBn } from "./params.ts";
 
 /** How {@linkcode randomDensenet} draws the gammas. */
-export type GammaKind =
-  /** All |gamma| distinct across the model, both signs, a fifth of them near zero. */
-  | "distinct"
-  /** From a few values (0, 1e-3, 0.3, 0.5 with either sign), so ties are common. */
-  | "ties"
-  /** Every gamma 0.5, as at initialisation. */
-  | "constant";
+export type { GammaKind };
 
 /** Any {@linkcode GammaKind}. */
 export const arbGammaKind: fc.Arbitrary<GammaKind> = fc.constantFrom<GammaKind>(
@@ -49,30 +50,6 @@ export const arbSpec: fc.Arbitrary<DensenetSpec> = fc.tuple(
   const cfg = widths.map((w, i) => 1 + Math.floor(fractions[i % 12] * w * 0.999));
   return { depth, growthRate, cfg };
 });
-
-function tensorOf(shape: number[], draw: () => number): tf.Tensor {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: size }, draw), shape);
-}
-
-function gammaValues(widths: readonly number[], kind: GammaKind, seed: number): Float32Array[] {
-  const rng = createRng(seed, 7);
-  const total = widths.reduce((a, b) => a + b, 0);
-  const order = permutation(total, rng);
-  const sign = () => (rng.next() < 0.5 ? -1 : 1);
-  const ladder = (rank: number) =>
-    rank < total / 5 ? 1e-3 * (rank + 1) : 0.05 + (rank / total) * 1.5;
-  const few = [0, 1e-3, 0.3, 0.5];
-  let at = 0;
-  return widths.map((n) =>
-    Float32Array.from({ length: n }, () => {
-      const rank = order[at++];
-      if (kind === "constant") return 0.5;
-      if (kind === "ties") return sign() * few[rng.int(few.length)];
-      return sign() * ladder(rank);
-    })
-  );
-}
 
 /**
  * A model of `spec` with seeded random parameters and running statistics (variance > 0);
@@ -127,16 +104,4 @@ export function randomDensenet(
   };
 }
 
-/** Seeded random NHWC images [n, 32, 32, 3]. */
-export function randomImages(n: number, seed: number): tf.Tensor4D {
-  const rng = createRng(seed, 11);
-  return tensorOf([n, 32, 32, 3], () => rng.normal()) as tf.Tensor4D;
-}
-
-/** Largest absolute difference of two equally long arrays (Infinity if lengths differ). */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
+export { maxAbsDiff, randomImages };

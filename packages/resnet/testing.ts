@@ -6,9 +6,10 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { type BatchNormState, createRng, type Rng } from "@slimming/tensor-utils";
+import { randomImages, tensorOf } from "@slimming/tensor-utils/testing";
 import { blockInputWidths, RESNET_EXPANSION, type ResnetCfg, type ResnetPlanes } from "./cfg.ts";
 import { blockShapes } from "./counts.ts";
 import type { BottleneckParams, ResnetParams } from "./params.ts";
@@ -43,11 +44,6 @@ export function arbResnetShape(maxPlanes = 4, maxInner = 6): fc.Arbitrary<Resnet
 
 /** How {@linkcode randomResnetParams} draws the gammas. */
 export type ResnetGammaKind = "distinct" | "ties";
-
-function tensorOf(shape: number[], draw: () => number): tf.Tensor {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: size }, draw), shape);
-}
 
 function randomBn(n: number, rng: Rng, kind: ResnetGammaKind): BatchNormState {
   const few = [0, 1e-3, 0.3, 0.5];
@@ -101,8 +97,4 @@ export function randomResnetParams(
   };
 }
 
-/** Seeded random NHWC images [n, 32, 32, 3]. */
-export function randomImages(n: number, seed: number): tf.Tensor4D {
-  const rng = createRng(seed, 11);
-  return tensorOf([n, 32, 32, 3], () => rng.normal()) as tf.Tensor4D;
-}
+export { randomImages };

@@ -16,7 +16,14 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
-import { createRng, disposeTree, permutation } from "@slimming/tensor-utils";
+import { createRng, disposeTree } from "@slimming/tensor-utils";
+import {
+  type GammaKind,
+  gammaValues,
+  maxAbsDiff,
+  randomImages,
+  tensorOf,
+} from "@slimming/tensor-utils/testing";
 import { type Cfg, type CfgItem, convChannels } from "./cfg.ts";
 import type { VggParams } from "./params.ts";
 
@@ -63,13 +70,7 @@ export const arbStagedCfg: fc.Arbitrary<CfgItem[]> = fc.tuple(
 ).map(([first, rest]) => [...first, ...rest.flatMap((stage) => ["M" as const, ...stage])]);
 
 /** How {@linkcode randomParams} draws the gammas. */
-export type GammaKind =
-  /** All |gamma| distinct across the model, both signs, a fifth of them near zero. */
-  | "distinct"
-  /** Drawn from a few values (0, 1e-3, 0.3, 0.5 with either sign), so ties are common. */
-  | "ties"
-  /** Every gamma 0.5, as at initialisation (a model trained with lambda = 0 stays near it). */
-  | "constant";
+export type { GammaKind };
 
 /** Ratios in [0, 1), such as a pruning ratio. */
 export const arbRatio: fc.Arbitrary<number> = fc.double({
@@ -86,31 +87,6 @@ export const arbGammaKind: fc.Arbitrary<GammaKind> = fc.constantFrom<GammaKind>(
   "constant",
 );
 
-function tensorOf(shape: number[], draw: () => number): tf.Tensor {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: size }, draw), shape);
-}
-
-function gammaValues(cfg: Cfg, kind: GammaKind, seed: number): Float32Array[] {
-  const rng = createRng(seed, 7);
-  const channels = convChannels(cfg);
-  const total = channels.reduce((a, b) => a + b, 0);
-  const order = permutation(total, rng);
-  const sign = () => (rng.next() < 0.5 ? -1 : 1);
-  const ladder = (rank: number) =>
-    rank < total / 5 ? 1e-3 * (rank + 1) : 0.05 + (rank / total) * 1.5;
-  const few = [0, 1e-3, 0.3, 0.5];
-  let at = 0;
-  return channels.map((n) =>
-    Float32Array.from({ length: n }, () => {
-      const rank = order[at++];
-      if (kind === "constant") return 0.5;
-      if (kind === "ties") return sign() * few[rng.int(few.length)];
-      return sign() * ladder(rank);
-    })
-  );
-}
-
 /** A model of `cfg` with seeded random parameters and running statistics (variance > 0). */
 export function randomParams(
   cfg: Cfg,
@@ -119,7 +95,7 @@ export function randomParams(
   numClasses = 10,
 ): VggParams {
   const rng = createRng(seed, 3);
-  const gammas = gammaValues(cfg, kind, seed);
+  const gammas = gammaValues(convChannels(cfg), kind, seed);
   let inChannels = 3;
   const features = convChannels(cfg).map((out, i) => {
     const std = Math.sqrt(2 / (9 * inChannels));
@@ -165,19 +141,7 @@ export function absPerLayer(params: VggParams): number[][] {
   return params.features.map((l) => Array.from(l.bn.gamma.dataSync(), Math.abs));
 }
 
-/** Seeded random NHWC images [n, 32, 32, 3]. */
-export function randomImages(n: number, seed: number): tf.Tensor4D {
-  const rng = createRng(seed, 11);
-  return tensorOf([n, 32, 32, 3], () => rng.normal()) as tf.Tensor4D;
-}
-
-/** Largest absolute difference of two equally long arrays (Infinity if lengths differ). */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
+export { maxAbsDiff, randomImages };
 
 /** Every tensor leaf of a model as plain arrays, by name, for before/after comparisons. */
 export function snapshot(params: VggParams): Record<string, number[]> {
