@@ -73,71 +73,62 @@ Deno.test("train --dataset cifar100: a 100-class head, the data set recorded, an
   assert.deepEqual(model.userDefinedMetadata.classes, [...CIFAR100_SPEC.classNames]);
   assert.deepEqual(model.userDefinedMetadata.mean, [...CIFAR100_SPEC.mean]);
 
-  // The same checkpoint with the CIFAR-10 data: one line, exit 2, for every command that takes it.
+  // Each refused invocation: one line, exit 2.
   const wrong = /100-class model, but --dataset cifar10 has 10 classes.*--dataset cifar100/;
-  const evalWrong = await runCli(
-    ["eval", "--dataset", "cifar10", "--checkpoint", checkpoint, "--data", c10],
-  );
-  assertOneLineError(evalWrong, wrong);
-  const tuneWrong = await runCli([
-    "finetune",
-    "--checkpoint",
-    checkpoint,
-    "--data",
-    c10,
-    "--epochs",
-    "1",
-    "--out",
-    `${dir}/tuned`,
-  ]);
-  assertOneLineError(tuneWrong, wrong);
-  const pruneWrong = await runCli([
-    "prune",
-    "--ratio",
-    "0.5",
-    "--dataset",
-    "cifar10",
-    "--checkpoint",
-    checkpoint,
-    "--data",
-    c10,
-    "--out",
-    `${dir}/pruned`,
-  ]);
-  assertOneLineError(pruneWrong, wrong);
-
-  // Resuming the CIFAR-100 run on CIFAR-10 is refused (the recorded data set differs).
-  const resumeWrong = await runCli([
-    "train",
-    "--resume",
-    "--data",
-    c10,
-    "--cfg",
-    TINY_CFG,
-    "--epochs",
-    "1",
-    "--batch-size",
-    "50",
-    "--out",
-    `${dir}/run`,
-    "--quiet",
-  ]);
-  assertOneLineError(resumeWrong, /was started with --dataset cifar100, not cifar10/);
-
-  // A CIFAR-10 archive given as CIFAR-100 data names the missing member in one line.
-  const dataWrong = await runCli([
-    "eval",
-    "--dataset",
-    "cifar100",
-    "--checkpoint",
-    checkpoint,
-    "--data",
-    c10,
-  ]);
-  assertOneLineError(dataWrong, /cifar-100-binary\/train\.bin is missing/);
-  assertOneLineError(
-    await runCli(["train", "--dataset", "cifar1000", "--out", `${dir}/x`]),
-    /--dataset must be one of cifar10, cifar100, got "cifar1000"/,
-  );
+  const refused: Array<[string, string[], RegExp]> = [
+    // The same checkpoint with the CIFAR-10 data, for every command that takes it.
+    ["eval", ["--dataset", "cifar10", "--checkpoint", checkpoint, "--data", c10], wrong],
+    ["finetune", [
+      "--checkpoint",
+      checkpoint,
+      "--data",
+      c10,
+      "--epochs",
+      "1",
+      "--out",
+      `${dir}/tuned`,
+    ], wrong],
+    ["prune", [
+      "--ratio",
+      "0.5",
+      "--dataset",
+      "cifar10",
+      "--checkpoint",
+      checkpoint,
+      "--data",
+      c10,
+      "--out",
+      `${dir}/pruned`,
+    ], wrong],
+    // Resuming the CIFAR-100 run on CIFAR-10 (the recorded data set differs).
+    ["train", [
+      "--resume",
+      "--data",
+      c10,
+      "--cfg",
+      TINY_CFG,
+      "--epochs",
+      "1",
+      "--batch-size",
+      "50",
+      "--out",
+      `${dir}/run`,
+      "--quiet",
+    ], /was started with --dataset cifar100, not cifar10/],
+    // A CIFAR-10 archive given as CIFAR-100 data names the missing member.
+    [
+      "eval",
+      ["--dataset", "cifar100", "--checkpoint", checkpoint, "--data", c10],
+      /cifar-100-binary\/train\.bin is missing/,
+    ],
+    [
+      "train",
+      ["--dataset", "cifar1000", "--out", `${dir}/x`],
+      /--dataset must be one of cifar10, cifar100, got "cifar1000"/,
+    ],
+  ];
+  for (const [command, args, message] of refused) {
+    assertOneLineError(await runCli([command, ...args]), message);
+  }
   await Deno.remove(dir, { recursive: true });
 });
