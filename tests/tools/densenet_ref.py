@@ -25,25 +25,14 @@ import torch.nn.functional as F
 # The safetensors reader the VGG interop test uses (this folder is on sys.path as the
 # script's own, and bench/torch_bench.py adds it).
 from torch_load import load_file  # noqa: E402
-
-
-class channel_selection(nn.Module):
-    def __init__(self, num_channels):
-        super().__init__()
-        self.indexes = nn.Parameter(torch.ones(num_channels))
-
-    def forward(self, x):
-        idx = np.squeeze(np.argwhere(self.indexes.data.cpu().numpy()))
-        if idx.size == 1:
-            idx = np.resize(idx, (1,))
-        return x[:, idx, :, :]
+from channel_selection import ChannelSelection  # noqa: E402
 
 
 class BasicBlock(nn.Module):
     def __init__(self, inplanes, cfg, growthRate):
         super().__init__()
         self.bn1 = nn.BatchNorm2d(inplanes)
-        self.select = channel_selection(inplanes)
+        self.select = ChannelSelection(inplanes)
         self.conv1 = nn.Conv2d(cfg, growthRate, kernel_size=3, padding=1, bias=False)
         self.relu = nn.ReLU(inplace=True)
 
@@ -56,7 +45,7 @@ class Transition(nn.Module):
     def __init__(self, inplanes, outplanes, cfg):
         super().__init__()
         self.bn1 = nn.BatchNorm2d(inplanes)
-        self.select = channel_selection(inplanes)
+        self.select = ChannelSelection(inplanes)
         self.conv1 = nn.Conv2d(cfg, outplanes, kernel_size=1, bias=False)
         self.relu = nn.ReLU(inplace=True)
 
@@ -84,7 +73,7 @@ class densenet(nn.Module):
         self.trans2 = self._transition(cfg[2 * n + 1])
         self.dense3 = self._block(n, cfg[2 * n + 2 : 3 * n + 2])
         self.bn = nn.BatchNorm2d(self.inplanes)
-        self.select = channel_selection(self.inplanes)
+        self.select = ChannelSelection(self.inplanes)
         self.relu = nn.ReLU(inplace=True)
         self.avgpool = nn.AvgPool2d(8)
         self.fc = nn.Linear(cfg[-1], num_classes)
@@ -133,7 +122,7 @@ def prune(model, percent, depth, growthRate, num_classes):
             idx1 = np.squeeze(np.argwhere(np.asarray(end_mask.numpy())))
             if idx1.size == 1:
                 idx1 = np.resize(idx1, (1,))
-            if isinstance(old_modules[layer_id + 1], channel_selection):
+            if isinstance(old_modules[layer_id + 1], ChannelSelection):
                 m1.weight.data = m0.weight.data.clone()
                 m1.bias.data = m0.bias.data.clone()
                 m1.running_mean = m0.running_mean.clone()
@@ -150,7 +139,7 @@ def prune(model, percent, depth, growthRate, num_classes):
                 m1.weight.data = m0.weight.data.clone()
                 first_conv = False
                 continue
-            if isinstance(old_modules[layer_id - 1], channel_selection):
+            if isinstance(old_modules[layer_id - 1], ChannelSelection):
                 idx0 = np.squeeze(np.argwhere(np.asarray(start_mask.numpy())))
                 if idx0.size == 1:
                     idx0 = np.resize(idx0, (1,))

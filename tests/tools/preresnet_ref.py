@@ -25,20 +25,7 @@ import torch.nn.functional as F
 # The safetensors reader the VGG interop test uses (this folder is on sys.path as the
 # script's own, and bench/torch_bench.py adds it).
 from torch_load import load_file  # noqa: E402
-
-
-class ChannelSelection(nn.Module):
-    """Keeps the channels whose `indexes` entry is 1 (a parameter, as in the reference)."""
-
-    def __init__(self, num_channels):
-        super().__init__()
-        self.indexes = nn.Parameter(torch.ones(num_channels))
-
-    def forward(self, x):
-        idx = np.squeeze(np.argwhere(self.indexes.data.cpu().numpy()))
-        if idx.size == 1:
-            idx = np.resize(idx, (1,))
-        return x[:, idx, :, :]
+from channel_selection import ChannelSelection  # noqa: E402
 
 
 class Bottleneck(nn.Module):
