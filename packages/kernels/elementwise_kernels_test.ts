@@ -53,6 +53,23 @@ Deno.test("same-shape add and global average pooling equal the stock cpu kernels
   }
 });
 
+Deno.test("a large same-shape add (split over threads, odd tail) equals the stock kernel", async () => {
+  // 2 * 65536 + 4099 floats: above the native kernel's single-thread limit, with a tail that
+  // is neither a whole chunk nor a whole vector.
+  const shape = [2, 4099, 1, 33];
+  const sums = () =>
+    tf.tidy(() => {
+      const a = tf.randomNormal(shape, 0, 1, "float32", 11);
+      const b = tf.randomNormal(shape, 0, 1, "float32", 12);
+      return tf.add(a, b).dataSync() as Float32Array;
+    });
+  const expected = sums();
+  for (const backend of await kernelBackends()) {
+    const actual = await onBackend(backend, sums);
+    assert.equal(maxRelativeError(actual, expected), 0, backend);
+  }
+});
+
 Deno.test({
   name: "stop kernel workers",
   fn: () => disposeBackends(),

@@ -124,6 +124,8 @@ export interface KernelLib {
   convPatchesGradInput(dy: Float32Array, weight: Float32Array, g: ConvGeometry): Float32Array;
   /** Gradient of {@linkcode KernelLib.convPatches} to its weight. */
   convPatchesGradFilter(x: Float32Array, dy: Float32Array, g: ConvGeometry): Float32Array;
+  /** `a + b` element by element (two arrays of one length). */
+  add(a: Float32Array, b: Float32Array): Float32Array;
   /** y [rows, k] = x [rows, channels] at channels `indices` (each in [0, channels)). */
   gatherChannels(x: Float32Array, channels: number, indices: Int32Array): Float32Array;
   /** The gradient of {@linkcode KernelLib.gatherChannels}: dx [rows, channels]. */

@@ -146,6 +146,11 @@ export async function loadNativeLib(
       s.slim_conv_im2col_grad_filter(x, dy, ...geometry(g), dw);
       return dw;
     },
+    add(a, b) {
+      const y = lib.alloc(a.length);
+      s.slim_add(a, b, a.length, y);
+      return y;
+    },
     gatherChannels(x, c, indices) {
       const rows = x.length / c;
       const y = lib.alloc(rows * indices.length);

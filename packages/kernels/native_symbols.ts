@@ -101,6 +101,7 @@ export const NATIVE_SYMBOLS = {
     parameters: ["buffer", "buffer", ...GEOMETRY, "buffer"],
     result: "void",
   },
+  slim_add: { parameters: ["buffer", "buffer", "i32", "buffer"], result: "void" },
   slim_gather_channels: {
     parameters: ["buffer", "i32", "i32", "buffer", "i32", "buffer"],
     result: "void",

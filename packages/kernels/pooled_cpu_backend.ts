@@ -6,13 +6,28 @@
 import type * as tf from "@tensorflow/tfjs";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 
-/** Most bytes of idle output buffers a backend keeps for reuse. */
-const MAX_POOLED_BYTES = 1 << 30;
+/**
+ * Most bytes of idle output buffers a backend keeps for reuse: a quarter of the machine's
+ * memory (1 GiB where it cannot be read), at most 16 GiB. Between two training steps the pool
+ * holds what one step used at its peak (ResNet-164 at batch 64: several GiB); a smaller cap
+ * drops buffers every step, and their fresh replacements cost a page fault per 4 KiB on first
+ * write (on some virtual machines ~20 us each: seconds per step).
+ */
+export function maxPooledBytes(): number {
+  let total = 0;
+  try {
+    total = Deno.systemMemoryInfo().total;
+  } catch {
+    // No sys permission: keep the fallback.
+  }
+  return total > 0 ? Math.min(total / 4, 2 ** 34) : 2 ** 30;
+}
 
 /**
  * The stock cpu backend with a pool of output buffers. A training step allocates the same
  * sizes every time; reusing freed buffers avoids the page faults and zeroing of fresh
- * allocations (which cost as much as the small convolutions themselves). Only buffers from
+ * allocations (which cost as much as the small convolutions themselves; see
+ * {@linkcode maxPooledBytes}). Only buffers from
  * {@linkcode PooledCpuBackend.allocate} are pooled; reads of them return copies, so an array
  * a caller got from `dataSync()` never changes under it.
  */
@@ -21,6 +36,7 @@ export class PooledCpuBackend extends MathBackendCPU {
   /** Pool-born arrays, with the number of live tensor data entries holding each. */
   readonly #holders = new WeakMap<Float32Array, number>();
   #pooledBytes = 0;
+  readonly #maxPooledBytes = maxPooledBytes();
 
   constructor() {
     super();
@@ -82,7 +98,7 @@ export class PooledCpuBackend extends MathBackendCPU {
 
   #recycle(array: Float32Array): void {
     this.#holders.delete(array);
-    if (this.#pooledBytes + array.byteLength > MAX_POOLED_BYTES) return;
+    if (this.#pooledBytes + array.byteLength > this.#maxPooledBytes) return;
     const list = this.#free.get(array.length) ?? [];
     list.push(array);
     this.#free.set(array.length, list);

@@ -2,13 +2,14 @@
  * A tfjs backend whose hot kernels are a {@linkcode KernelLib}: the stock `cpu` backend
  * (tensors are JS typed arrays, output buffers pooled) with the fused VGG and pre-activation
  * kernels added and the convolution, pooling, channel gather/concatenation, same-shape
- * addition and the head's matmul kernels replaced. Every other op
- * falls through to the stock cpu kernels.
+ * addition, broadcasting subtraction/multiplication/division and the head's matmul kernels
+ * replaced. Every other op falls through to the stock cpu kernels.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Kernel, KernelTable, StockKernels } from "./backend_util.ts";
+import { broadcastKernels } from "./broadcast_kernels.ts";
 import { channelKernels, registerGatherGradient } from "./channel_kernels.ts";
 import { fusedConvKernels } from "./conv_kernels.ts";
 import { elementwiseKernels } from "./elementwise_kernels.ts";
@@ -29,6 +30,7 @@ export function slimKernels(lib: KernelLib, stock: StockKernels): KernelTable {
     ...preactKernels(lib, stock),
     ...channelKernels(lib, stock),
     ...elementwiseKernels(lib, stock),
+    ...broadcastKernels(lib, stock),
     ...poolKernels(lib, stock),
     ...headKernels(lib, stock),
     ...sgdKernel(lib, stock),
