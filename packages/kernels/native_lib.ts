@@ -146,6 +146,15 @@ export async function loadNativeLib(
       s.slim_conv_im2col_grad_filter(x, dy, ...geometry(g), dw);
       return dw;
     },
+    copyColumns(src, srcChannels, srcOffset, dst, dstChannels, dstOffset, width) {
+      const rows = src.length / srcChannels;
+      s.slim_copy_columns(src, rows, srcChannels, srcOffset, dst, dstChannels, dstOffset, width);
+    },
+    add(a, b) {
+      const out = lib.alloc(a.length);
+      s.slim_add(a, b, a.length, out);
+      return out;
+    },
     gatherChannels(x, c, indices) {
       const rows = x.length / c;
       const y = lib.alloc(rows * indices.length);
