@@ -2,7 +2,8 @@
  * Channel selection and concatenation along the last axis (the pruned ResNet's channel
  * selection, DenseNet's concatenations): tfjs's GatherV2 (with a gradient kernel replacing the
  * stock transpose + unsorted-segment-sum backward), Concat and SplitV (the backward of Concat)
- * for float32 tensors, last axis. Other cases run the stock kernels.
+ * for float32 tensors, last axis (column copies in C where the library has them, natively).
+ * Other cases run the stock kernels.
  *
  * @module
  */
@@ -74,6 +75,11 @@ export const channelKernels: KernelFamily = (lib, stock) => ({
     let offset = 0;
     for (const [i, t] of parts.entries()) {
       const v = valuesOf(b, t), k = widths[i];
+      if (lib.copyColumns && k > 0 && m > 0) {
+        lib.copyColumns(v, k, 0, out, total, offset, k);
+        offset += k;
+        continue;
+      }
       for (let r = 0; r < m; r++) {
         const src = r * k, dst = r * total + offset;
         for (let j = 0; j < k; j++) out[dst + j] = v[src + j];
@@ -100,6 +106,11 @@ export const channelKernels: KernelFamily = (lib, stock) => ({
     let offset = 0;
     return sizes.map((k) => {
       const out = lib.alloc(m * k);
+      if (lib.copyColumns && k > 0 && m > 0) {
+        lib.copyColumns(v, total, offset, out, k, 0, k);
+        offset += k;
+        return makeTensor(b, [...x.shape.slice(0, -1), k], out);
+      }
       for (let r = 0; r < m; r++) {
         const src = r * total + offset, dst = r * k;
         for (let j = 0; j < k; j++) out[dst + j] = v[src + j];

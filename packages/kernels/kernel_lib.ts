@@ -130,6 +130,20 @@ export interface KernelLib {
   gatherChannels(x: Float32Array, channels: number, indices: Int32Array): Float32Array;
   /** The gradient of {@linkcode KernelLib.gatherChannels}: dx [rows, channels]. */
   scatterChannels(dy: Float32Array, indices: Int32Array, channels: number): Float32Array;
+  /**
+   * Copies columns [srcOffset, srcOffset + width) of `src` (rows of `srcChannels`) into columns
+   * [dstOffset, dstOffset + width) of `dst` (rows of `dstChannels`), for every row of `src`.
+   * Only where it beats a JS loop (natively: no copies in and out); absent otherwise.
+   */
+  copyColumns?(
+    src: Float32Array,
+    srcChannels: number,
+    srcOffset: number,
+    dst: Float32Array,
+    dstChannels: number,
+    dstOffset: number,
+    width: number,
+  ): void;
   maxPool2(x: Float32Array, shape: Nhwc): Float32Array;
   /** Gradient of the 2x2 max-pool; `shape` is the input's shape. */
   maxPool2Grad(x: Float32Array, dy: Float32Array, shape: Nhwc): Float32Array;

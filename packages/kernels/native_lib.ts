@@ -151,6 +151,10 @@ export async function loadNativeLib(
       s.slim_add(a, b, a.length, y);
       return y;
     },
+    copyColumns(src, srcChannels, srcOffset, dst, dstChannels, dstOffset, width) {
+      const rows = src.length / srcChannels;
+      s.slim_copy_columns(src, rows, srcChannels, srcOffset, dst, dstChannels, dstOffset, width);
+    },
     gatherChannels(x, c, indices) {
       const rows = x.length / c;
       const y = lib.alloc(rows * indices.length);

@@ -110,6 +110,10 @@ export const NATIVE_SYMBOLS = {
     parameters: ["buffer", "i32", "i32", "buffer", "i32", "buffer"],
     result: "void",
   },
+  slim_copy_columns: {
+    parameters: ["buffer", "i32", "i32", "i32", "buffer", "i32", "i32", "i32"],
+    result: "void",
+  },
   slim_maxpool2: { parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer"], result: "void" },
   slim_maxpool2_grad: {
     parameters: ["buffer", "buffer", "i32", "i32", "i32", "i32", "buffer"],

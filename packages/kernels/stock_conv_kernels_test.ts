@@ -101,6 +101,25 @@ Deno.test("other conv2d shapes (patch kernels) and their gradients equal the sto
   }
 });
 
+/**
+ * 3x3 'same' convs with 8 to 15 channels at even sizes (DenseNet's growth-12 layers: the
+ * Winograd path on 4-lane builds, direct on wider ones) and their odd-size neighbours.
+ */
+const FEW_CHANNELS: Case[] = [
+  { n: 3, h: 8, w: 8, cin: 24, cout: 12, k: 3, stride: 1, pad: "same", seed: 5 },
+  { n: 2, h: 4, w: 6, cin: 12, cout: 20, k: 3, stride: 1, pad: "same", seed: 6 },
+  { n: 2, h: 6, w: 4, cin: 8, cout: 8, k: 3, stride: 1, pad: "same", seed: 7 },
+  { n: 1, h: 10, w: 8, cin: 15, cout: 9, k: 3, stride: 1, pad: "same", seed: 8 },
+  { n: 2, h: 5, w: 8, cin: 12, cout: 12, k: 3, stride: 1, pad: "same", seed: 9 },
+  { n: 2, h: 8, w: 8, cin: 7, cout: 12, k: 3, stride: 1, pad: "same", seed: 10 },
+];
+
+Deno.test("3x3 convs with few channels (DenseNet growth 12) and their gradients equal the stock cpu kernels", async () => {
+  for (const backend of await kernelBackends()) {
+    for (const s of FEW_CHANNELS) await agree(backend, s);
+  }
+});
+
 Deno.test("conv2d shapes the kernels do not take still run, through the stock kernels", async () => {
   for (const backend of await kernelBackends()) {
     for (const s of FALLBACKS) await agree(backend, s);
