@@ -27,8 +27,22 @@ export const PAPER_SETTING = {
   } satisfies TrainingRecipe,
 } as const;
 
+/**
+ * The network the paper trains for each architecture (its Tables 1 and 2 on CIFAR-10) and
+ * how a lab's network of that kind is named.
+ */
+const PAPER_NETWORKS: Record<string, { depth: number; growthRate?: number; name: string }> = {
+  vgg: { depth: 19, name: "VGG" },
+  resnet: { depth: 164, name: "pre-activation ResNet" },
+  densenet: { depth: 40, growthRate: 12, name: "DenseNet" },
+};
+
 /** The settings a lab records (a subset of lab.json). */
 export interface LabScale {
+  /** vgg (the default), resnet or densenet. */
+  readonly arch?: string;
+  /** DenseNet's growth rate (the paper's: 12). */
+  readonly growthRate?: number;
   readonly depth: number;
   readonly width: number;
   readonly epochs: number;
@@ -93,9 +107,17 @@ function recipeLines(recipe: TrainingRecipe | undefined): string[] {
 export function scaledDownFrom(lab: LabScale): string[] {
   const paper = PAPER_SETTING;
   const lines: string[] = [];
-  if (lab.depth !== paper.depth || lab.width !== paper.width) {
+  const network = PAPER_NETWORKS[lab.arch ?? "vgg"] ?? PAPER_NETWORKS.vgg;
+  const growth = (g: number | undefined) =>
+    g === undefined || network.growthRate === undefined ? "" : ` (growth rate ${g})`;
+  const growthRate = lab.growthRate ?? network.growthRate;
+  if (
+    lab.depth !== network.depth || lab.width !== paper.width || growthRate !== network.growthRate
+  ) {
+    const width = lab.width === 1 ? "" : ` at ${widthText(lab.width)}`;
     lines.push(
-      `VGG-${lab.depth}${lab.width === 1 ? "" : ` at ${widthText(lab.width)}`} (paper: VGG-19)`,
+      `${network.name}-${lab.depth}${growth(growthRate)}${width} (paper: ${network.name}-` +
+        `${network.depth}${growth(network.growthRate)})`,
     );
   }
   if (lab.subset !== undefined && lab.subset < paper.trainImages) {

@@ -56,3 +56,17 @@ Deno.test("scaledDownFrom: names a non-default recipe, recalibration and budget"
   assert.match(text, /20-minute wall-time budget/);
   assert.doesNotMatch(text, /fine-tuning learning rate/);
 });
+
+Deno.test("scaledDownFrom: a ResNet or DenseNet lab is set beside the paper's network of its kind", () => {
+  assert.deepEqual(scaledDownFrom({ ...paper, arch: "resnet", depth: 164 }), []);
+  assert.deepEqual(scaledDownFrom({ ...paper, arch: "densenet", depth: 40, growthRate: 12 }), []);
+  assert.deepEqual(scaledDownFrom({ ...paper, arch: "resnet", depth: 20 }), [
+    "pre-activation ResNet-20 (paper: pre-activation ResNet-164)",
+  ]);
+  assert.deepEqual(scaledDownFrom({ ...paper, arch: "densenet", depth: 16 }), [
+    "DenseNet-16 (growth rate 12) (paper: DenseNet-40 (growth rate 12))",
+  ]);
+  assert.deepEqual(scaledDownFrom({ ...paper, arch: "densenet", depth: 40, growthRate: 6 }), [
+    "DenseNet-40 (growth rate 6) (paper: DenseNet-40 (growth rate 12))",
+  ]);
+});

@@ -55,6 +55,8 @@ function labChanges(info: LabData["info"]): string[] | undefined {
     return info.scaledDown;
   }
   return scaledDownFrom({
+    arch: info.arch,
+    growthRate: info.growthRate,
     depth,
     width,
     epochs,
