@@ -118,23 +118,11 @@ static void wgrad1_range(const void *vargs, int begin, int end, int tid) {
   for (int blk = begin; blk < end; blk++) {
     size_t m0 = (size_t)blk * WGRAD1_BLOCK;
     int rows = (int)(a->M - m0 < WGRAD1_BLOCK ? a->M - m0 : WGRAD1_BLOCK);
-    for (int m = 0; m < rows; m++) {
+    for (int m = 0; m < rows; m++)
       __builtin_memcpy(xb + (size_t)m * Cin, a->x + in_row(&a->g, m0 + m) * Cin,
                        (size_t)Cin * sizeof(float));
-      const float *src = a->dy + (m0 + m) * Cout;
-      float *dst = db + (size_t)m * CoutP;
-      for (int o = 0; o < CoutP; o++) dst[o] = o < Cout ? src[o] : 0;
-    }
-    for (int r0 = 0; r0 < Cin; r0 += R) {
-      int r = imin(R, Cin - r0);
-      for (int v0 = 0; v0 < vectors; v0 += J) {
-        int j = imin(J, vectors - v0);
-        float *at = acc + (size_t)r0 * CoutP + v0 * VLEN;
-#define WGRAD_ROWS_TILE(R, J) wgrad_rows_tile(R, J, xb + r0, Cin, db + v0 * VLEN, CoutP, rows, at)
-        DISPATCH_PJ(r, j, WGRAD_ROWS_TILE);
-#undef WGRAD_ROWS_TILE
-      }
-    }
+    pad_columns(a->dy + m0 * Cout, rows, Cout, CoutP, db);
+    wgrad_block(xb, Cin, db, CoutP, rows, R, J, acc);
   }
 }
 

@@ -123,20 +123,8 @@ static void grad_filter_range(const void *vargs, int begin, int end, int tid) {
     for (int q0 = 0; q0 < M; q0 += IM2COL_BLOCK) {
       int rows = imin(IM2COL_BLOCK, M - q0);
       im2col(g, a->in + (size_t)n * g->H * g->W * g->Cin, q0, rows, xb);
-      for (int m = 0; m < rows; m++) {
-        const float *src = a->in2 + ((size_t)n * M + q0 + m) * g->Cout;
-        for (int o = 0; o < CoutP; o++) db[(size_t)m * CoutP + o] = o < g->Cout ? src[o] : 0;
-      }
-      for (int r0 = 0; r0 < KC; r0 += R) {
-        int r = imin(R, KC - r0);
-        for (int v0 = 0; v0 < vectors; v0 += J) {
-          int j = imin(J, vectors - v0);
-          float *at = acc + (size_t)r0 * CoutP + v0 * VLEN;
-#define ROWS_TILE(R, J) wgrad_rows_tile(R, J, xb + r0, KC, db + v0 * VLEN, CoutP, rows, at)
-          DISPATCH_PJ(r, j, ROWS_TILE);
-#undef ROWS_TILE
-        }
-      }
+      pad_columns(a->in2 + ((size_t)n * M + q0) * g->Cout, rows, g->Cout, CoutP, db);
+      wgrad_block(xb, KC, db, CoutP, rows, R, J, acc);
     }
 }
 
