@@ -2,7 +2,7 @@
  * Channel selection and concatenation along the last axis (the pruned ResNet's channel
  * selection, DenseNet's concatenations): tfjs's GatherV2 (with a gradient kernel replacing the
  * stock transpose + unsorted-segment-sum backward), Concat and SplitV (the backward of Concat)
- * for float32 tensors, last axis (column copies in C where the library has them, natively).
+ * for float32 tensors, last axis (`KernelLib.copyColumns`: threaded C natively).
  * Other cases run the stock kernels.
  *
  * @module
@@ -74,17 +74,8 @@ export const channelKernels: KernelFamily = (lib, stock) => ({
     const out = lib.alloc(m * total);
     let offset = 0;
     for (const [i, t] of parts.entries()) {
-      const v = valuesOf(b, t), k = widths[i];
-      if (lib.copyColumns && k > 0 && m > 0) {
-        lib.copyColumns(v, k, 0, out, total, offset, k);
-        offset += k;
-        continue;
-      }
-      for (let r = 0; r < m; r++) {
-        const src = r * k, dst = r * total + offset;
-        for (let j = 0; j < k; j++) out[dst + j] = v[src + j];
-      }
-      offset += k;
+      lib.copyColumns(valuesOf(b, t), widths[i], 0, out, total, offset, widths[i]);
+      offset += widths[i];
     }
     return makeTensor(b, [...parts[0].shape.slice(0, -1), total], out);
   },
@@ -106,15 +97,7 @@ export const channelKernels: KernelFamily = (lib, stock) => ({
     let offset = 0;
     return sizes.map((k) => {
       const out = lib.alloc(m * k);
-      if (lib.copyColumns && k > 0 && m > 0) {
-        lib.copyColumns(v, total, offset, out, k, 0, k);
-        offset += k;
-        return makeTensor(b, [...x.shape.slice(0, -1), k], out);
-      }
-      for (let r = 0; r < m; r++) {
-        const src = r * total + offset, dst = r * k;
-        for (let j = 0; j < k; j++) out[dst + j] = v[src + j];
-      }
+      lib.copyColumns(v, total, offset, out, k, 0, k);
       offset += k;
       return makeTensor(b, [...x.shape.slice(0, -1), k], out);
     });

@@ -132,10 +132,10 @@ export interface KernelLib {
   scatterChannels(dy: Float32Array, indices: Int32Array, channels: number): Float32Array;
   /**
    * Copies columns [srcOffset, srcOffset + width) of `src` (rows of `srcChannels`) into columns
-   * [dstOffset, dstOffset + width) of `dst` (rows of `dstChannels`), for every row of `src`.
-   * Only where it beats a JS loop (natively: no copies in and out); absent otherwise.
+   * [dstOffset, dstOffset + width) of `dst` (rows of `dstChannels`), for every row of `src`
+   * (concatenation and split along the last axis).
    */
-  copyColumns?(
+  copyColumns(
     src: Float32Array,
     srcChannels: number,
     srcOffset: number,

@@ -152,6 +152,7 @@ export async function loadNativeLib(
       return y;
     },
     copyColumns(src, srcChannels, srcOffset, dst, dstChannels, dstOffset, width) {
+      if (width === 0) return;
       const rows = src.length / srcChannels;
       s.slim_copy_columns(src, rows, srcChannels, srcOffset, dst, dstChannels, dstOffset, width);
     },

@@ -207,6 +207,14 @@ export async function loadWasmLib(
       for (let i = 0; i < a.length; i++) y[i] = a[i] + b[i];
       return y;
     },
+    // In JavaScript too: a copy into the module and back would double the bytes moved.
+    copyColumns(src, srcChannels, srcOffset, dst, dstChannels, dstOffset, width) {
+      const rows = width === 0 ? 0 : src.length / srcChannels;
+      for (let r = 0; r < rows; r++) {
+        const from = r * srcChannels + srcOffset, to = r * dstChannels + dstOffset;
+        for (let j = 0; j < width; j++) dst[to + j] = src[from + j];
+      }
+    },
     gatherChannels(x, c, indices) {
       const rows = x.length / c, k = indices.length;
       return run(
