@@ -210,7 +210,23 @@ export interface ConvGeometry {
   readonly wo: number;
 }
 
+/** The twelve integers of a {@linkcode ConvGeometry}, in the C kernels' argument order. */
+export type GeometryArgs = [
+  n: number,
+  h: number,
+  w: number,
+  cin: number,
+  kh: number,
+  kw: number,
+  cout: number,
+  stride: number,
+  padTop: number,
+  padLeft: number,
+  ho: number,
+  wo: number,
+];
+
 /** The geometry as the C kernels' integer arguments after the input/weight pointers. */
-export function geometryArgs(g: ConvGeometry): number[] {
+export function geometryArgs(g: ConvGeometry): GeometryArgs {
   return [g.n, g.h, g.w, g.cin, g.kh, g.kw, g.cout, g.stride, g.padTop, g.padLeft, g.ho, g.wo];
 }

@@ -11,23 +11,6 @@ import {
   type Nhwc,
   type SgdHyper,
 } from "./kernel_lib.ts";
-
-/** The geometry's integers, typed for the FFI call. */
-const geometry = (g: ConvGeometry) =>
-  geometryArgs(g) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
 import { buildNativeLibrary } from "./native_build.ts";
 import { NATIVE_SYMBOLS } from "./native_symbols.ts";
 
@@ -133,17 +116,17 @@ export async function loadNativeLib(
     },
     convPatches(x, weight, g) {
       const y = lib.alloc(g.n * g.ho * g.wo * g.cout);
-      s.slim_conv_im2col(x, weight, ...geometry(g), y);
+      s.slim_conv_im2col(x, weight, ...geometryArgs(g), y);
       return y;
     },
     convPatchesGradInput(dy, weight, g) {
       const dx = lib.alloc(g.n * g.h * g.w * g.cin);
-      s.slim_conv_im2col_grad_input(dy, weight, ...geometry(g), dx);
+      s.slim_conv_im2col_grad_input(dy, weight, ...geometryArgs(g), dx);
       return dx;
     },
     convPatchesGradFilter(x, dy, g) {
       const dw = lib.alloc(g.kh * g.kw * g.cin * g.cout);
-      s.slim_conv_im2col_grad_filter(x, dy, ...geometry(g), dw);
+      s.slim_conv_im2col_grad_filter(x, dy, ...geometryArgs(g), dw);
       return dw;
     },
     add(a, b) {
