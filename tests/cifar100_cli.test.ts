@@ -23,20 +23,15 @@ Deno.test("train --dataset cifar100: a 100-class head, the data set recorded, an
   const dir = await Deno.makeTempDir({ prefix: "slimming-c100-" });
   const c100 = await syntheticArchive(dir, 1, 1, CIFAR100_SPEC);
   const c10 = await syntheticArchive(dir, 2, 1);
+  // The run both the training and the refused resume below name.
+  const run = ["--cfg", TINY_CFG, "--epochs", "1", "--batch-size", "50", "--out", `${dir}/run`];
   const trained = await runCli([
     "train",
     "--dataset",
     "cifar100",
     "--data",
     c100,
-    "--cfg",
-    TINY_CFG,
-    "--epochs",
-    "1",
-    "--batch-size",
-    "50",
-    "--out",
-    `${dir}/run`,
+    ...run,
     "--quiet",
   ]);
   assert.equal(trained.code, 0, trained.stderr);
@@ -101,20 +96,11 @@ Deno.test("train --dataset cifar100: a 100-class head, the data set recorded, an
       `${dir}/pruned`,
     ], wrong],
     // Resuming the CIFAR-100 run on CIFAR-10 (the recorded data set differs).
-    ["train", [
-      "--resume",
-      "--data",
-      c10,
-      "--cfg",
-      TINY_CFG,
-      "--epochs",
-      "1",
-      "--batch-size",
-      "50",
-      "--out",
-      `${dir}/run`,
-      "--quiet",
-    ], /was started with --dataset cifar100, not cifar10/],
+    [
+      "train",
+      ["--resume", "--data", c10, ...run, "--quiet"],
+      /was started with --dataset cifar100, not cifar10/,
+    ],
     // A CIFAR-10 archive given as CIFAR-100 data names the missing member.
     [
       "eval",
