@@ -32,7 +32,7 @@ export const PAPER_SETTING = {
  * how a lab's network of that kind is named.
  */
 const PAPER_NETWORKS: Record<string, { depth: number; growthRate?: number; name: string }> = {
-  vgg: { depth: 19, name: "VGG" },
+  vgg: { depth: PAPER_SETTING.depth, name: "VGG" },
   resnet: { depth: 164, name: "pre-activation ResNet" },
   densenet: { depth: 40, growthRate: 12, name: "DenseNet" },
 };
