@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { pruneScript } from "./model_name.ts";
+import { pruneScript } from "@slimming/run-format";
 import { formatAccuracy, formatRatio, formatSignificant, MISSING } from "./format.ts";
 import { bestTestEpoch, firstNonFiniteLoss, isFiniteNumber, lastEpoch } from "./history.ts";
 import { CHANCE_ACCURACY, prunedLabel, sparsityLabel, stageLabel } from "./labels.ts";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type ModelFields, modelName } from "./model_name.ts";
 import type { TrainingRecipe } from "./records.ts";
 
 /** The paper's CIFAR-10 VGG setting (Liu et al. 2017, section 4.2; reference `main.py`). */
@@ -27,14 +28,11 @@ export const PAPER_SETTING = {
   } satisfies TrainingRecipe,
 } as const;
 
-/**
- * The network the paper trains for each architecture (its Tables 1 and 2 on CIFAR-10) and
- * how a lab's network of that kind is named.
- */
-const PAPER_NETWORKS: Record<string, { depth: number; growthRate?: number; name: string }> = {
-  vgg: { depth: PAPER_SETTING.depth, name: "VGG" },
-  resnet: { depth: 164, name: "pre-activation ResNet" },
-  densenet: { depth: 40, growthRate: 12, name: "DenseNet" },
+/** The network the paper trains for each architecture (its Tables 1 and 2 on CIFAR-10). */
+const PAPER_NETWORKS: Record<string, ModelFields> = {
+  vgg: { arch: "vgg", depth: PAPER_SETTING.depth },
+  resnet: { arch: "resnet", depth: 164 },
+  densenet: { arch: "densenet", depth: 40, growthRate: 12 },
 };
 
 /** The settings a lab records (a subset of lab.json). */
@@ -108,17 +106,13 @@ export function scaledDownFrom(lab: LabScale): string[] {
   const paper = PAPER_SETTING;
   const lines: string[] = [];
   const network = PAPER_NETWORKS[lab.arch ?? "vgg"] ?? PAPER_NETWORKS.vgg;
-  const growth = (g: number | undefined) =>
-    g === undefined || network.growthRate === undefined ? "" : ` (growth rate ${g})`;
   const growthRate = lab.growthRate ?? network.growthRate;
   if (
     lab.depth !== network.depth || lab.width !== paper.width || growthRate !== network.growthRate
   ) {
     const width = lab.width === 1 ? "" : ` at ${widthText(lab.width)}`;
-    lines.push(
-      `${network.name}-${lab.depth}${growth(growthRate)}${width} (paper: ${network.name}-` +
-        `${network.depth}${growth(network.growthRate)})`,
-    );
+    const ours = modelName({ arch: network.arch, depth: lab.depth, growthRate });
+    lines.push(`${ours}${width} (paper: ${modelName(network)})`);
   }
   if (lab.subset !== undefined && lab.subset < paper.trainImages) {
     lines.push(`${count(lab.subset)} of the 50,000 training images`);

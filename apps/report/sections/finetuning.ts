@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { pruneScript } from "../model_name.ts";
+import { pruneScript } from "@slimming/run-format";
 import { formatAccuracy, formatDuration, formatLambda, formatRatio, MISSING } from "../format.ts";
 import { bestTestEpoch, historySeconds, isFiniteNumber, lastEpoch } from "../history.ts";
 import { prunedLabel, statusLabel } from "../labels.ts";

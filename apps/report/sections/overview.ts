@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { modelName } from "../model_name.ts";
-import { datasetTitle, scaledDownFrom } from "@slimming/run-format";
+import { datasetTitle, modelName, scaledDownFrom } from "@slimming/run-format";
 import {
   formatCfg,
   formatCount,

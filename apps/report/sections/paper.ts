@@ -5,12 +5,11 @@
  *
  * @module
  */
-import { pruneScript } from "../model_name.ts";
 import { formatAccuracy, formatCount, formatRatio, MISSING } from "../format.ts";
 import { bestTestEpoch } from "../history.ts";
 import type { LabData, PruneResult, TrainingRun } from "../lab_types.ts";
 import type { SectionContext } from "./context.ts";
-import { datasetOf } from "@slimming/run-format";
+import { datasetOf, pruneScript } from "@slimming/run-format";
 
 /** The section heading. */
 export const PAPER_HEADING = "5. Beside the paper";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { pruneScript } from "../model_name.ts";
+import { pruneScript } from "@slimming/run-format";
 import {
   formatAccuracy,
   formatCfg,

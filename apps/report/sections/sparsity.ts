@@ -9,7 +9,7 @@ import { bestTestEpoch, historySeconds, lastEpoch } from "../history.ts";
 import { sparsityLabel, statusLabel } from "../labels.ts";
 import type { RunConfig } from "../lab_types.ts";
 import { scheduleText } from "../schedule_text.ts";
-import { modelName } from "../model_name.ts";
+import { modelName } from "@slimming/run-format";
 import { keepWithFigure, NOT_RUN_FIGURE, type SectionContext } from "./context.ts";
 
 /** The section heading. */
