@@ -5,7 +5,7 @@
  * @module
  */
 import { PRUNE_FILES, RUN_FILES } from "@slimming/run-format";
-import { LAB_FILES } from "@slimming/run-format";
+import { LAB_FILES, stageStatusText } from "@slimming/run-format";
 import type { EpochRecord, LabSummary, PruneSummary } from "@slimming/run-format";
 import type { OptionSpec } from "./cli_args.ts";
 import { formatDuration } from "./progress.ts";
@@ -199,11 +199,14 @@ export function labClosing(
     name: s.name,
     dir: `${out}/${s.dir}`,
     status: s.status,
+    ...(s.epochs === undefined ? {} : { epochs: s.epochs, plannedEpochs: s.plannedEpochs }),
+    words: stageStatusText(s),
   }));
   const done = stages.filter((s) => s.status === "done").length;
   const lines = [
     `\nlab done in ${formatDuration(seconds)}: ${done}/${stages.length} stages done in ${out}`,
-    ...stages.filter((s) => s.status !== "done").map((s) => `  ${s.name}: ${s.status}`),
+    ...(summary.plan ? [`  plan: ${summary.plan.reason}`] : []),
+    ...stages.filter((s) => s.status !== "done").map((s) => `  ${s.name}: ${s.words}`),
     `  report: ${report}`,
     `  summary: ${out}/${LAB_FILES.summary}`,
   ];

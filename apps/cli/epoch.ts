@@ -12,11 +12,16 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
 } from "@slimming/tensor-utils";
-import { type EpochRecord, RUN_FILES, type RunConfig } from "@slimming/run-format";
+import {
+  type EpochRecord,
+  learningRateAt,
+  RUN_FILES,
+  type RunConfig,
+  scheduleOf,
+} from "@slimming/run-format";
 import { encodeModel, saveOptimizer } from "./checkpoint.ts";
 import { formatDuration, type ProgressPrinter } from "./progress.ts";
 import { fileExists } from "./resume.ts";
-import { learningRateAt, scheduleOf } from "./lr_schedule.ts";
 import { disposeState, type TrainState, trainStep } from "./train_step.ts";
 
 /** The training half of an epoch's record. */
@@ -30,20 +35,40 @@ export interface EpochTraining {
   readonly seconds: number;
 }
 
-/**
- * Trains one epoch (0-based `epoch`) at the learning rates of the run's schedule, consuming
- * `state`. A non-finite
- * loss disposes the state and throws a DivergenceError naming `lastGood`, the checkpoint to
- * go back to.
- */
 /** Batches between two yields to the event loop (signals, timers) during an epoch. */
 const YIELD_EVERY = 8;
+
+/** Training images of an epoch of `config` on a training set of `count` images. */
+export function epochImages(config: Pick<RunConfig, "imagesPerEpoch">, count: number): number {
+  return Math.min(count, config.imagesPerEpoch ?? count);
+}
+
+/**
+ * How a run's last epoch ends when a time limit cuts the run short: on at most `images`
+ * images, its learning rate annealed from `fromLr` (where the schedule stood) to zero along a
+ * half cosine, as the end of a one-cycle or cosine schedule does.
+ */
+export interface EpochFinish {
+  readonly images: number;
+  readonly fromLr: number;
+}
+
+/** The learning rate of batch `batch` of `batches` of an annealing last epoch. */
+export function annealedRate(fromLr: number, batch: number, batches: number): number {
+  return fromLr * 0.5 * (1 + Math.cos(Math.PI * batch / batches));
+}
 
 /** Resolves after the event loop has run its pending tasks (a signal listener among them). */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/**
+ * Trains one epoch (0-based `epoch`) at the learning rates of the run's schedule, consuming
+ * `state`: `config.imagesPerEpoch` images (all when absent) in the epoch's seeded order; with
+ * `finish`, the run's last epoch annealed as it says. A non-finite loss disposes the state and
+ * throws a DivergenceError naming `lastGood`, the checkpoint to go back to.
+ */
 export async function trainEpoch(
   start: TrainState,
   train: CifarSplit,
@@ -51,9 +76,12 @@ export async function trainEpoch(
   epoch: number,
   progress: ProgressPrinter,
   lastGood: string,
+  finish?: EpochFinish,
 ): Promise<EpochTraining> {
   let state = start;
-  const batches = batchesOf(epochOrder(train.count, config.seed, epoch), config.batchSize);
+  const order = epochOrder(train.count, config.seed, epoch);
+  const images = Math.min(finish?.images ?? Infinity, epochImages(config, train.count));
+  const batches = batchesOf(order.slice(0, images), config.batchSize);
   const schedule = scheduleOf(config);
   const epochStart = performance.now();
   let lossSum = 0;
@@ -67,7 +95,9 @@ export async function trainEpoch(
     const xs = tf.tensor4d(x, [indices.length, 32, 32, 3]);
     const ys = tf.tensor1d(y, "int32");
     const at = { epoch, batch: b, epochs: config.epochs, batchesPerEpoch: batches.length };
-    const lr = learningRateAt(schedule, at);
+    const lr = finish
+      ? annealedRate(finish.fromLr, b, batches.length)
+      : learningRateAt(schedule, at);
     const result = trainStep(state, xs, ys, {
       lr,
       momentum: config.momentum,
@@ -101,7 +131,8 @@ export async function trainEpoch(
       loss: lossSum / seen,
       accuracy: (100 * correct) / seen,
       imagesPerSecond: rate,
-      etaSeconds: (train.count - seen) / rate + (config.epochs - epoch - 1) * (train.count / rate),
+      etaSeconds: (images - seen) / rate +
+        (finish ? 0 : (config.epochs - epoch - 1) * (images / rate)),
     });
     // Reading a CPU tensor resolves as a microtask, so the batches alone never hand control
     // back to the event loop: a Ctrl-C would wait for the epoch's end. Yield now and then.
@@ -159,7 +190,7 @@ export function epochLine(record: EpochRecord, epochs: number, history: readonly
   } ` +
     `acc ${record.trainAcc.toFixed(2)}%  test loss ${record.testLoss.toFixed(4)} acc ${
       record.testAcc.toFixed(2)
-    }%  ` +
+    }%  ` + (record.annealed ? "(annealed: time limit)  " : "") +
     `${record.imagesPerSecond.toFixed(0)} img/s  ${formatDuration(record.seconds)}` +
     (epochsLeft > 0
       ? `  ETA ${formatDuration(epochsLeft * mean(history.map((r) => r.seconds)))}`

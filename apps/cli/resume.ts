@@ -37,6 +37,7 @@ const comparedOptions = [
   "arch",
   "growthRate",
   "subset",
+  "imagesPerEpoch",
   "testSubset",
   "checkpoint",
 ] as const;

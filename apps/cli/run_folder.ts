@@ -22,6 +22,8 @@ export interface RunFolderOptions {
   readonly option?: string;
   /** What Ctrl-C prints after `interrupted:` (how to continue); none: a plain line. */
   readonly onInterrupt?: string;
+  /** Run on Ctrl-C before the process exits (synchronous; a throw is ignored). */
+  readonly beforeExit?: () => void;
 }
 
 /** A folder checked, created and locked for one command. */
@@ -59,6 +61,11 @@ export function holdFolder(
   // lock file exists (what another process can see) still gets the one-line message.
   let lock: ReturnType<typeof lockDir> | undefined;
   const onSignal = () => {
+    try {
+      options.beforeExit?.();
+    } catch {
+      // The exit must happen; what could not be recorded stays as it was.
+    }
     lock?.release();
     console.error(
       options.onInterrupt ? `\ninterrupted: ${options.onInterrupt}` : "\ninterrupted",

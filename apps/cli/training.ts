@@ -15,11 +15,18 @@ import { removeStaleTempFiles } from "@slimming/tensor-utils";
 import { type EpochRecord, RUN_FILES, type RunConfig } from "@slimming/run-format";
 import type { ModelParams } from "./architecture.ts";
 import type { LoadedData } from "./dataset.ts";
-import { commitEpoch, epochLine, trainEpoch } from "./epoch.ts";
+import {
+  commitEpoch,
+  type EpochFinish,
+  epochImages,
+  epochLine,
+  type EpochTraining,
+  trainEpoch,
+} from "./epoch.ts";
 import { evaluate } from "./evaluate.ts";
 import { createProgressPrinter, type ProgressPrinter } from "./progress.ts";
 import { catchUpBest, startingPoint } from "./resume.ts";
-import { learningRateAt, scheduleOf } from "./lr_schedule.ts";
+import { learningRateAt, type LrSchedule, scheduleOf } from "@slimming/run-format";
 
 /** Options of {@linkcode runTraining}. */
 export interface TrainingOptions {
@@ -34,8 +41,43 @@ export interface TrainingOptions {
   readonly progress?: ProgressPrinter;
   /** Called after each committed epoch (tests use it to watch memory). */
   readonly onEpoch?: (record: EpochRecord, params: ModelParams) => void | Promise<void>;
-  /** Stop (cleanly, after committing an epoch) once this many seconds have passed. */
+  /**
+   * The run's time limit in seconds. When the epochs left would run past it, the last epoch
+   * that fits anneals the learning rate (see {@linkcode EpochFinish}) and the run stops there,
+   * committed; it never stops at the schedule's peak.
+   */
   readonly maxSeconds?: number;
+}
+
+/** What an epoch costs, measured on the epochs this process ran. */
+interface EpochCost {
+  trainSecondsPerImage: number;
+  evalSeconds: number;
+}
+
+/**
+ * How epoch `epoch` must end for the run to keep to `secondsLeft`: undefined when the rest of
+ * the run fits, or there is no measured cost yet, or it is the last epoch (which anneals
+ * anyway); else an annealing last epoch on the images that fit (at least one batch). With
+ * another epoch's time to spare after this one, the epoch runs as planned.
+ */
+export function epochFinish(
+  cost: EpochCost | undefined,
+  secondsLeft: number,
+  at: { epoch: number; epochs: number; images: number; batchSize: number; lr: number },
+): EpochFinish | undefined {
+  if (cost === undefined || at.epoch >= at.epochs - 1) return undefined;
+  const epochSeconds = at.images * cost.trainSecondsPerImage + cost.evalSeconds;
+  if (secondsLeft >= (at.epochs - at.epoch) * epochSeconds) return undefined;
+  if (secondsLeft >= 2 * epochSeconds) return undefined;
+  const fitting = Math.floor((secondsLeft - cost.evalSeconds) / cost.trainSecondsPerImage);
+  return { images: Math.min(at.images, Math.max(at.batchSize, fitting)), fromLr: at.lr };
+}
+
+/** The learning rate a run's annealing last epoch starts from. */
+function annealStart(schedule: LrSchedule, lrNow: number): number {
+  // The step schedule ends at lr/100: its last epoch goes there and stays flat from lr/100.
+  return schedule.name === "step" ? Math.min(lrNow, schedule.lr / 100) : lrNow;
 }
 
 /** What a training run ended with. */
@@ -61,24 +103,49 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
   let bestAcc = await catchUpBest(out, history, state.params);
   const schedule = scheduleOf(config);
   let complete = true;
+  let cost: EpochCost | undefined;
+  const images = epochImages(config, data.train.count);
   for (let epoch = point.epoch; epoch < config.epochs; epoch++) {
-    if (
-      options.maxSeconds !== undefined && (performance.now() - started) / 1000 > options.maxSeconds
-    ) {
+    const secondsLeft = options.maxSeconds === undefined
+      ? Infinity
+      : options.maxSeconds - (performance.now() - started) / 1000;
+    // A run with no committed epoch runs one whatever the limit: a stage leaves a model.
+    if (secondsLeft <= 0 && history.length > 0) {
       complete = false;
       break;
     }
-    const lr = learningRateAt(schedule, {
+    const scheduled = learningRateAt(schedule, {
       epoch,
       batch: 0,
       epochs: config.epochs,
-      batchesPerEpoch: Math.ceil(data.train.count / config.batchSize),
+      batchesPerEpoch: Math.ceil(images / config.batchSize),
     });
+    const finish = epochFinish(cost, secondsLeft, {
+      epoch,
+      epochs: config.epochs,
+      images,
+      batchSize: config.batchSize,
+      lr: annealStart(schedule, scheduled),
+    });
+    const lr = finish ? finish.fromLr : scheduled;
     const epochStart = performance.now();
     const lastGood = history.length > 0 ? `${out}/${RUN_FILES.last}` : "none (first epoch)";
-    const trained = await trainEpoch(state, data.train, config, epoch, progress, lastGood);
+    const trained: EpochTraining = await trainEpoch(
+      state,
+      data.train,
+      config,
+      epoch,
+      progress,
+      lastGood,
+      finish,
+    );
     state = trained.state;
+    const evalStart = performance.now();
     const evaluation = await evaluate(state.params, data.test, options.evalBatchSize ?? 500);
+    cost = {
+      trainSecondsPerImage: trained.seconds / trained.images,
+      evalSeconds: (performance.now() - evalStart) / 1000,
+    };
     const record: EpochRecord = {
       epoch: epoch + 1,
       trainLoss: trained.trainLoss,
@@ -88,11 +155,17 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
       lr, // of the epoch's first batch (the per-batch schedules change it within the epoch)
       seconds: (performance.now() - epochStart) / 1000,
       imagesPerSecond: trained.images / trained.seconds,
+      images: trained.images,
+      ...(finish ? { annealed: true } : {}),
     };
     history.push(record);
     bestAcc = await commitEpoch(out, state, history, bestAcc);
     progress.done(epochLine(record, config.epochs, history));
     await options.onEpoch?.(record, state.params);
+    if (finish) {
+      complete = false;
+      break;
+    }
   }
   for (const b of state.buffers ?? []) b.dispose();
   return { history, params: state.params, complete, resumedFromEpoch: point.epoch };

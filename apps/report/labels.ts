@@ -6,6 +6,7 @@
  */
 import { formatRatio, lambdaLabel } from "./format.ts";
 import type { LabStage } from "./lab_types.ts";
+import { stageStatusText } from "@slimming/run-format";
 
 /** A sparsity-trained model: `λ = 1e-4`. */
 export function sparsityLabel(lambda: number): string {
@@ -22,10 +23,11 @@ export function stageLabel(stage: LabStage | undefined, fallback: string): strin
   return stage ? `“${stage.name}”` : fallback;
 }
 
-/** Status as the report prints it: `done`, `failed`, `not run`. */
+/** Status as the report prints it: `done`, `stopped early (…)`, `failed`, `not run`. */
 export function statusLabel(stage: LabStage | undefined, hasData: boolean): string {
   if (stage === undefined) return hasData ? "done" : "not run";
   if (stage.status === "failed") return "failed";
+  if (stage.status === "stopped") return stageStatusText(stage);
   if (stage.status === "pending") return hasData ? "partial" : "not run";
   return hasData ? "done" : "done (files missing)";
 }

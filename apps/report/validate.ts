@@ -19,6 +19,7 @@ import type {
 type Json = Record<string, unknown>;
 
 const stageKinds = new Set(["train", "prune", "finetune", "report"]);
+const stageStatuses = new Set(["done", "stopped", "failed", "pending"]);
 
 function fail(path: string, why: string): never {
   throw new DataError(`${path}: ${why}`);
@@ -70,7 +71,10 @@ function parseStage(value: unknown, index: number, path: string): LabStage {
   if (!stageKinds.has(stage.kind as string)) {
     fail(path, `${where}.kind "${stage.kind}" is not one of ${[...stageKinds].join(", ")}`);
   }
-  for (const field of ["seconds", "lambda", "ratio"]) {
+  if (!stageStatuses.has(stage.status as string)) {
+    fail(path, `${where}.status "${stage.status}" is not one of ${[...stageStatuses].join(", ")}`);
+  }
+  for (const field of ["seconds", "lambda", "ratio", "epochs", "plannedEpochs"]) {
     checkOptional(stage, path, field, "number", `${where}.`);
   }
   return stage as unknown as LabStage;
@@ -119,9 +123,15 @@ export function parseLabInfo(json: unknown, path: string): LabInfo {
       "epochs",
       "finetuneEpochs",
       "batchSize",
+      "imagesPerEpoch",
+      "finetuneImagesPerEpoch",
     ]
   ) checkOptional(lab, path, field, "number");
   for (const field of ["scaledDown", "cfg"]) checkOptional(lab, path, field, "array");
+  if (lab.plan !== undefined) {
+    const plan = expectObject(lab.plan, path, "plan");
+    checkOptional(plan, path, "reason", "string", "plan.");
+  }
   return { ...lab, stages, events, lambdas, ratios } as LabInfo;
 }
 

@@ -24,6 +24,15 @@ export const NATIVE_FLAGS: readonly string[] = [
   "-Wl,-z,nodelete",
 ];
 
+/**
+ * Extra compiler flags from `SLIMMING_CFLAGS` (split on spaces), appended to
+ * {@linkcode NATIVE_FLAGS} and part of the build's key: `SLIMMING_CFLAGS=-mno-avx512f` builds
+ * the AVX2 kernels a laptop runs on a machine with AVX-512.
+ */
+export function extraNativeFlags(): string[] {
+  return (Deno.env.get("SLIMMING_CFLAGS") ?? "").split(/\s+/).filter((f) => f !== "");
+}
+
 async function commandOutput(cmd: string, args: string[]): Promise<string | undefined> {
   try {
     const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
@@ -52,8 +61,9 @@ export async function buildNativeLibrary(
   const version = await commandOutput(compiler, ["--version"]);
   if (version === undefined) return { error: `no C compiler (${compiler}) found` };
   const sources = await readKernelSources();
+  const flags = [...NATIVE_FLAGS, ...extraNativeFlags()];
   const key = await sha256Hex(
-    [sourcesDigestText(sources), NATIVE_FLAGS.join(" "), version, await cpuSignature()].join("\n"),
+    [sourcesDigestText(sources), flags.join(" "), version, await cpuSignature()].join("\n"),
   );
   const dir = options.buildDir ?? Deno.env.get("SLIMMING_BUILD_DIR") ?? defaultBuildDir;
   const ext = Deno.build.os === "darwin" ? "dylib" : "so";
@@ -68,7 +78,7 @@ export async function buildNativeLibrary(
   options.log?.(`building native kernels with ${compiler} (once per machine) ...`);
   const temp = `${path}.${Deno.pid}.tmp`;
   const out = await new Deno.Command(compiler, {
-    args: [...NATIVE_FLAGS, "-o", temp, ...compiledPaths(sources)],
+    args: [...flags, "-o", temp, ...compiledPaths(sources)],
     stdout: "piped",
     stderr: "piped",
   }).output().catch((e) => ({ success: false, stderr: new TextEncoder().encode(String(e)) }));

@@ -6,7 +6,11 @@
  * @module
  */
 import { join } from "node:path";
-import { readJsonIfExists, writeJsonAtomic } from "@slimming/tensor-utils/core";
+import {
+  readJsonIfExists,
+  writeJsonAtomic,
+  writeJsonAtomicSync,
+} from "@slimming/tensor-utils/core";
 import { LAB_FILES, PRUNE_FILES, RUN_FILES } from "./files.ts";
 import type { EpochRecord, LabSummary, PruneSummary, RunConfig } from "./records.ts";
 
@@ -43,6 +47,11 @@ export function readPruneSummary(dir: string): Promise<PruneSummary | undefined>
 /** Writes `<dir>/lab.json`. */
 export function writeLabSummary(dir: string, summary: LabSummary): Promise<void> {
   return writeJsonAtomic(join(dir, LAB_FILES.summary), summary);
+}
+
+/** Writes `<dir>/lab.json` synchronously (from a Ctrl-C handler, before the process exits). */
+export function writeLabSummarySync(dir: string, summary: LabSummary): void {
+  writeJsonAtomicSync(join(dir, LAB_FILES.summary), summary);
 }
 
 /** Reads `<dir>/lab.json`. */

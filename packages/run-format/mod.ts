@@ -23,9 +23,25 @@ export type {
   PruneSummary,
   RunConfig,
   StageKind,
+  StageStatus,
   TrainingRecipe,
 } from "./records.ts";
-export { stageDir, stageName } from "./stages.ts";
+export {
+  finetuneSpeedup,
+  isRefusal,
+  type MeasuredSpeed,
+  PLAN_MARGIN,
+  type PlanEstimate,
+  planScale,
+  REPORT_SECONDS,
+  SCALE_KNOBS,
+  type ScaleKnob,
+  type ScalePlan,
+  type ScalePolicy,
+  type ScaleRefusal,
+  type ScaleRequest,
+} from "./scale_plan.ts";
+export { stageDir, stageName, stageStatusText } from "./stages.ts";
 export { DATASET_TITLES, datasetOf, datasetTitle, type RunDataset } from "./dataset.ts";
 export { pruneSummary } from "./prune_summary.ts";
 export {
@@ -44,9 +60,20 @@ export {
   readRunConfig,
   writeHistory,
   writeLabSummary,
+  writeLabSummarySync,
   writePruneSummary,
   writeRunConfig,
 } from "./io.ts";
 export { type LabScale, PAPER_SETTING, scaledDownFrom, scheduleWords } from "./scale.ts";
 /** How the report names a lab's network and the reference script that prunes it. */
 export { type ModelFields, modelName, pruneScript } from "./model_name.ts";
+export {
+  learningRateAt,
+  type LrSchedule,
+  lrSteps,
+  lrSum,
+  type ScheduleName,
+  scheduleOf,
+  type SchedulePosition,
+  SCHEDULES,
+} from "./lr_schedule.ts";

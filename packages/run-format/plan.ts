@@ -7,6 +7,7 @@
 import { PRUNE_FILES, RUN_FILES } from "./files.ts";
 import type { LabStage, StageKind } from "./records.ts";
 import { stageDir, stageName } from "./stages.ts";
+import type { PlanEstimate } from "./scale_plan.ts";
 
 /** What the plan is made from. */
 export interface LabPlanOptions {
@@ -20,6 +21,12 @@ export interface LabPlanOptions {
   readonly finetuneEpochs: number;
   /** Training images re-estimating BN statistics after pruning; > 0: fine-tune from that model. */
   readonly recalibrate?: number;
+  /**
+   * Estimated seconds of each kind of stage (a budget plan's estimate): the stages' weights.
+   * Without it, a training weighs its epochs, a prune 1 and a fine-tune
+   * {@linkcode FINETUNE_EPOCH_WEIGHT} an epoch.
+   */
+  readonly estimate?: Pick<PlanEstimate, "train" | "prune" | "finetune">;
 }
 
 /** One stage of the plan. */
@@ -57,15 +64,18 @@ export function labPlan(options: LabPlanOptions): PlannedStage[] {
     ...rest,
   });
   const pruneSource = `${stageDir("train", options.pruneLambda)}/${RUN_FILES.best}`;
+  const { estimate } = options;
   return [
     ...options.lambdas.map((v) =>
-      stage("train", v, { epochs: options.epochs, weight: options.epochs })
+      stage("train", v, { epochs: options.epochs, weight: estimate?.train ?? options.epochs })
     ),
-    ...options.ratios.map((v) => stage("prune", v, { source: pruneSource })),
     ...options.ratios.map((v) =>
+      stage("prune", v, { source: pruneSource, weight: estimate?.prune ?? 1 })
+    ),
+    ...options.ratios.map((v, i) =>
       stage("finetune", v, {
         epochs: options.finetuneEpochs,
-        weight: options.finetuneEpochs * FINETUNE_EPOCH_WEIGHT,
+        weight: estimate?.finetune[i] ?? options.finetuneEpochs * FINETUNE_EPOCH_WEIGHT,
         source: `${stageDir("prune", v)}/${
           (options.recalibrate ?? 0) > 0 ? PRUNE_FILES.recalibrated : PRUNE_FILES.model
         }`,
@@ -104,5 +114,6 @@ export function pendingStage(stage: PlannedStage): LabStage {
     status: "pending",
     seconds: 0,
     ...(stage.kind === "train" ? { lambda: stage.value } : { ratio: stage.value }),
+    ...(stage.kind === "prune" ? {} : { plannedEpochs: stage.epochs }),
   };
 }

@@ -59,6 +59,7 @@ Deno.test("pendingStage: what lab.json says about a stage not run yet", () => {
     status: "pending",
     seconds: 0,
     lambda: 0,
+    plannedEpochs: 12,
   });
   assert.deepEqual(pendingStage(prune), {
     name: "prune 50%",
@@ -68,4 +69,9 @@ Deno.test("pendingStage: what lab.json says about a stage not run yet", () => {
     seconds: 0,
     ratio: 0.5,
   });
+});
+
+Deno.test("labPlan: a budget plan's estimates are the stages' weights", () => {
+  const plan = labPlan({ ...OPTIONS, estimate: { train: 300, prune: 9, finetune: [80, 50] } });
+  assert.deepEqual(plan.map((s) => s.weight), [300, 300, 300, 9, 9, 80, 50]);
 });

@@ -18,6 +18,7 @@
  */
 import type { CfgItem } from "@slimming/vgg/cfg";
 import type { RunDataset } from "./dataset.ts";
+import type { ScalePlan } from "./scale_plan.ts";
 
 export type { CfgItem } from "@slimming/vgg/cfg";
 
@@ -40,6 +41,11 @@ export interface RunConfig {
   readonly lambda: number;
   readonly seed: number;
   readonly subset?: number;
+  /**
+   * Training images an epoch: a seeded draw from the training set, afresh each epoch (absent:
+   * all of them).
+   */
+  readonly imagesPerEpoch?: number;
   readonly testSubset?: number;
   readonly backend: string;
   /** The data set (absent in runs written before it was recorded: CIFAR-10); see `datasetOf`. */
@@ -70,6 +76,13 @@ export interface EpochRecord {
   readonly lr: number;
   readonly seconds: number;
   readonly imagesPerSecond: number;
+  /** Training images of the epoch (absent in runs written before it was recorded). */
+  readonly images?: number;
+  /**
+   * True when a time limit ended the run after this epoch, so the epoch annealed the learning
+   * rate as the end of its schedule would (it never ends at the peak).
+   */
+  readonly annealed?: boolean;
 }
 
 /** The per-layer outcome of a prune. */
@@ -155,14 +168,23 @@ export interface LabEvent {
 /** The kinds of lab stage that run something (the report is not a stage folder). */
 export type StageKind = "train" | "prune" | "finetune";
 
+/**
+ * How a stage ended: `done`; `stopped` early by the time budget or Ctrl-C (a training's
+ * `epochs` says how far it got); `failed` by an error; `pending`, not run yet.
+ */
+export type StageStatus = "done" | "stopped" | "failed" | "pending";
+
 /** One stage of the lab. */
 export interface LabStage {
   readonly name: string;
   /** Folder under the lab directory. */
   readonly dir: string;
   readonly kind: StageKind | "report";
-  readonly status: "done" | "failed" | "pending";
+  readonly status: StageStatus;
   readonly seconds: number;
+  /** A training or fine-tune: epochs committed, and epochs planned. */
+  readonly epochs?: number;
+  readonly plannedEpochs?: number;
   readonly lambda?: number;
   readonly ratio?: number;
 }
@@ -207,6 +229,15 @@ export interface LabSummary {
   readonly minChannels?: number;
   /** Wall-time budget in seconds, when there was one. */
   readonly timeBudget?: number;
+  /**
+   * The plan made from the machine's measured speed for the budget (absent without a budget,
+   * and in labs written before plans): `--resume` continues with it.
+   */
+  readonly plan?: ScalePlan;
+  /** Sparsity trainings' images an epoch, when not all (a seeded draw afresh each epoch). */
+  readonly imagesPerEpoch?: number;
+  /** Fine-tunes' images an epoch, when not all. */
+  readonly finetuneImagesPerEpoch?: number;
   readonly cfg: CfgItem[];
   readonly depth: number;
   readonly width: number;

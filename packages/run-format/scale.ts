@@ -50,6 +50,11 @@ export interface LabScale {
   readonly testSubset?: number;
   readonly recipe?: TrainingRecipe;
   readonly timeBudget?: number;
+  /** Sparsity trainings' and fine-tunes' images an epoch, when not all. */
+  readonly imagesPerEpoch?: number;
+  readonly finetuneImagesPerEpoch?: number;
+  /** The budget plan's sentence (what was measured and planned), when the lab planned. */
+  readonly planReason?: string;
 }
 
 const count = (n: number) => n.toLocaleString("en-US");
@@ -120,16 +125,24 @@ export function scaledDownFrom(lab: LabScale): string[] {
   if (lab.testSubset !== undefined && lab.testSubset < paper.testImages) {
     lines.push(`${count(lab.testSubset)} of the 10,000 test images`);
   }
-  if (lab.epochs !== paper.epochs) lines.push(`${lab.epochs} sparsity epochs (paper: 160)`);
-  if (lab.finetuneEpochs !== paper.finetuneEpochs) {
-    lines.push(`${lab.finetuneEpochs} fine-tune epochs (paper: 160)`);
+  const ofAll = (images: number | undefined) =>
+    images === undefined ? "" : ` of ${count(images)} images each (a fresh seeded draw an epoch)`;
+  if (lab.epochs !== paper.epochs || lab.imagesPerEpoch !== undefined) {
+    lines.push(`${lab.epochs} sparsity epochs${ofAll(lab.imagesPerEpoch)} (paper: 160)`);
+  }
+  if (lab.finetuneEpochs !== paper.finetuneEpochs || lab.finetuneImagesPerEpoch !== undefined) {
+    lines.push(
+      `${lab.finetuneEpochs} fine-tune epochs${ofAll(lab.finetuneImagesPerEpoch)} (paper: 160)`,
+    );
   }
   if (lab.batchSize !== paper.batchSize) lines.push(`batch size ${lab.batchSize} (paper: 64)`);
   lines.push(...recipeLines(lab.recipe));
   if (lab.timeBudget !== undefined) {
+    const minutes = Math.round(lab.timeBudget / 60);
     lines.push(
-      `a ${Math.round(lab.timeBudget / 60)}-minute wall-time budget: a stage that runs late is ` +
-        "cut short and says so",
+      lab.planReason
+        ? `a ${minutes}-minute wall-time budget, planned from the machine's speed: ${lab.planReason}`
+        : `a ${minutes}-minute wall-time budget: a stage that runs late is cut short and says so`,
     );
   }
   return lines;

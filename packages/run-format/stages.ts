@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { StageKind } from "./records.ts";
+import type { LabStage, StageKind } from "./records.ts";
 
 /** λ as a folder suffix: `0`, `1e-4`, `1e1`. */
 function lambdaSuffix(lambda: number): string {
@@ -24,4 +24,19 @@ export function stageDir(kind: StageKind, value: number): string {
 export function stageName(kind: StageKind, value: number): string {
   if (kind === "train") return `sparsity training, lambda ${value}`;
   return `${kind === "prune" ? "prune" : "fine-tune"} ${Math.round(value * 100)}%`;
+}
+
+/**
+ * A stage's status in words: `done`, `failed`, `not run`, and for a stage the time budget or
+ * Ctrl-C ended early `stopped early (epoch 4 of 7)` (`stopped early` where lab.json has no
+ * epoch counts: a prune, an older lab).
+ */
+export function stageStatusText(
+  stage: Pick<LabStage, "status" | "epochs" | "plannedEpochs">,
+): string {
+  if (stage.status === "pending") return "not run";
+  if (stage.status !== "stopped") return stage.status;
+  return stage.epochs !== undefined && stage.plannedEpochs !== undefined
+    ? `stopped early (epoch ${stage.epochs} of ${stage.plannedEpochs})`
+    : "stopped early";
 }

@@ -28,6 +28,7 @@ export {
   sha256Hex,
   writeFileAtomic,
   writeJsonAtomic,
+  writeJsonAtomicSync,
 } from "./files.ts";
 /** The safetensors format as bytes. */
 export {

@@ -52,6 +52,25 @@ export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
 }
 
+/**
+ * {@linkcode writeJsonAtomic} without awaiting: for a signal handler that must write before the
+ * process exits. A failure is a {@linkcode WriteError} and the old file survives.
+ */
+export function writeJsonAtomicSync(path: string, value: unknown): void {
+  const temp = `${path}.${Deno.pid}.sync.tmp`;
+  try {
+    Deno.writeTextFileSync(temp, JSON.stringify(value, null, 2) + "\n");
+    Deno.renameSync(temp, path);
+  } catch (error) {
+    try {
+      Deno.removeSync(temp);
+    } catch {
+      // nothing to remove
+    }
+    throw new WriteError(`cannot write ${path}: ${describe(error)}`);
+  }
+}
+
 /** Reads and parses a JSON file, or returns `undefined` when it does not exist. */
 export async function readJsonIfExists<T>(path: string): Promise<T | undefined> {
   let text: string;

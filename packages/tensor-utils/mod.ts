@@ -39,6 +39,7 @@ export {
   WriteError,
   writeFileAtomic,
   writeJsonAtomic,
+  writeJsonAtomicSync,
 } from "./core.ts";
 /** Parameter trees: map, flatten to named tensors and back, dispose, keep, clone. */
 export {

@@ -29,7 +29,7 @@ import {
   type ScheduleName,
   scheduleOf,
   SCHEDULES,
-} from "../lr_schedule.ts";
+} from "@slimming/run-format";
 import { disposeState } from "../train_step.ts";
 import { runTraining, type TrainingOptions, type TrainingResult } from "../training.ts";
 import type { RunConfig } from "@slimming/run-format";
@@ -86,6 +86,11 @@ export const TRAINING_OPTIONS: OptionSpecs = {
     value: "N",
     help: "class-balanced training subset of N images (a multiple of the class count)",
   },
+  "images-per-epoch": {
+    type: "string",
+    value: "N",
+    help: "training images an epoch, drawn afresh (seeded) each epoch (default: all)",
+  },
   "test-subset": { type: "string", value: "N", help: "class-balanced test subset of N images" },
   backend: {
     type: "string",
@@ -119,6 +124,8 @@ export interface TrainingSetup {
   readonly weightDecay: number;
   readonly seed: number;
   readonly subset?: number;
+  /** Training images an epoch, drawn afresh each epoch (undefined: all). */
+  readonly imagesPerEpoch?: number;
   readonly testSubset?: number;
   /** The data set (`--dataset`). */
   readonly dataset: CifarSpec;
@@ -157,6 +164,7 @@ export function trainingSetup(values: ParsedOptions): TrainingSetup {
     weightDecay: requiredNumber(values, "weight-decay", { min: 0 }),
     seed: requiredNumber(values, "seed", { integer: true, min: 0 }),
     subset: numberOption(values, "subset", { integer: true, min: 10 }),
+    imagesPerEpoch: numberOption(values, "images-per-epoch", { integer: true, min: 1 }),
     testSubset: numberOption(values, "test-subset", { integer: true, min: 10 }),
     dataset: datasetOption(values),
     data: stringOption(values, "data"),
@@ -250,6 +258,7 @@ export function runConfig(
     lambda: extra.lambda,
     seed: setup.seed,
     subset: setup.subset,
+    ...(setup.imagesPerEpoch === undefined ? {} : { imagesPerEpoch: setup.imagesPerEpoch }),
     testSubset: setup.testSubset,
     backend: `${backend.name} (${backend.description})`,
     dataset: data.spec.name,

@@ -28,4 +28,6 @@ export interface StageOutcome {
   readonly status: LabStage["status"];
   /** True when an earlier run of the lab had already completed it. */
   readonly alreadyDone: boolean;
+  /** A training or fine-tune: epochs committed. */
+  readonly epochs?: number;
 }

@@ -60,15 +60,24 @@ export function resumedEvent(stage: PlannedStage, before: number): LabEvent {
   };
 }
 
-/** A training stage stopped early by the time budget. */
-export function timeBudgetEvent(stage: PlannedStage, epochsRun: number, budget: number): LabEvent {
+/**
+ * A training stage stopped early by the time budget after `epochsRun` epochs, the last of them
+ * annealed when `annealed`.
+ */
+export function timeBudgetEvent(
+  stage: PlannedStage,
+  epochsRun: number,
+  budget: number,
+  annealed: boolean,
+): LabEvent {
   return {
     stage: stage.dir,
     kind: "time-budget",
     message:
-      `${stage.name}: stopped after ${epochsRun} of ${stage.epochs} epochs to stay within the ${
-        formatDuration(budget)
-      } budget; later stages used its last checkpoint`,
+      `${stage.name}: stopped early (epoch ${epochsRun} of ${stage.epochs}) to stay within ` +
+      `the ${formatDuration(budget)} budget${
+        annealed ? ", its last epoch annealing the learning rate to the end of its schedule" : ""
+      }; later stages used its checkpoints`,
   };
 }
 

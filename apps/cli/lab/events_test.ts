@@ -46,7 +46,15 @@ Deno.test("stage events name the stage and its numbers", () => {
     message:
       "sparsity training, lambda 0.0001: continued after epoch 5 of 12 (the lab had been stopped)",
   });
-  assert.match(timeBudgetEvent(train, 7, 1140).message, /stopped after 7 of 12 epochs to stay/);
+  assert.match(
+    timeBudgetEvent(train, 7, 1140, false).message,
+    /stopped early \(epoch 7 of 12\) to stay within the 19:00 budget; later/,
+  );
+  assert.match(
+    timeBudgetEvent(train, 7, 1140, true).message,
+    /budget, its last epoch annealing the learning rate to the end of its schedule;/,
+  );
+  assert.doesNotMatch(timeBudgetEvent(train, 7, 1140, true).message, /fail/);
   const diverged = divergenceEvent(train, "training diverged: loss NaN; the last", "x.d-1", 0.01);
   assert.equal(
     diverged.message,

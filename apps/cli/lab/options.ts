@@ -14,9 +14,9 @@ import {
   stringOption,
 } from "../cli_args.ts";
 import { TRAINING_OPTIONS } from "../commands/training_options.ts";
-import { SCHEDULES } from "../lr_schedule.ts";
+import { SCHEDULES } from "@slimming/run-format";
 import { DEFAULT_MIN_CHANNELS, JSON_OPTION } from "../closing.ts";
-import type { TrainingRecipe } from "@slimming/run-format";
+import type { ScalePlan, TrainingRecipe } from "@slimming/run-format";
 import type { CifarSpec } from "@slimming/cifar";
 import { datasetOption } from "../dataset.ts";
 import { LAB_PROFILES, type LabProfile, profileForArch } from "./profiles.ts";
@@ -65,7 +65,18 @@ export const LAB_SPECS: OptionSpecs = {
   "batch-size": { type: "string", value: "N", help: "batch size (profile)" },
   subset: { type: "string", value: "N", help: "class-balanced training subset (profile)" },
   "test-subset": { type: "string", value: "N", help: "class-balanced test subset (profile)" },
-  "time-budget": { type: "string", value: "SECONDS", help: "wall-time budget (profile; 0 = none)" },
+  "time-budget": {
+    type: "string",
+    value: "SECONDS",
+    help: "wall-time budget (profile; 0 = none: the profile as written)",
+  },
+  plan: {
+    type: "string",
+    value: "true|false",
+    help: "with a budget, measure this machine's speed first and size the lab to fit (false: " +
+      "the profile as written, stages stopped early when the budget runs out)",
+    default: "true",
+  },
   schedule: {
     ...TRAINING_OPTIONS.schedule,
     default: undefined,
@@ -149,6 +160,13 @@ export interface LabOptions extends LabProfile {
   readonly threads?: number;
   readonly quiet: boolean;
   readonly json: boolean;
+  /** Sparsity trainings' and fine-tunes' images an epoch (the plan's; undefined: all). */
+  readonly imagesPerEpoch?: number;
+  readonly finetuneImagesPerEpoch?: number;
+  /** The plan the lab runs, when it planned for a budget. */
+  readonly plan?: ScalePlan;
+  /** Whether to measure and plan for the budget (`--plan`). */
+  readonly planScale: boolean;
 }
 
 function profileOf(values: ParsedOptions): [string, LabProfile] {
@@ -273,5 +291,6 @@ export function labOptions(values: ParsedOptions): LabOptions {
     threads: numberOption(values, "threads", { integer: true, min: 1 }),
     quiet: values.quiet === true,
     json: values.json === true,
+    planScale: booleanOption(values, "plan") ?? true,
   };
 }

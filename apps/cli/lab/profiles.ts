@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { PAPER_SETTING, type TrainingRecipe } from "@slimming/run-format";
+import { PAPER_SETTING, type ScalePolicy, type TrainingRecipe } from "@slimming/run-format";
 
 /** A profile: the lab's scale and recipe. */
 export interface LabProfile {
@@ -20,8 +20,13 @@ export interface LabProfile {
   readonly batchSize: number;
   readonly subset?: number;
   readonly testSubset?: number;
-  /** Wall-time budget in seconds; stages are cut short (and say so) to stay within it. */
+  /**
+   * Wall-time budget in seconds. With one, the lab measures the machine's speed first and
+   * plans its scale to fit (see `scale`); a stage that still runs late anneals and stops early.
+   */
   readonly timeBudget?: number;
+  /** How the scale gives way to the budget (without it, nothing gives way: stages are cut). */
+  readonly scale?: ScalePolicy;
   readonly recipe: TrainingRecipe;
   /** λ of the three sparsity trainings; the largest is pruned. */
   readonly lambdas: readonly number[];
@@ -66,6 +71,16 @@ export const QUICK_RECIPE: TrainingRecipe = {
   recalibrateAugment: true,
 };
 
+/**
+ * How the quick profile gives way on a machine too slow for it in 20 minutes (PROVISIONAL).
+ */
+export const QUICK_SCALE: ScalePolicy = {
+  order: ["finetune", "epochs", "images"],
+  minImagesPerEpoch: 20_000,
+  minEpochs: 3,
+  minFinetuneImagesPerEpoch: 20_000,
+};
+
 /** What the quick profile's ResNet and DenseNet share: 5 + 2 epochs, pruned at 40% and 60%. */
 const QUICK_OTHER_ARCHS: Partial<LabProfile> = {
   width: 1,
@@ -103,6 +118,7 @@ export const LAB_PROFILES: Readonly<Record<string, LabProfile>> = {
     finetuneEpochs: 3,
     batchSize: 64,
     timeBudget: 20 * 60,
+    scale: QUICK_SCALE,
     recipe: QUICK_RECIPE,
     // The L1 term moves each |γ| by lr·λ a step. The learning rates of 7 one-cycle epochs sum
     // to ~1/24 of those of the paper's 160 step-schedule epochs, so the paper's λ = 1e-4 would

@@ -9,15 +9,18 @@ import {
   labPlan,
   type LabStage,
   type LabSummary,
+  pendingStage,
   type PlannedStage,
   readLabSummary,
+  RUN_FILES,
   stageBudget,
   writeLabSummary,
+  writeLabSummarySync,
 } from "@slimming/run-format";
 import { architecture } from "../architecture.ts";
 import { prepareRun } from "../commands/training_options.ts";
 import { UsageError } from "@slimming/tensor-utils/core";
-import { LAB_FILES, RUN_FILES } from "@slimming/run-format";
+import { LAB_FILES } from "@slimming/run-format";
 import { labClosing, printClosing } from "../closing.ts";
 import { createProgressPrinter } from "../progress.ts";
 import { holdFolder } from "../run_folder.ts";
@@ -28,6 +31,7 @@ import { runPruneStage } from "./prune_stage.ts";
 import { renderLabReport } from "./report_step.ts";
 import { labSummary, stageRecord } from "./summary.ts";
 import { runTrainingStage } from "./training_stage.ts";
+import { planLab } from "./plan_lab.ts";
 
 async function labContext(options: LabOptions, log: (line: string) => void): Promise<LabContext> {
   const spec = architecture(options.arch ?? "vgg").specFor({
@@ -67,9 +71,11 @@ export async function runLab(
   const out = options.out;
   // Checked, created and locked before anything loads; the report (a subprocess) takes the
   // lock over at the end, so this run releases it just before starting the report.
+  const interrupt: { record?: () => void } = {};
   const folder = holdFolder(out, {
     command: "lab",
     onInterrupt: `finished stages are kept in ${out}; rerun the same lab command to continue`,
+    beforeExit: () => interrupt.record?.(),
   }, log);
   let finalSummary: LabSummary;
   try {
@@ -82,7 +88,7 @@ export async function runLab(
         `${out} is ${foreign.kind} (it holds ${foreign.file}), not a lab folder: choose another --out`,
       );
     }
-    finalSummary = await runStages(options, log, labStart);
+    finalSummary = await runStages(options, log, labStart, interrupt);
   } finally {
     folder.release();
   }
@@ -93,16 +99,40 @@ export async function runLab(
   return finalSummary;
 }
 
+/** A stage as Ctrl-C left it: stopped early after the epochs its folder committed. */
+function interruptedStage(stage: PlannedStage, out: string, seconds: number): LabStage {
+  let epochs = 0;
+  try {
+    const history = JSON.parse(Deno.readTextFileSync(`${out}/${stage.dir}/${RUN_FILES.history}`));
+    if (Array.isArray(history)) epochs = history.length;
+  } catch {
+    // no epoch committed yet
+  }
+  return {
+    ...pendingStage(stage),
+    status: "stopped",
+    seconds,
+    ...(stage.kind === "prune" ? {} : { epochs }),
+  };
+}
+
 /** Runs every stage of the plan (each skipped when already complete); the final lab.json. */
 async function runStages(
-  options: LabOptions,
+  given: LabOptions,
   log: (line: string) => void,
   labStart: number,
+  interrupt: { record?: () => void },
 ): Promise<LabSummary> {
-  const out = options.out;
-  const ctx = await labContext(options, log);
+  const out = given.out;
   const previous = await readLabSummary(out);
-  const plan = labPlan({ ...options, recalibrate: options.recipe.recalibrate });
+  const loaded = await labContext(given, log);
+  const options = await planLab(loaded, previous, (performance.now() - labStart) / 1000);
+  const ctx: LabContext = { ...loaded, options };
+  const plan = labPlan({
+    ...options,
+    recalibrate: options.recipe.recalibrate,
+    estimate: options.plan?.estimate,
+  });
   const stages: LabStage[] = [];
   const progress = {
     plan,
@@ -116,7 +146,18 @@ async function runStages(
       ? undefined
       : options.timeBudget - (performance.now() - labStart) / 1000;
     log(`\n== stage ${index + 1}/${plan.length}: ${stage.name} (${out}/${stage.dir})`);
+    // Ctrl-C during this stage records it as stopped early, with the epochs it committed.
+    interrupt.record = () =>
+      writeLabSummarySync(out, {
+        ...labSummary(ctx, progress, false),
+        stages: [
+          ...stages,
+          interruptedStage(stage, out, (performance.now() - stageStart) / 1000),
+          ...plan.slice(index + 1).map(pendingStage),
+        ],
+      });
     const outcome = await runStage(ctx, stage, stageBudget(plan, index, left));
+    interrupt.record = undefined;
     const seconds = (performance.now() - stageStart) / 1000;
     stages.push(stageRecord(stage, outcome, seconds, previous));
     await writeLabSummary(out, labSummary(ctx, progress, false));

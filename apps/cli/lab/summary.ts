@@ -32,11 +32,16 @@ export function labSummary(
   const { options, backend, data } = ctx;
   return {
     profile: options.profileName,
-    scaledDown: scaledDownFrom(options),
+    scaledDown: scaledDownFrom({ ...options, planReason: options.plan?.reason }),
     recipe: options.recipe,
     testSubset: options.testSubset,
     minChannels: options.minChannels,
     ...(options.timeBudget === undefined ? {} : { timeBudget: options.timeBudget }),
+    ...(options.plan === undefined ? {} : { plan: options.plan }),
+    ...(options.imagesPerEpoch === undefined ? {} : { imagesPerEpoch: options.imagesPerEpoch }),
+    ...(options.finetuneImagesPerEpoch === undefined
+      ? {}
+      : { finetuneImagesPerEpoch: options.finetuneImagesPerEpoch }),
     ...(ctx.spec.arch === "vgg" ? {} : { arch: ctx.spec.arch }),
     ...(ctx.spec.growthRate === undefined ? {} : { growthRate: ctx.spec.growthRate }),
     cfg: ctx.spec.cfg,
@@ -75,11 +80,9 @@ export function stageRecord(
     ? previous?.stages.find((s) => s.dir === stage.dir && s.status === "done")?.seconds
     : undefined;
   return {
-    name: stage.name,
-    dir: stage.dir,
-    kind: stage.kind,
+    ...pendingStage(stage),
     status: outcome.status,
     seconds: earlier ?? seconds,
-    ...(stage.kind === "train" ? { lambda: stage.value } : { ratio: stage.value }),
+    ...(outcome.epochs === undefined ? {} : { epochs: outcome.epochs }),
   };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { DivergenceError } from "@slimming/tensor-utils";
-import { type PlannedStage, readHistory, type RunConfig } from "@slimming/run-format";
+import { type PlannedStage, readHistory, type RunConfig, scheduleOf } from "@slimming/run-format";
 import { architecture } from "../architecture.ts";
 import { checkpointSpec, loadModel } from "../checkpoint.ts";
 import { runConfig, type TrainingSetup } from "../commands/training_options.ts";
@@ -15,7 +15,6 @@ import { runTraining } from "../training.ts";
 import type { LabContext, StageOutcome } from "./context.ts";
 import { divergenceEvent, resumedEvent, timeBudgetEvent } from "./events.ts";
 import type { LabOptions } from "./options.ts";
-import { scheduleOf } from "../lr_schedule.ts";
 
 /** Restarts after a divergence, each with a tenth of the previous learning rate. */
 const MAX_RESTARTS = 2;
@@ -26,6 +25,7 @@ export function stageSetup(
   out: string,
   epochs: number,
   lr: number,
+  imagesPerEpoch?: number,
 ): TrainingSetup {
   const { recipe } = options;
   return {
@@ -40,6 +40,7 @@ export function stageSetup(
     weightDecay: recipe.weightDecay,
     seed: options.seed,
     subset: options.subset,
+    ...(imagesPerEpoch === undefined ? {} : { imagesPerEpoch }),
     testSubset: options.testSubset,
     dataset: options.dataset,
     data: options.data,
@@ -78,10 +79,12 @@ async function trainOnce(
   const alreadyDone = before >= stage.epochs;
   if (alreadyDone) ctx.log(`already done (${setup.out})`);
   else if (before > 0) ctx.events.push(resumedEvent(stage, before));
-  if (result.complete) return { status: "done", alreadyDone };
+  const epochs = result.history.length;
+  if (result.complete) return { status: "done", alreadyDone, epochs };
   const budget = ctx.options.timeBudget ?? 0;
-  ctx.events.push(timeBudgetEvent(stage, result.history.length, budget));
-  return { status: "failed", alreadyDone };
+  const annealed = result.history[epochs - 1]?.annealed === true;
+  ctx.events.push(timeBudgetEvent(stage, epochs, budget, annealed));
+  return { status: "stopped", alreadyDone, epochs };
 }
 
 /** Runs one training or fine-tune stage of the plan within `maxSeconds` (none: no limit). */
@@ -97,7 +100,8 @@ export async function runTrainingStage(
   const out = `${options.out}/${stage.dir}`;
   let lr = isTrain ? options.recipe.lr : options.recipe.finetuneLr;
   for (let attempt = 0;; attempt++) {
-    const setup = stageSetup(options, out, stage.epochs, lr);
+    const images = isTrain ? options.imagesPerEpoch : options.finetuneImagesPerEpoch;
+    const setup = stageSetup(options, out, stage.epochs, lr, images);
     const config = runConfig(
       setup,
       {

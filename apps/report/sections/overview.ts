@@ -65,6 +65,9 @@ function labChanges(info: LabData["info"]): string[] | undefined {
     testSubset: info.testSubset,
     recipe: info.recipe,
     timeBudget: info.timeBudget,
+    imagesPerEpoch: info.imagesPerEpoch,
+    finetuneImagesPerEpoch: info.finetuneImagesPerEpoch,
+    planReason: info.plan?.reason,
   });
 }
 

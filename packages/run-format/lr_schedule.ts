@@ -56,3 +56,18 @@ export function learningRateAt(schedule: LrSchedule, at: SchedulePosition): numb
   if (done < warmup) return lr * (0.1 + 0.9 * done / warmup);
   return lr * 0.5 * (1 + Math.cos(Math.PI * (done - warmup) / (1 - warmup)));
 }
+
+/**
+ * Σlr: the sum of the learning rates of every batch of a run of `epochs` epochs of
+ * `batchesPerEpoch` batches. The L1 term moves each |γ| by lr·λ a step, so λ·Σlr is how far the
+ * sparsity term can move |γ| over the whole run.
+ */
+export function lrSum(schedule: LrSchedule, epochs: number, batchesPerEpoch: number): number {
+  let sum = 0;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let batch = 0; batch < batchesPerEpoch; batch++) {
+      sum += learningRateAt(schedule, { epoch, batch, epochs, batchesPerEpoch });
+    }
+  }
+  return sum;
+}

@@ -1,0 +1,73 @@
+/**
+ * What the lab measures before it plans: training and evaluation throughput of the model it
+ * will train, on this backend and machine, from a few dozen steps that are not counted as
+ * training (a fresh model, thrown away afterwards).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { augmentRng, batchesOf, epochOrder, makeBatch } from "@slimming/cifar";
+import type { MeasuredSpeed } from "@slimming/run-format";
+import { architecture } from "../architecture.ts";
+import { evaluate } from "../evaluate.ts";
+import { disposeState, type TrainState, trainStep } from "../train_step.ts";
+import type { LabContext } from "./context.ts";
+
+/** Steps run before timing (the first ones fill buffer pools and caches). */
+const WARMUP_STEPS = 5;
+/** Steps timed. */
+const TIMED_STEPS = 30;
+/** Test images timed in evaluation (after one untimed batch). */
+const EVAL_IMAGES = 1000;
+
+/** Measures training and evaluation images/s of the lab's model (see the module doc). */
+export async function measureSpeed(ctx: LabContext): Promise<MeasuredSpeed> {
+  const { options, data } = ctx;
+  const arch = architecture(ctx.spec.arch);
+  let state: TrainState = {
+    params: arch.init(ctx.spec, { seed: options.seed, numClasses: data.spec.classCount }),
+    buffers: null,
+  };
+  const order = epochOrder(data.train.count, options.seed + 1000, 0);
+  const batches = batchesOf(order, options.batchSize).slice(0, WARMUP_STEPS + TIMED_STEPS);
+  let timedImages = 0;
+  let start = performance.now();
+  for (const [b, indices] of batches.entries()) {
+    if (b === WARMUP_STEPS) {
+      start = performance.now();
+      timedImages = 0;
+    }
+    const { x, y } = makeBatch(data.train, indices, {
+      augment: true,
+      rng: augmentRng(options.seed + 1000, 0, b),
+    });
+    const xs = tf.tensor4d(x, [indices.length, 32, 32, 3]);
+    const ys = tf.tensor1d(y, "int32");
+    const result = trainStep(state, xs, ys, {
+      lr: 0.01,
+      momentum: options.recipe.momentum,
+      nesterov: options.recipe.nesterov,
+      weightDecay: options.recipe.weightDecay,
+      lambda: 0,
+    }, options.recipe.labelSmoothing);
+    tf.dispose([xs, ys]);
+    disposeState(state);
+    state = result.state;
+    await result.loss.data();
+    await result.correct.data();
+    tf.dispose([result.loss, result.correct]);
+    timedImages += indices.length;
+  }
+  const trainImagesPerSecond = timedImages / ((performance.now() - start) / 1000);
+  const testSample = { ...data.test, count: Math.min(EVAL_IMAGES, data.test.count) };
+  await evaluate(state.params, { ...testSample, count: Math.min(500, testSample.count) });
+  const evalStart = performance.now();
+  await evaluate(state.params, testSample);
+  const evalImagesPerSecond = testSample.count / ((performance.now() - evalStart) / 1000);
+  disposeState(state);
+  return {
+    trainImagesPerSecond,
+    evalImagesPerSecond,
+    backend: `${ctx.backend.name}: ${ctx.backend.description}`,
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * The lab's scale for its time budget: measured and planned before the first stage, or the
+ * plan an earlier run of the lab recorded in lab.json (a continued lab keeps its plan, so it
+ * stays deterministic given the plan).
+ *
+ * @module
+ */
+import {
+  isRefusal,
+  type LabSummary,
+  planScale,
+  type ScalePlan,
+  type ScaleRequest,
+} from "@slimming/run-format";
+import { UsageError } from "@slimming/tensor-utils/core";
+import type { LabContext } from "./context.ts";
+import { measureSpeed } from "./measure.ts";
+import type { LabOptions } from "./options.ts";
+
+/** The lab's options with `plan` applied: its epochs, images an epoch and λ. */
+export function withPlan(options: LabOptions, plan: ScalePlan, trainImages: number): LabOptions {
+  const pruneIndex = options.lambdas.indexOf(options.pruneLambda);
+  return {
+    ...options,
+    epochs: plan.epochs,
+    finetuneEpochs: plan.finetuneEpochs,
+    lambdas: [...plan.lambdas],
+    pruneLambda: plan.lambdas[pruneIndex],
+    imagesPerEpoch: plan.imagesPerEpoch < trainImages ? plan.imagesPerEpoch : undefined,
+    finetuneImagesPerEpoch: plan.finetuneImagesPerEpoch < trainImages
+      ? plan.finetuneImagesPerEpoch
+      : undefined,
+    plan,
+  };
+}
+
+/** What the planner is asked for: the lab's scale and recipe as given. */
+export function scaleRequest(ctx: LabContext): ScaleRequest | undefined {
+  const { options, data } = ctx;
+  if (options.scale === undefined) return undefined;
+  return {
+    lambdas: options.lambdas,
+    ratios: options.ratios,
+    epochs: options.epochs,
+    finetuneEpochs: options.finetuneEpochs,
+    batchSize: options.batchSize,
+    trainImages: data.train.count,
+    testImages: data.test.count,
+    recipe: options.recipe,
+    policy: options.scale,
+  };
+}
+
+/**
+ * The options the lab runs with: continuing a lab, with the plan it recorded (a lab started
+ * without one keeps its scale); without a budget, a policy or `--plan`, as given; else
+ * measured and planned, or a UsageError, before any stage, when the budget cannot hold a
+ * meaningful lab (it names the time it would need).
+ */
+export async function planLab(
+  ctx: LabContext,
+  previous: LabSummary | undefined,
+  elapsedSeconds: number,
+): Promise<LabOptions> {
+  const { options, log } = ctx;
+  const request = scaleRequest(ctx);
+  if (request === undefined) return options;
+  if (previous?.plan) {
+    log(`plan (recorded in lab.json, kept): ${previous.plan.reason}`);
+    return withPlan(options, previous.plan, request.trainImages);
+  }
+  if (options.timeBudget === undefined || !options.planScale) return options;
+  if (previous && previous.stages.some((s) => s.status !== "pending")) {
+    log("this lab was started without a plan: it continues at the scale it started with");
+    return options;
+  }
+  log("measuring this machine's training and evaluation speed (not counted as training) ...");
+  const measured = await measureSpeed(ctx);
+  const answer = planScale(measured, options.timeBudget, elapsedSeconds, request);
+  if (isRefusal(answer)) {
+    throw new UsageError(
+      `${answer.reason}: give it --time-budget ${answer.neededSeconds} (or --time-budget 0 ` +
+        `for the profile as written)`,
+    );
+  }
+  log(`plan: ${answer.reason}`);
+  return withPlan(options, answer, request.trainImages);
+}

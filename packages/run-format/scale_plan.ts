@@ -1,0 +1,294 @@
+/**
+ * Planning a lab's scale from the machine's measured speed: a pure function (measured speeds,
+ * time budget, profile) → plan. The plan sizes every stage so that the whole lab fits its
+ * budget with a margin and every learning-rate schedule runs to its end; the knobs give way
+ * in the order the profile writes down, each down to its floor. λ keeps its effect: the
+ * profile's λ are stated at its own schedule, and the plan scales each so that λ·Σlr (how far
+ * the L1 term can move |γ| over a run) stays what the profile's schedule gives.
+ *
+ * @module
+ */
+import { lrSum, scheduleOf } from "./lr_schedule.ts";
+import type { TrainingRecipe } from "./records.ts";
+
+/** A knob of the lab's scale. */
+export type ScaleKnob = "images" | "epochs" | "finetune";
+
+/** Every knob, for validation. */
+export const SCALE_KNOBS: readonly ScaleKnob[] = ["images", "epochs", "finetune"];
+
+/** How a profile's scale gives way to a budget (written in the profile). */
+export interface ScalePolicy {
+  /** The knobs in the order they give way, each to its floor before the next moves. */
+  readonly order: readonly ScaleKnob[];
+  /** Fewest training images an epoch of a sparsity training. */
+  readonly minImagesPerEpoch: number;
+  /** Fewest epochs of a sparsity training. */
+  readonly minEpochs: number;
+  /** Fewest training images an epoch of a fine-tune. */
+  readonly minFinetuneImagesPerEpoch: number;
+}
+
+/** What the lab measured before its first stage, on this model, backend and machine. */
+export interface MeasuredSpeed {
+  /** Training images/s of the sparsity-trained model (augmented batches, SGD step). */
+  readonly trainImagesPerSecond: number;
+  /** Evaluation images/s of the same model. */
+  readonly evalImagesPerSecond: number;
+  /** The backend it ran on, as the lab names it. */
+  readonly backend: string;
+}
+
+/** The profile's scale and recipe, as the lab would run them without a budget. */
+export interface ScaleRequest {
+  readonly lambdas: readonly number[];
+  readonly ratios: readonly number[];
+  readonly epochs: number;
+  readonly finetuneEpochs: number;
+  readonly batchSize: number;
+  /** Training images the lab draws from (the data set's, or its subset's). */
+  readonly trainImages: number;
+  /** Test images each evaluation runs on. */
+  readonly testImages: number;
+  readonly recipe: TrainingRecipe;
+  readonly policy: ScalePolicy;
+}
+
+/** The plan: what the lab runs, why, and what it expects it to take. */
+export interface ScalePlan {
+  readonly measured: MeasuredSpeed;
+  /** The budget (seconds) and what had gone before planning (start-up, data, measuring). */
+  readonly budgetSeconds: number;
+  readonly elapsedSeconds: number;
+  /** Sparsity trainings: images an epoch (a seeded draw afresh each epoch) and epochs. */
+  readonly imagesPerEpoch: number;
+  readonly epochs: number;
+  /** Fine-tunes: images an epoch and epochs. */
+  readonly finetuneImagesPerEpoch: number;
+  readonly finetuneEpochs: number;
+  /** The profile's λ, stated at its own schedule. */
+  readonly profileLambdas: number[];
+  /** λ of each sparsity training, computed from the plan (3 significant digits). */
+  readonly lambdas: number[];
+  /** λ·Σlr the profile asks for (its λ times its schedule's Σlr), per λ. */
+  readonly sparsityStrengths: number[];
+  /** λ·Σlr of the planned runs (the rounding of λ aside, the same). */
+  readonly plannedStrengths: number[];
+  /** Σlr of a sparsity training of the profile and of the plan. */
+  readonly profileLrSum: number;
+  readonly lrSum: number;
+  /** The knobs that gave way, in order (empty: the profile as written). */
+  readonly gaveWay: ScaleKnob[];
+  /** Estimated seconds of each sparsity training, prune and fine-tune, and of the whole lab. */
+  readonly estimate: PlanEstimate;
+  /** One sentence: what was measured and planned, and why. */
+  readonly reason: string;
+}
+
+/** Estimated seconds of the lab's parts. */
+export interface PlanEstimate {
+  readonly train: number;
+  readonly prune: number;
+  /** One per ratio. */
+  readonly finetune: number[];
+  /** The report and bookkeeping after the last stage. */
+  readonly report: number;
+  /** Everything, from the lab's start (elapsed included). */
+  readonly total: number;
+}
+
+/** The answer when not even the floors fit. */
+export interface ScaleRefusal {
+  readonly refused: true;
+  readonly measured: MeasuredSpeed;
+  /** Seconds the smallest meaningful lab would take on this machine. */
+  readonly neededSeconds: number;
+  readonly budgetSeconds: number;
+  readonly reason: string;
+}
+
+/** Share of the budget the plan leaves unused, for the noise of a shared machine. */
+export const PLAN_MARGIN = 0.08;
+
+/** Seconds the report and the bookkeeping after the last stage take (measured: 10-20 s). */
+export const REPORT_SECONDS = 25;
+
+/**
+ * How much faster a fine-tune of a model pruned at `ratio` trains than the full model, kept on
+ * the low side: measured per epoch (evaluation included) on VGG-19 x0.25, 1.34x at 50% and
+ * 1.7x at 90% on an AVX-512 machine, more where the kernels are slower per FLOP.
+ */
+export function finetuneSpeedup(ratio: number): number {
+  return 1 / (1 - 0.45 * ratio);
+}
+
+interface Scale {
+  imagesPerEpoch: number;
+  epochs: number;
+  finetuneImagesPerEpoch: number;
+}
+
+function estimateOf(
+  scale: Scale,
+  request: ScaleRequest,
+  measured: MeasuredSpeed,
+  elapsed: number,
+): PlanEstimate {
+  const { trainImagesPerSecond: trainRate, evalImagesPerSecond: evalRate } = measured;
+  const evalSeconds = request.testImages / evalRate;
+  const trainStage = scale.epochs * (scale.imagesPerEpoch / trainRate + evalSeconds);
+  // A prune evaluates the full, masked, slim and recalibrated models and times inference.
+  const pruneStage = (4 * request.testImages + request.recipe.recalibrate) / evalRate + 3;
+  const finetune = request.ratios.map((ratio) => {
+    const speedup = finetuneSpeedup(ratio);
+    return request.finetuneEpochs *
+      (scale.finetuneImagesPerEpoch / (trainRate * speedup) + evalSeconds / speedup);
+  });
+  const total = elapsed + request.lambdas.length * trainStage +
+    request.ratios.length * pruneStage + finetune.reduce((a, b) => a + b, 0) + REPORT_SECONDS;
+  return { train: trainStage, prune: pruneStage, finetune, report: REPORT_SECONDS, total };
+}
+
+function roundImages(images: number, batchSize: number): number {
+  // Whole batches, in steps of 1,000 images above 5,000 so the plan reads as round numbers.
+  const step = images >= 5000 ? Math.max(1000, batchSize) : batchSize;
+  return Math.max(batchSize, Math.floor(images / step) * step);
+}
+
+/** 3 significant digits. */
+function round3(value: number): number {
+  return value === 0 ? 0 : Number(value.toPrecision(3));
+}
+
+function knobRange(knob: ScaleKnob, request: ScaleRequest): [number, number] {
+  const { policy, trainImages, epochs } = request;
+  if (knob === "images") return [Math.min(policy.minImagesPerEpoch, trainImages), trainImages];
+  if (knob === "epochs") return [Math.min(policy.minEpochs, epochs), epochs];
+  return [Math.min(policy.minFinetuneImagesPerEpoch, trainImages), trainImages];
+}
+
+function withKnob(scale: Scale, knob: ScaleKnob, value: number, batchSize: number): Scale {
+  if (knob === "images") return { ...scale, imagesPerEpoch: roundImages(value, batchSize) };
+  if (knob === "epochs") return { ...scale, epochs: Math.floor(value) };
+  return { ...scale, finetuneImagesPerEpoch: roundImages(value, batchSize) };
+}
+
+/** The largest value of `knob` in [low, high] for which `fits` holds (fits(low) holds). */
+function largestFitting(
+  scale: Scale,
+  knob: ScaleKnob,
+  [low, high]: [number, number],
+  batchSize: number,
+  fits: (s: Scale) => boolean,
+): Scale {
+  let best = withKnob(scale, knob, low, batchSize);
+  let lo = low;
+  let hi = high;
+  for (let i = 0; i < 40 && hi - lo > (knob === "epochs" ? 0.5 : 1); i++) {
+    const mid = (lo + hi) / 2;
+    const candidate = withKnob(scale, knob, mid, batchSize);
+    if (fits(candidate)) {
+      best = candidate;
+      lo = mid;
+    } else hi = mid;
+  }
+  const top = withKnob(scale, knob, high, batchSize);
+  return fits(top) ? top : best;
+}
+
+function formatClock(seconds: number): string {
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+const thousands = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/**
+ * The lab's plan for `budgetSeconds` (from the lab's start; `elapsedSeconds` of it gone) on a
+ * machine that measured `measured`: the profile as written when it fits with the margin, else
+ * the knobs given way in the policy's order; a refusal when not even every floor fits.
+ */
+export function planScale(
+  measured: MeasuredSpeed,
+  budgetSeconds: number,
+  elapsedSeconds: number,
+  request: ScaleRequest,
+): ScalePlan | ScaleRefusal {
+  const usable = budgetSeconds * (1 - PLAN_MARGIN);
+  const fits = (s: Scale) => estimateOf(s, request, measured, elapsedSeconds).total <= usable;
+  let scale: Scale = {
+    imagesPerEpoch: request.trainImages,
+    epochs: request.epochs,
+    finetuneImagesPerEpoch: request.trainImages,
+  };
+  const gaveWay: ScaleKnob[] = [];
+  for (const knob of request.policy.order) {
+    if (fits(scale)) break;
+    gaveWay.push(knob);
+    const range = knobRange(knob, request);
+    const floor = withKnob(scale, knob, range[0], request.batchSize);
+    scale = fits(floor) ? largestFitting(scale, knob, range, request.batchSize, fits) : floor;
+  }
+  // Whole epochs leave time over: the knobs that gave way before the last one take it back,
+  // the last first.
+  for (const knob of gaveWay.slice(0, -1).reverse()) {
+    if (fits(scale)) {
+      scale = largestFitting(scale, knob, knobRange(knob, request), request.batchSize, fits);
+    }
+  }
+  const estimate = estimateOf(scale, request, measured, elapsedSeconds);
+  const speeds = `measured ${thousands(measured.trainImagesPerSecond)} img/s training and ` +
+    `${thousands(measured.evalImagesPerSecond)} img/s evaluation (${measured.backend})`;
+  if (!fits(scale)) {
+    const needed = Math.ceil(estimate.total / (1 - PLAN_MARGIN));
+    return {
+      refused: true,
+      measured,
+      neededSeconds: needed,
+      budgetSeconds,
+      reason: `${speeds}: the smallest meaningful lab (${thousands(scale.imagesPerEpoch)} ` +
+        `images an epoch, ${scale.epochs} epochs) needs about ${formatClock(needed)}, over the ` +
+        `${formatClock(budgetSeconds)} budget`,
+    };
+  }
+  const batchesOf = (images: number) => Math.ceil(images / request.batchSize);
+  const schedule = scheduleOf({
+    lr: request.recipe.lr,
+    schedule: request.recipe.schedule,
+    warmup: request.recipe.warmup,
+  });
+  const profileLrSum = lrSum(schedule, request.epochs, batchesOf(request.trainImages));
+  const planLrSum = lrSum(schedule, scale.epochs, batchesOf(scale.imagesPerEpoch));
+  const asWritten = gaveWay.length === 0;
+  const lambdas = request.lambdas.map((l) => asWritten ? l : round3(l * profileLrSum / planLrSum));
+  const sizes = asWritten
+    ? `the profile as written fits (${thousands(scale.imagesPerEpoch)} images an epoch, ` +
+      `${scale.epochs} epochs)`
+    : `${thousands(scale.imagesPerEpoch)} of ${thousands(request.trainImages)} images an epoch ` +
+      `for ${scale.epochs} epochs, fine-tunes on ${thousands(scale.finetuneImagesPerEpoch)} ` +
+      `images an epoch, λ scaled to keep λ·Σlr`;
+  return {
+    measured,
+    budgetSeconds,
+    elapsedSeconds,
+    imagesPerEpoch: scale.imagesPerEpoch,
+    epochs: scale.epochs,
+    finetuneImagesPerEpoch: scale.finetuneImagesPerEpoch,
+    finetuneEpochs: request.finetuneEpochs,
+    profileLambdas: [...request.lambdas],
+    lambdas,
+    sparsityStrengths: request.lambdas.map((l) => l * profileLrSum),
+    plannedStrengths: lambdas.map((l) => l * planLrSum),
+    profileLrSum,
+    lrSum: planLrSum,
+    gaveWay,
+    estimate,
+    reason: `${speeds}: ${sizes}; estimated ${formatClock(estimate.total)} of the ` +
+      `${formatClock(budgetSeconds)} budget`,
+  };
+}
+
+/** Whether `answer` is a refusal. */
+export function isRefusal(answer: ScalePlan | ScaleRefusal): answer is ScaleRefusal {
+  return "refused" in answer;
+}
