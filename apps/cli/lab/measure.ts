@@ -14,9 +14,10 @@ import { disposeState, type TrainState, trainStep } from "../train_step.ts";
 import type { LabContext } from "./context.ts";
 
 /** Steps run before timing (the first ones fill buffer pools and caches). */
-const WARMUP_STEPS = 5;
-/** Steps timed. */
-const TIMED_STEPS = 30;
+const WARMUP_STEPS = 8;
+/** Steps timed: at least this many, and for at least `TIMED_SECONDS` (step times vary by ±30%). */
+const TIMED_STEPS = 40;
+const TIMED_SECONDS = 5;
 /** Test images timed in evaluation (after one untimed batch). */
 const EVAL_IMAGES = 1000;
 
@@ -28,15 +29,21 @@ export async function measureSpeed(ctx: LabContext): Promise<MeasuredSpeed> {
     params: arch.init(ctx.spec, { seed: options.seed, numClasses: data.spec.classCount }),
     buffers: null,
   };
-  const order = epochOrder(data.train.count, options.seed + 1000, 0);
-  const batches = batchesOf(order, options.batchSize).slice(0, WARMUP_STEPS + TIMED_STEPS);
+  const batches = batchesOf(
+    epochOrder(data.train.count, options.seed + 1000, 0),
+    options.batchSize,
+  );
   let timedImages = 0;
   let start = performance.now();
-  for (const [b, indices] of batches.entries()) {
-    if (b === WARMUP_STEPS) {
+  for (let step = 0;; step++) {
+    if (step === WARMUP_STEPS) {
       start = performance.now();
       timedImages = 0;
     }
+    const timed = step - WARMUP_STEPS;
+    if (timed >= TIMED_STEPS && (performance.now() - start) / 1000 >= TIMED_SECONDS) break;
+    const b = step % batches.length;
+    const indices = batches[b];
     const { x, y } = makeBatch(data.train, indices, {
       augment: true,
       rng: augmentRng(options.seed + 1000, 0, b),
@@ -68,6 +75,6 @@ export async function measureSpeed(ctx: LabContext): Promise<MeasuredSpeed> {
   return {
     trainImagesPerSecond,
     evalImagesPerSecond,
-    backend: `${ctx.backend.name}: ${ctx.backend.description}`,
+    backend: ctx.backend.description,
   };
 }
