@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { augmentRng, batchesOf, type CifarSplit, epochOrder, makeBatch } from "@slimming/cifar";
 import {
   DivergenceError,
+  exists,
   sha256Hex,
   writeFileAtomic,
   writeJsonAtomic,
@@ -21,7 +22,6 @@ import {
 } from "@slimming/run-format";
 import { encodeModel, saveOptimizer } from "./checkpoint.ts";
 import { formatDuration, type ProgressPrinter } from "./progress.ts";
-import { fileExists } from "./resume.ts";
 import { disposeState, type TrainState, trainStep } from "./train_step.ts";
 
 /** The training half of an epoch's record. */
@@ -162,7 +162,7 @@ export async function commitEpoch(
   const record = history[history.length - 1];
   const epoch = String(record.epoch);
   const modelBytes = await encodeModel(state.params, { epoch });
-  if (await fileExists(`${out}/${RUN_FILES.optimizer}`)) {
+  if (await exists(`${out}/${RUN_FILES.optimizer}`)) {
     await Deno.rename(`${out}/${RUN_FILES.optimizer}`, `${out}/${RUN_FILES.optimizerPrev}`);
   }
   await saveOptimizer(`${out}/${RUN_FILES.optimizer}`, state.params, state.buffers, {

@@ -1,5 +1,5 @@
 /**
- * The `slimming` command line: `train`, `finetune`, `prune`, `eval`, `lab`, `bench`, `export`.
+ * The `slimming` command line: `train`, `finetune`, `prune`, `sweep`, `eval`, `lab`, `bench`, `export`.
  * Errors a user can cause print one `error:` line and exit 2 (3 for divergence); anything
  * else is a bug and keeps its stack trace.
  *
@@ -14,6 +14,7 @@ import { evalCommand } from "./commands/eval.ts";
 import { labCommand } from "./commands/lab.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { exportCommand } from "./commands/export.ts";
+import { sweepCommand } from "./commands/sweep.ts";
 
 const COMMANDS: Record<
   string,
@@ -22,6 +23,7 @@ const COMMANDS: Record<
   train: trainCommand.run,
   finetune: finetuneCommand.run,
   prune: pruneCommand.run,
+  sweep: sweepCommand.run,
   eval: evalCommand.run,
   lab: labCommand.run,
   bench: benchCommand.run,
@@ -33,6 +35,7 @@ const USAGE = `usage: deno task <command> [options]    (each command has --help)
 commands:
   train      sparsity training of a VGG-BN on CIFAR-10
   prune      prune a checkpoint's channels by its BN scaling factors
+  sweep      prune a checkpoint at many ratios: accuracy, size and speed at each
   finetune   fine-tune a (pruned) checkpoint
   eval       test accuracy, size and speed of a checkpoint
   lab        the whole Network Slimming lab and its PDF report

@@ -7,6 +7,7 @@
  */
 import {
   CheckpointError,
+  exists,
   readJsonIfExists,
   readSafetensors,
   sha256Hex,
@@ -41,16 +42,6 @@ const comparedOptions = [
   "testSubset",
   "checkpoint",
 ] as const;
-
-/** Whether `path` exists. */
-export async function fileExists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The model a run config describes. */
 export function specOfConfig(config: RunConfig): ModelSpec {
@@ -115,7 +106,7 @@ async function loadResumePoint(out: string, config: RunConfig): Promise<ResumePo
     const modelHash = await sha256Hex(lastBytes);
     for (const name of [RUN_FILES.optimizer, RUN_FILES.optimizerPrev]) {
       const path = `${out}/${name}`;
-      if (!(await fileExists(path))) continue;
+      if (!(await exists(path))) continue;
       const optimizer = await loadOptimizer(path, params);
       if (optimizer.metadata.epoch === String(epoch) && optimizer.metadata.model === modelHash) {
         return {
@@ -147,7 +138,7 @@ export async function startingPoint(
   initial: () => ModelParams | Promise<ModelParams>,
   progress: ProgressPrinter,
 ): Promise<ResumePoint> {
-  if (!(await fileExists(`${out}/${RUN_FILES.last}`))) {
+  if (!(await exists(`${out}/${RUN_FILES.last}`))) {
     const point = { state: { params: await initial(), buffers: null }, history: [], epoch: 0 };
     await writeRunConfig(out, config);
     return point;
@@ -176,7 +167,7 @@ export async function catchUpBest(
   const bestAcc = history.reduce((best, r) => Math.max(best, r.testAcc), -Infinity);
   if (history.length > 0 && history[history.length - 1].testAcc === bestAcc) {
     const bestPath = `${out}/${RUN_FILES.best}`;
-    const bestEpoch = (await fileExists(bestPath))
+    const bestEpoch = (await exists(bestPath))
       ? (await readSafetensors(bestPath)).metadata.epoch
       : undefined;
     if (bestEpoch !== String(history.length)) {

@@ -8,6 +8,7 @@
  */
 import {
   type DirLock,
+  existsSync,
   LOCK_FILE,
   lockDir,
   prepareOutDir,
@@ -36,15 +37,6 @@ export interface HeldFolder {
   release(): void;
 }
 
-function exists(dir: string): boolean {
-  try {
-    Deno.statSync(dir);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Checks, creates and locks `dir` for `options.command` (one-line UsageError/WriteError when
  * it cannot be used or another process holds it); prints a note when a killed run's lock was
@@ -55,7 +47,7 @@ export function holdFolder(
   options: RunFolderOptions,
   log: (line: string) => void,
 ): HeldFolder {
-  const existed = exists(dir);
+  const existed = existsSync(dir);
   prepareOutDir(dir, options.option ?? "--out");
   // The Ctrl-C handler goes in before the lock is taken: a signal that arrives as soon as the
   // lock file exists (what another process can see) still gets the one-line message.

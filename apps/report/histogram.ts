@@ -41,12 +41,7 @@ export function countBelow(values: ArrayLike<number>, limit: number): number {
 }
 
 /** The median (mean of the middle two for an even count), or NaN for no values. */
-export function median(values: ArrayLike<number>): number {
-  const sorted = Float64Array.from(values).sort();
-  if (sorted.length === 0) return NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+export { median } from "@slimming/tensor-utils/core";
 
 /** The largest value (NaN skipped), or NaN for no values. */
 export function maximum(values: ArrayLike<number>): number {

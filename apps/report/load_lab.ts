@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { DataError } from "@slimming/tensor-utils/core";
+import { DataError, exists } from "@slimming/tensor-utils/core";
 import { LAB_FILES, PRUNE_FILES, RUN_FILES } from "@slimming/run-format";
 import { readBnGammas } from "./gammas.ts";
 import type {
@@ -37,16 +37,6 @@ async function readJson(path: string): Promise<unknown> {
     return JSON.parse(text);
   } catch (error) {
     throw new DataError(`${path}: invalid JSON (${firstLine(error)})`);
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }
 

@@ -1,30 +1,43 @@
 /**
  * Test helpers (documented, for this package's tests and the cross-package tests): the
- * backends a test can run on here (the stock `cpu` backend always, the project's `native`
- * and `wasm-simd` kernel backends when they start) and a relative error to compare them.
+ * backends a test can run on here (the stock `cpu` backend always, the project's `wasm-simd`
+ * kernel backend always and `native` wherever there is a C compiler) and a relative error to
+ * compare them.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { useBackend } from "./select.ts";
+import { buildNativeLibrary } from "./native_build.ts";
 
 /** Names of the kernel backends that started in this process (cached). */
 let available: string[] | undefined;
 
-/** The kernel backends that start here (native needs a C compiler; wasm-simd always). */
+/**
+ * The kernel backends that start here: wasm-simd always, native wherever there is a C
+ * compiler. A backend that should start and does not throws, so the tests that compare the
+ * kernels with the stock ops fail instead of passing with nothing compared.
+ */
 export async function kernelBackends(): Promise<string[]> {
   if (available) return available;
-  available = [];
+  const started: string[] = [];
   for (const name of ["native", "wasm-simd"]) {
     try {
       await useBackend(name);
-      available.push(name);
-    } catch {
-      // not available on this machine
+      started.push(name);
+    } catch (error) {
+      const built = name === "native" ? await buildNativeLibrary() : undefined;
+      if (built && "error" in built && built.error.startsWith("no C compiler")) continue;
+      throw new Error(
+        `the ${name} kernel backend did not start: ${
+          error instanceof Error ? error.message : error
+        }`,
+      );
     }
   }
   await tf.setBackend("cpu");
+  available = started;
   return available;
 }
 

@@ -27,6 +27,11 @@ export const PRUNE_FILES = {
   recalibrated: "recalibrated.safetensors",
 } as const;
 
+/** The files of a sweep folder: one summary, no models. */
+export const SWEEP_FILES = {
+  summary: "sweep.json",
+} as const;
+
 /** The files of a lab folder (besides one folder per stage). */
 export const LAB_FILES = {
   summary: "lab.json",

@@ -11,8 +11,8 @@ import {
   writeJsonAtomic,
   writeJsonAtomicSync,
 } from "@slimming/tensor-utils/core";
-import { LAB_FILES, PRUNE_FILES, RUN_FILES } from "./files.ts";
-import type { EpochRecord, LabSummary, PruneSummary, RunConfig } from "./records.ts";
+import { LAB_FILES, PRUNE_FILES, RUN_FILES, SWEEP_FILES } from "./files.ts";
+import type { EpochRecord, LabSummary, PruneSummary, RunConfig, SweepSummary } from "./records.ts";
 
 /** Writes `<dir>/config.json`. */
 export function writeRunConfig(dir: string, config: RunConfig): Promise<void> {
@@ -42,6 +42,16 @@ export function writePruneSummary(dir: string, summary: PruneSummary): Promise<v
 /** Reads `<dir>/prune.json`. */
 export function readPruneSummary(dir: string): Promise<PruneSummary | undefined> {
   return readJsonIfExists<PruneSummary>(join(dir, PRUNE_FILES.summary));
+}
+
+/** Writes `<dir>/sweep.json`. */
+export function writeSweepSummary(dir: string, summary: SweepSummary): Promise<void> {
+  return writeJsonAtomic(join(dir, SWEEP_FILES.summary), summary);
+}
+
+/** Reads `<dir>/sweep.json`. */
+export function readSweepSummary(dir: string): Promise<SweepSummary | undefined> {
+  return readJsonIfExists<SweepSummary>(join(dir, SWEEP_FILES.summary));
 }
 
 /** Writes `<dir>/lab.json`. */

@@ -11,7 +11,7 @@
  *
  * @module
  */
-export { LAB_FILES, PRUNE_FILES, RUN_FILES } from "./files.ts";
+export { LAB_FILES, PRUNE_FILES, RUN_FILES, SWEEP_FILES } from "./files.ts";
 export type {
   CfgItem,
   EpochRecord,
@@ -24,6 +24,8 @@ export type {
   RunConfig,
   StageKind,
   StageStatus,
+  SweepPoint,
+  SweepSummary,
   TrainingRecipe,
 } from "./records.ts";
 export {
@@ -58,11 +60,13 @@ export {
   readLabSummary,
   readPruneSummary,
   readRunConfig,
+  readSweepSummary,
   writeHistory,
   writeLabSummary,
   writeLabSummarySync,
   writePruneSummary,
   writeRunConfig,
+  writeSweepSummary,
 } from "./io.ts";
 export { type LabScale, PAPER_SETTING, scaledDownFrom, scheduleWords } from "./scale.ts";
 /** How the report names a lab's network and the reference script that prunes it. */

@@ -150,6 +150,45 @@ export type PruneCounts = Pick<
 /** What a prune measured and was asked for, besides its counts. */
 export type PruneMeasures = Omit<PruneSummary, keyof PruneCounts>;
 
+/** One ratio of a pruning sweep: what a `prune` at that ratio would give, without its files. */
+export interface SweepPoint {
+  readonly ratio: number;
+  readonly threshold: number;
+  /** Channels kept per BN layer, in layer order (after any round-to). */
+  readonly kept: number[];
+  /** Indices of the layers where the min-channels guard fired. */
+  readonly guardedLayers: number[];
+  readonly paramsAfter: number;
+  readonly flopsAfter: number;
+  readonly slimTestAcc: number;
+  /** After re-estimating BN statistics (absent without recalibration). */
+  readonly recalibratedTestAcc?: number;
+  /** Measured eval-mode images/s of the slim model. */
+  readonly imagesPerSecond: number;
+}
+
+/** `sweep.json`: one checkpoint pruned at many ratios with `prune`'s rules. */
+export interface SweepSummary {
+  /** The architecture (absent: VGG). */
+  readonly arch?: "vgg" | "resnet" | "densenet";
+  readonly checkpoint: string;
+  /** BN layer names, in layer order. */
+  readonly layerNames: string[];
+  readonly channelsBefore: number[];
+  readonly minChannels: number;
+  readonly roundTo: number;
+  /** Training images re-estimating BN statistics at each ratio (0: none). */
+  readonly recalibrationImages: number;
+  readonly recalibrationAugmented: boolean;
+  readonly testImages: number;
+  readonly paramsBefore: number;
+  readonly flopsBefore: number;
+  readonly testAccBefore: number;
+  readonly imagesPerSecondBefore: number;
+  readonly points: SweepPoint[];
+  readonly seconds: number;
+}
+
 /** Something the lab detected and how it handled it (for the report's problems section). */
 export interface LabEvent {
   readonly stage: string;

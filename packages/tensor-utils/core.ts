@@ -52,3 +52,7 @@ export { type DirLock, LOCK_FILE, lockDir, type LockHolder, staleLockNote } from
 export { prepareOutDir } from "./out_dir.ts";
 /** The help text of a command, one format for both apps. */
 export { helpText, type OptionSpec, type OptionSpecs } from "./cli_help.ts";
+/** Whether a path exists. */
+export { exists, existsSync } from "./paths.ts";
+/** Summary statistics. */
+export { median } from "./stats.ts";

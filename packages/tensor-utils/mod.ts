@@ -41,6 +41,7 @@ export {
   writeJsonAtomic,
   writeJsonAtomicSync,
 } from "./core.ts";
+export { exists, existsSync, median } from "./core.ts";
 /** Parameter trees: map, flatten to named tensors and back, dispose, keep, clone. */
 export {
   cloneTree,

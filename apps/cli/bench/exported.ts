@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
 import { ONNX_FILE, TFJS_MODEL_FILE } from "@slimming/export";
-import { disposeTree, UsageError } from "@slimming/tensor-utils";
+import { disposeTree, median, UsageError } from "@slimming/tensor-utils";
 import { useBackend } from "@slimming/kernels";
 import { countFlops, countParams } from "@slimming/vgg";
 import { architectureOf } from "../architecture.ts";
@@ -65,11 +65,6 @@ export interface ExportedTiming {
 }
 
 type Run = (x: Float32Array, n: number) => Promise<void>;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 /** Median batch-1 latency (ms) over `runs` and median batch-`batch` images/s over `rounds`. */
 export async function timeRunner(

@@ -12,11 +12,8 @@ import { countLaunches, type LaunchCounts } from "@slimming/kernels";
 import { disposeState, type TrainState, trainStep } from "../train_step.ts";
 import type { BenchResult } from "./table.ts";
 
-/** The median (upper middle for an even count). */
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
+/** The median (mean of the middle two for an even count). */
+export { median } from "@slimming/tensor-utils/core";
 
 /** Steps that take about `seconds`, from one timed warm-up step. */
 export function stepsFor(seconds: number, stepSeconds: number): number {

@@ -19,7 +19,7 @@ import {
 } from "@slimming/run-format";
 import { architecture } from "../architecture.ts";
 import { prepareRun } from "../commands/training_options.ts";
-import { UsageError } from "@slimming/tensor-utils/core";
+import { existsSync, UsageError } from "@slimming/tensor-utils/core";
 import { LAB_FILES } from "@slimming/run-format";
 import { labClosing, printClosing } from "../closing.ts";
 import { createProgressPrinter } from "../progress.ts";
@@ -54,14 +54,6 @@ function runStage(
     : runTrainingStage(ctx, stage, maxSeconds);
 }
 
-function existsFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
-
 /** Runs (or continues) a lab; resolves with the final lab.json. */
 export async function runLab(
   options: LabOptions,
@@ -80,7 +72,7 @@ export async function runLab(
   let finalSummary: LabSummary;
   try {
     const foreign = foreignRun(out) ??
-      (existsFile(`${out}/${RUN_FILES.last}`)
+      (existsSync(`${out}/${RUN_FILES.last}`, { isFile: true })
         ? { kind: "a training run", file: RUN_FILES.last }
         : undefined);
     if (foreign && foreign.file !== LAB_FILES.summary) {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { median } from "@slimming/tensor-utils/core";
 import { ensureRuntimeDir } from "./adapter.ts";
 
 /** Microseconds per operation (medians of repeated timed batches). */
@@ -21,11 +22,6 @@ export interface LaunchCosts {
   readonly bufferCreateUs: number;
   /** `createBindGroup` with one storage buffer. */
   readonly bindGroupUs: number;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 /** Times `batch` operations `rounds` times; the median per operation, in microseconds. */

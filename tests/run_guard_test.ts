@@ -11,6 +11,7 @@ import { join } from "node:path";
 import {
   decodeSafetensors,
   encodeSafetensors,
+  exists,
   lockDir,
   type NamedArray,
 } from "@slimming/tensor-utils/core";
@@ -57,10 +58,6 @@ async function lockedBy(dir: string, pid: number): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
 }
 
 const errorLines = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("error"));

@@ -92,6 +92,7 @@ Deno.test("training on synthetic data learns, and tensors stay flat across epoch
   const history = JSON.parse(await Deno.readTextFile(`${dir}/run/history.json`)) as EpochRecord[];
   assert.deepEqual(Object.keys(history[0]).sort(), [
     "epoch",
+    "images",
     "imagesPerSecond",
     "lr",
     "seconds",
