@@ -24,6 +24,12 @@ export type Threading = "openmp" | "pool";
 /** The flag that targets this machine's CPU: `-march=native`, else `-mcpu=native`. */
 export type NativeTarget = "-march=native" | "-mcpu=native";
 
+/** The flags that pick a threading (OpenMP, or our pool: `src/common.c`). */
+export const THREADING_FLAGS: Readonly<Record<Threading, readonly string[]>> = {
+  openmp: ["-fopenmp"],
+  pool: ["-DSLIM_THREADS_POOL", "-pthread"],
+};
+
 /** Compiler flags of the native build for a threading and CPU target flag. */
 export function nativeFlags(
   threading: Threading = "openmp",
@@ -32,7 +38,7 @@ export function nativeFlags(
   return [
     "-O3",
     target,
-    ...(threading === "openmp" ? ["-fopenmp"] : ["-DSLIM_THREADS_POOL", "-pthread"]),
+    ...THREADING_FLAGS[threading],
     "-ffp-contract=fast",
     "-shared",
     "-fPIC",

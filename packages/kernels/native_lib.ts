@@ -4,13 +4,7 @@
  *
  * @module
  */
-import {
-  type ConvGeometry,
-  geometryArgs,
-  type KernelLib,
-  type Nhwc,
-  type SgdHyper,
-} from "./kernel_lib.ts";
+import { geometryArgs, type KernelLib, type Nhwc, type SgdHyper } from "./kernel_lib.ts";
 import { buildNativeLibrary, type Threading } from "./native_build.ts";
 import { NATIVE_SYMBOLS } from "./native_symbols.ts";
 
