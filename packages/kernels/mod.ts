@@ -47,8 +47,16 @@ export type {
 export {
   /** Compiles (once per machine) or finds the native library. */
   buildNativeLibrary,
-  /** Compiler flags of the native build. */
+  /** Compiler flags of the default (OpenMP) native build. */
   NATIVE_FLAGS,
+  /** Compiler flags of the native build for a threading and CPU target flag. */
+  nativeFlags,
+  /** A built native library: its path, threading and flags. */
+  type NativeLibraryBuild,
+  /** The CPU target flag of a native build. */
+  type NativeTarget,
+  /** How the native library runs its threads: OpenMP or our own pthread pool. */
+  type Threading,
 } from "./native_build.ts";
 export {
   /** Loads the native kernels, or says why not. */

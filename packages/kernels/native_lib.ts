@@ -5,17 +5,19 @@
  * @module
  */
 import { geometryArgs, type KernelLib, type Nhwc, type SgdHyper } from "./kernel_lib.ts";
-import { buildNativeLibrary } from "./native_build.ts";
+import { buildNativeLibrary, type Threading } from "./native_build.ts";
 import { NATIVE_SYMBOLS } from "./native_symbols.ts";
 
 /**
- * Loads the native kernels (building them first if needed), or explains why not. Long only
- * because the KernelLib it returns is one short method per kernel.
+ * Loads the native kernels (building them first if needed), or explains why not; `threading`
+ * forces OpenMP or our own thread pool (default: what the compiler supports, or
+ * `SLIMMING_THREADS`). Long only because the KernelLib it returns is one short method per
+ * kernel.
  */
 export async function loadNativeLib(
-  options: { threads?: number; log?: (line: string) => void } = {},
+  options: { threads?: number; threading?: Threading; log?: (line: string) => void } = {},
 ): Promise<KernelLib | { error: string }> {
-  const built = await buildNativeLibrary({ log: options.log });
+  const built = await buildNativeLibrary({ threading: options.threading, log: options.log });
   if ("error" in built) return built;
   let dylib: Deno.DynamicLibrary<typeof NATIVE_SYMBOLS>;
   try {
@@ -29,10 +31,13 @@ export async function loadNativeLib(
   const threads = s.slim_set_threads(options.threads ?? navigator.hardwareConcurrency ?? 1);
   const width = s.slim_vector_width();
   const isa = width === 16 ? "AVX-512" : width === 8 ? "AVX2" : "SSE/NEON";
+  const threading = s.slim_threading() === 1 ? "own thread pool" : "OpenMP";
   const lib: KernelLib = {
     alloc: (length) => new Float32Array(length),
     name: "native",
-    description: `native ${isa} kernels, ${threads} thread${threads === 1 ? "" : "s"}`,
+    description: `native ${isa} kernels, ${threading}, ${threads} thread${
+      threads === 1 ? "" : "s"
+    }`,
     convBnRelu(x, [n, h, w, cin], weight, cout, gamma, beta, eps) {
       const z = lib.alloc(n * h * w * cout);
       const y = lib.alloc(z.length);
@@ -190,7 +195,8 @@ export async function loadNativeLib(
       return { param: p, buffer: b };
     },
     dispose() {
-      // Never dlclose: OpenMP's worker threads live in the library until the process exits.
+      // Never dlclose: the worker threads (OpenMP's or the pool's) live in the library until
+      // the process exits (the library pins itself anyway: see pin_library in src/common.c).
     },
   };
   return lib;

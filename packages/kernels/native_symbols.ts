@@ -134,4 +134,5 @@ export const NATIVE_SYMBOLS = {
   },
   slim_set_threads: { parameters: ["i32"], result: "i32" },
   slim_vector_width: { parameters: [], result: "i32" },
+  slim_threading: { parameters: [], result: "i32" },
 } as const;

@@ -4,14 +4,15 @@
  * in common.c), and the small image helpers of the convolutions.
  *
  * One set of sources, two targets:
- *   - native shared library (cc -O3 -march=native -fopenmp), loaded with Deno.dlopen;
+ *   - native shared library (cc -O3 -march=native, -fopenmp or -DSLIM_THREADS_POOL -pthread),
+ *     loaded with Deno.dlopen;
  *   - wasm32 with SIMD128 (clang --target=wasm32 -msimd128), threads by a pool of Deno
  *     Workers sharing one WebAssembly.Memory (see ../wasm_pool.ts).
  * Vectors are GCC/Clang generic vectors of VLEN floats, so the same code becomes AVX-512,
  * AVX2 or SIMD128 instructions.
  *
  * Every parallel kernel is a "range function" fn(args, begin, end, tid) run over a split of
- * [0, n) by parallel_for: OpenMP natively, the JS worker pool on wasm.
+ * [0, n) by parallel_for: OpenMP or our own pthread pool natively, the JS worker pool on wasm.
  *
  * Layouts: activations NHWC, conv weights HWIO [3][3][Cin][Cout], 3x3 convs stride 1 with
  * zero padding 1. Written from the math (PyTorch semantics), not from any other source.
