@@ -272,3 +272,33 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a fine-tune distilled from a teacher says so, with α and T",
+  ignore: !(await hasPoppler()), // poppler-utils (pdftotext) is not installed
+  async fn() {
+    const root = await Deno.makeTempDir({ prefix: "report_kd_" });
+    try {
+      const lab = await writeSyntheticLab(join(root, "runs"));
+      for (const ratio of [0.5, 0.9]) {
+        const path = join(lab.dir, stageDir("finetune", ratio), "config.json");
+        const config = JSON.parse(await Deno.readTextFile(path));
+        await Deno.writeTextFile(
+          path,
+          JSON.stringify({
+            ...config,
+            teacher: "runs/lab/sparsity-8e-4/best.safetensors",
+            kdWeight: 0.9,
+            kdTemperature: 4,
+          }),
+        );
+      }
+      const result = await renderReport({ runsDir: lab.dir });
+      const text = (await pdfText(result.pdfPath)).replace(/\s+/g, " ");
+      assert.match(text, /distilled from runs\/lab\/sparsity-8e-4\/best\.safetensors/);
+      assert.match(text, /α = 0\.9, T = 4/);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});

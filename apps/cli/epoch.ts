@@ -23,6 +23,7 @@ import {
 import { encodeModel, saveOptimizer } from "./checkpoint.ts";
 import { formatDuration, type ProgressPrinter } from "./progress.ts";
 import { disposeState, type TrainState, trainStep } from "./train_step.ts";
+import { architectureOf, type ModelParams } from "./architecture.ts";
 
 /** The training half of an epoch's record. */
 export interface EpochTraining {
@@ -33,6 +34,11 @@ export interface EpochTraining {
   readonly images: number;
   /** Seconds the batches took (evaluation excluded). */
   readonly seconds: number;
+}
+
+/** Eval-mode logits of `model` on `x` (a teacher's: no gradient, no statistics update). */
+function logitsOf(model: ModelParams, x: tf.Tensor4D): tf.Tensor2D {
+  return tf.tidy(() => architectureOf(model).ops.forward(model, x, { training: false }).logits);
 }
 
 /** Batches between two yields to the event loop (signals, timers) during an epoch. */
@@ -77,6 +83,7 @@ export async function trainEpoch(
   progress: ProgressPrinter,
   lastGood: string,
   finish?: EpochFinish,
+  teacher?: ModelParams,
 ): Promise<EpochTraining> {
   let state = start;
   const order = epochOrder(train.count, config.seed, epoch);
@@ -98,13 +105,26 @@ export async function trainEpoch(
     const lr = finish
       ? annealedRate(finish.fromLr, b, batches.length)
       : learningRateAt(schedule, at);
-    const result = trainStep(state, xs, ys, {
-      lr,
-      momentum: config.momentum,
-      nesterov: config.nesterov ?? false,
-      weightDecay: config.weightDecay,
-      lambda: config.lambda,
-    }, config.labelSmoothing ?? 0);
+    const teacherLogits = teacher ? logitsOf(teacher, xs) : undefined;
+    const result = trainStep(
+      state,
+      xs,
+      ys,
+      {
+        lr,
+        momentum: config.momentum,
+        nesterov: config.nesterov ?? false,
+        weightDecay: config.weightDecay,
+        lambda: config.lambda,
+      },
+      config.labelSmoothing ?? 0,
+      teacherLogits && {
+        teacherLogits,
+        weight: config.kdWeight ?? 0.5,
+        temperature: config.kdTemperature ?? 1,
+      },
+    );
+    teacherLogits?.dispose();
     tf.dispose([xs, ys]);
     disposeState(state);
     state = result.state;

@@ -41,6 +41,9 @@ const comparedOptions = [
   "imagesPerEpoch",
   "testSubset",
   "checkpoint",
+  "teacher",
+  "kdWeight",
+  "kdTemperature",
 ] as const;
 
 /** The model a run config describes. */

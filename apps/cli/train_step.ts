@@ -24,6 +24,41 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, smoothing
   });
 }
 
+/** Knowledge distillation's settings (Hinton et al. 2015). */
+export interface Distillation {
+  /** α: the share of the loss that is the distillation term. */
+  readonly weight: number;
+  /** T: the softmax temperature of both teacher and student. */
+  readonly temperature: number;
+}
+
+/**
+ * `α·T²·KL(softmax(t/T) ‖ softmax(s/T)) + (1−α)·CE(s, labels)`: the distillation loss of
+ * student logits `s` [n, k] against teacher logits `t` (constants: no gradient flows to the
+ * teacher), the KL divergence averaged over the batch (PyTorch's `kl_div(...,
+ * reduction="batchmean")`), the cross-entropy with label smoothing `smoothing`.
+ */
+export function distillationLoss(
+  student: tf.Tensor2D,
+  teacher: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  kd: Distillation,
+  smoothing = 0,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const t = kd.temperature;
+    const teacherLogProbs = tf.logSoftmax(tf.div(teacher, t));
+    const studentLogProbs = tf.logSoftmax(tf.div(student, t));
+    const perRow = tf.sum(
+      tf.mul(tf.exp(teacherLogProbs), tf.sub(teacherLogProbs, studentLogProbs)),
+      1,
+    );
+    const kl = tf.mean(perRow);
+    const ce = crossEntropy(student, labels, smoothing);
+    return tf.add(tf.mul(kl, kd.weight * t * t), tf.mul(ce, 1 - kd.weight)) as tf.Scalar;
+  });
+}
+
 /** Number of rows whose arg-max equals the label. */
 export function correctCount(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() =>
@@ -52,7 +87,8 @@ export function gammaFlags(params: ModelParams): boolean[] {
 }
 
 /**
- * One SGD step on a batch. The returned state holds new tensors only; the caller disposes
+ * One SGD step on a batch (with `distill`, on the distillation loss against the teacher's
+ * logits of the same batch). The returned state holds new tensors only; the caller disposes
  * the old state (see {@linkcode disposeState}).
  */
 export function trainStep(
@@ -61,6 +97,7 @@ export function trainStep(
   labels: tf.Tensor1D,
   options: SgdOptions,
   labelSmoothing = 0,
+  distill?: Distillation & { readonly teacherLogits: tf.Tensor2D },
 ): StepResult {
   const { ops } = architectureOf(state.params);
   const trainables = ops.trainableLeaves(state.params).map(([, t]) => t);
@@ -71,7 +108,9 @@ export function trainStep(
     logits = tf.keep(out.logits);
     runningStats = out.runningStats ?? [];
     for (const s of runningStats) tf.keep(s.runningMean), tf.keep(s.runningVar);
-    return crossEntropy(out.logits, labels, labelSmoothing);
+    return distill
+      ? distillationLoss(out.logits, distill.teacherLogits, labels, distill, labelSmoothing)
+      : crossEntropy(out.logits, labels, labelSmoothing);
   })(trainables);
   const step = sgdStep(trainables, grads, state.buffers, gammaFlags(state.params), options);
   for (const g of grads) g.dispose();

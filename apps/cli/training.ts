@@ -47,6 +47,8 @@ export interface TrainingOptions {
    * committed; it never stops at the schedule's peak.
    */
   readonly maxSeconds?: number;
+  /** Knowledge distillation's teacher (with `config.teacher`; the caller disposes it). */
+  readonly teacher?: ModelParams;
 }
 
 /** What an epoch costs, measured on the epochs this process ran. */
@@ -138,6 +140,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
       progress,
       lastGood,
       finish,
+      options.teacher,
     );
     state = trained.state;
     const evalStart = performance.now();

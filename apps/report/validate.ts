@@ -138,10 +138,13 @@ export function parseLabInfo(json: unknown, path: string): LabInfo {
 /** Checks `config.json`. */
 export function parseRunConfig(json: unknown, path: string): RunConfig {
   const config = expectObject(json, path, "config.json");
-  for (const field of ["epochs", "batchSize", "lr", "lambda", "seed"]) {
+  for (
+    const field of ["epochs", "batchSize", "lr", "lambda", "seed", "kdWeight", "kdTemperature"]
+  ) {
     checkOptional(config, path, field, "number");
   }
   checkOptional(config, path, "dataset", "string");
+  checkOptional(config, path, "teacher", "string");
   checkDataset(config, path);
   checkOptional(config, path, "cfg", "array");
   checkOptional(config, path, "lrSteps", "array");

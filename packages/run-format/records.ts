@@ -63,6 +63,12 @@ export interface RunConfig {
   readonly nesterov?: boolean;
   /** For fine-tuning: the checkpoint it started from. */
   readonly checkpoint?: string;
+  /** Knowledge distillation: the teacher checkpoint (eval mode, same augmented batches). */
+  readonly teacher?: string;
+  /** α of `α·T²·KL(softmax(t/T) ‖ softmax(s/T)) + (1−α)·CE` (with a teacher). */
+  readonly kdWeight?: number;
+  /** T of the same (with a teacher). */
+  readonly kdTemperature?: number;
   readonly startedAt: string;
 }
 

@@ -212,6 +212,7 @@ export async function trainFromSetup(
   config: RunConfig,
   data: LoadedData,
   initial: TrainingOptions["initial"],
+  teacher?: TrainingOptions["teacher"],
 ): Promise<TrainingResult> {
   const result = await runTraining({
     out: setup.out,
@@ -220,6 +221,7 @@ export async function trainFromSetup(
     resume: setup.resume,
     initial,
     progress: createProgressPrinter({ quiet: setup.quiet }),
+    teacher,
   });
   disposeState({ params: result.params, buffers: null });
   return result;
@@ -235,6 +237,8 @@ export function runConfig(
     width: number;
     lambda: number;
     checkpoint?: string;
+    /** Knowledge distillation: the teacher checkpoint, α and T. */
+    distill?: { teacher: string; kdWeight: number; kdTemperature: number };
   },
   backend: BackendInfo,
   data: LoadedData,
@@ -265,6 +269,7 @@ export function runConfig(
     dataSource: data.source,
     lrSteps: setup.schedule.name === "step" ? lrSteps(setup.epochs) : [],
     checkpoint: extra.checkpoint,
+    ...(extra.distill ?? {}),
     startedAt: new Date().toISOString(),
   };
 }

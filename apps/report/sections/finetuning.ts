@@ -31,7 +31,13 @@ export function writeFinetuning({ report, lab, figures }: SectionContext): void 
           `λ = ${formatLambda(config.lambda)})` +
           (config.checkpoint?.endsWith("recalibrated.safetensors")
             ? ", from the slim model with recalibrated BN statistics."
-            : `, from ${pruneScript(lab.info.arch)}'s slim model.`)
+            : `, from ${pruneScript(lab.info.arch)}'s slim model.`) +
+          (config.teacher
+            ? ` It was distilled from ${config.teacher} (loss α·T²·KL(teacher ‖ student) + ` +
+              `(1−α)·CE with α = ${config.kdWeight ?? MISSING}, T = ` +
+              `${config.kdTemperature ?? MISSING}, the teacher in eval mode on the same ` +
+              "augmented batches)."
+            : "")
         : ".") +
       (figures.finetuneAccuracy
         ? " The open dot at the left of each curve is the slim model's test accuracy before " +
