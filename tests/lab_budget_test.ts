@@ -60,6 +60,8 @@ Deno.test("lab: measures, plans, records the plan, and a rerun keeps it", async 
     assert.deepEqual(plan.gaveWay, [], "a tiny lab fits 15 minutes as written");
     assert.deepEqual(lab.lambdas, plan.lambdas);
     assert.ok(plan.estimate.total <= 900);
+    assert.equal(plan.finetune?.measured.length, 2, "the pruned models were measured");
+    assert.match(first.stderr, /plan: the pruned models trained at [\d,]+ and [\d,]+ img\/s/);
     assert.ok(lab.stages.every((s) => s.status === "done"), JSON.stringify(lab.stages));
     assert.match(first.stderr, /plan: measured/);
     const rerun = await runCli(args);

@@ -29,11 +29,14 @@ export type {
   TrainingRecipe,
 } from "./records.ts";
 export {
+  type FinetunePlan,
+  type FinetuneRequest,
   finetuneSpeedup,
   isRefusal,
   type MeasuredSpeed,
   PLAN_MARGIN,
   type PlanEstimate,
+  planFinetunes,
   planScale,
   REPORT_SECONDS,
   SCALE_KNOBS,

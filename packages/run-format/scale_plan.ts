@@ -83,6 +83,23 @@ export interface ScalePlan {
   readonly estimate: PlanEstimate;
   /** One sentence: what was measured and planned, and why. */
   readonly reason: string;
+  /**
+   * The fine-tunes planned again after the prunes, from the pruned models' measured speeds
+   * (absent until then): they replace `finetuneImagesPerEpoch` and the fine-tunes' estimate.
+   */
+  readonly finetune?: FinetunePlan;
+}
+
+/** The fine-tunes' plan, made once the pruned models exist and their speed is measured. */
+export interface FinetunePlan {
+  /** Measured speeds of each pruned model, in ratio order. */
+  readonly measured: MeasuredSpeed[];
+  /** Seconds of the budget left for the fine-tunes and the report when it was planned. */
+  readonly secondsLeft: number;
+  readonly imagesPerEpoch: number;
+  /** Estimated seconds of each fine-tune. */
+  readonly estimate: number[];
+  readonly reason: string;
 }
 
 /** Estimated seconds of the lab's parts. */
@@ -291,4 +308,56 @@ export function planScale(
 /** Whether `answer` is a refusal. */
 export function isRefusal(answer: ScalePlan | ScaleRefusal): answer is ScaleRefusal {
   return "refused" in answer;
+}
+
+/** What the fine-tunes' plan is made from. */
+export interface FinetuneRequest {
+  readonly finetuneEpochs: number;
+  readonly batchSize: number;
+  readonly trainImages: number;
+  readonly testImages: number;
+  /** The fine-tunes' images an epoch of the lab's plan: the floor, unless even that is late. */
+  readonly plannedImagesPerEpoch: number;
+}
+
+/**
+ * The fine-tunes' images an epoch once the pruned models' speeds are measured: the most (up to
+ * every training image) that lets all fine-tunes and the report end within `secondsLeft` less
+ * the margin; never fewer than the lab's plan gave unless those would run late too (then the
+ * most that fits, at least one batch).
+ */
+export function planFinetunes(
+  measured: readonly MeasuredSpeed[],
+  secondsLeft: number,
+  request: FinetuneRequest,
+): FinetunePlan {
+  const usable = secondsLeft * (1 - PLAN_MARGIN) - REPORT_SECONDS;
+  const estimate = (images: number) =>
+    measured.map((m) =>
+      request.finetuneEpochs *
+      (images / m.trainImagesPerSecond + request.testImages / m.evalImagesPerSecond)
+    );
+  const total = (images: number) => estimate(images).reduce((a, b) => a + b, 0);
+  const perImage = measured.reduce(
+    (a, m) => a + request.finetuneEpochs / m.trainImagesPerSecond,
+    0,
+  );
+  const fixed = total(0);
+  const fitting = perImage > 0 ? (usable - fixed) / perImage : request.trainImages;
+  const images = Math.min(
+    request.trainImages,
+    roundImages(Math.max(request.batchSize, fitting), request.batchSize),
+  );
+  const speeds = measured.map((m) => thousands(m.trainImagesPerSecond)).join(" and ");
+  return {
+    measured: [...measured],
+    secondsLeft,
+    imagesPerEpoch: images,
+    estimate: estimate(images),
+    reason: `the pruned models trained at ${speeds} img/s: fine-tunes on ` +
+      `${thousands(images)} images an epoch (planned before the prunes: ` +
+      `${thousands(request.plannedImagesPerEpoch)}), estimated ${
+        formatClock(total(images))
+      } of the ${formatClock(secondsLeft)} left`,
+  };
 }

@@ -6,6 +6,7 @@ import {
   isRefusal,
   type MeasuredSpeed,
   PLAN_MARGIN,
+  planFinetunes,
   planScale,
   type ScaleKnob,
   type ScalePlan,
@@ -226,4 +227,41 @@ Deno.test("planScale: too slow a machine is refused before anything runs, with t
   assert.match(answer.reason, /needs about \d+:\d\d, over the 20:00 budget/);
   // With the time it named, it plans.
   assert.ok(!isRefusal(planScale(speed(40, 200), answer.neededSeconds + 1, 10, REQUEST)));
+});
+
+Deno.test("planFinetunes: the fine-tunes and the report fit the time left; more time, more images", () => {
+  fc.assert(
+    fc.property(
+      fc.array(arbitrarySpeed, { minLength: 1, maxLength: 3 }),
+      fc.double({ min: 60, max: 3000, noNaN: true }),
+      fc.double({ min: 1, max: 3, noNaN: true }),
+      (measured, left, more) => {
+        const request = {
+          finetuneEpochs: 3,
+          batchSize: 64,
+          trainImages: 50_000,
+          testImages: 10_000,
+          plannedImagesPerEpoch: 20_000,
+        };
+        const plan = planFinetunes(measured, left, request);
+        assert.ok(plan.imagesPerEpoch >= 64 && plan.imagesPerEpoch <= 50_000);
+        assert.equal(plan.estimate.length, measured.length);
+        const total = plan.estimate.reduce((a, b) => a + b, 0);
+        if (plan.imagesPerEpoch > 64) {
+          assert.ok(total + 25 <= left * (1 - PLAN_MARGIN) + 1e-6, `${total} of ${left}`);
+        }
+        const later = planFinetunes(measured, left * more, request);
+        assert.ok(later.imagesPerEpoch >= plan.imagesPerEpoch);
+      },
+    ),
+  );
+  const fast = planFinetunes([speed(2000, 20000), speed(3000, 30000)], 600, {
+    finetuneEpochs: 3,
+    batchSize: 64,
+    trainImages: 50_000,
+    testImages: 10_000,
+    plannedImagesPerEpoch: 21_000,
+  });
+  assert.equal(fast.imagesPerEpoch, 50_000);
+  assert.match(fast.reason, /trained at 2,000 and 3,000 img\/s: fine-tunes on 50,000 images/);
 });

@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { augmentRng, batchesOf, epochOrder, makeBatch } from "@slimming/cifar";
 import type { MeasuredSpeed } from "@slimming/run-format";
-import { architecture } from "../architecture.ts";
+import { architecture, type ModelParams } from "../architecture.ts";
 import { evaluate } from "../evaluate.ts";
 import { disposeState, type TrainState, trainStep } from "../train_step.ts";
 import type { LabContext } from "./context.ts";
@@ -21,12 +21,21 @@ const TIMED_SECONDS = 5;
 /** Test images timed in evaluation (after one untimed batch). */
 const EVAL_IMAGES = 1000;
 
-/** Measures training and evaluation images/s of the lab's model (see the module doc). */
-export async function measureSpeed(ctx: LabContext): Promise<MeasuredSpeed> {
+/**
+ * Measures training and evaluation images/s of the lab's model (see the module doc), or of
+ * `model` (consumed: its tensors are disposed) for at least `seconds` of timed steps.
+ */
+export async function measureSpeed(
+  ctx: LabContext,
+  model?: ModelParams,
+  seconds = TIMED_SECONDS,
+): Promise<MeasuredSpeed> {
   const { options, data } = ctx;
-  const arch = architecture(ctx.spec.arch);
   let state: TrainState = {
-    params: arch.init(ctx.spec, { seed: options.seed, numClasses: data.spec.classCount }),
+    params: model ?? architecture(ctx.spec.arch).init(ctx.spec, {
+      seed: options.seed,
+      numClasses: data.spec.classCount,
+    }),
     buffers: null,
   };
   const batches = batchesOf(
@@ -41,7 +50,7 @@ export async function measureSpeed(ctx: LabContext): Promise<MeasuredSpeed> {
       timedImages = 0;
     }
     const timed = step - WARMUP_STEPS;
-    if (timed >= TIMED_STEPS && (performance.now() - start) / 1000 >= TIMED_SECONDS) break;
+    if (timed >= TIMED_STEPS && (performance.now() - start) / 1000 >= seconds) break;
     const b = step % batches.length;
     const indices = batches[b];
     const { x, y } = makeBatch(data.train, indices, {

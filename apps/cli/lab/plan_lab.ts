@@ -8,10 +8,13 @@
 import {
   isRefusal,
   type LabSummary,
+  planFinetunes,
+  type PlannedStage,
   planScale,
   type ScalePlan,
   type ScaleRequest,
 } from "@slimming/run-format";
+import { loadModel } from "../checkpoint.ts";
 import { UsageError } from "@slimming/tensor-utils/core";
 import type { LabContext } from "./context.ts";
 import { measureSpeed } from "./measure.ts";
@@ -20,6 +23,7 @@ import type { LabOptions } from "./options.ts";
 /** The lab's options with `plan` applied: its epochs, images an epoch and λ. */
 export function withPlan(options: LabOptions, plan: ScalePlan, trainImages: number): LabOptions {
   const pruneIndex = options.lambdas.indexOf(options.pruneLambda);
+  const finetuneImages = plan.finetune?.imagesPerEpoch ?? plan.finetuneImagesPerEpoch;
   return {
     ...options,
     epochs: plan.epochs,
@@ -27,9 +31,7 @@ export function withPlan(options: LabOptions, plan: ScalePlan, trainImages: numb
     lambdas: [...plan.lambdas],
     pruneLambda: plan.lambdas[pruneIndex],
     imagesPerEpoch: plan.imagesPerEpoch < trainImages ? plan.imagesPerEpoch : undefined,
-    finetuneImagesPerEpoch: plan.finetuneImagesPerEpoch < trainImages
-      ? plan.finetuneImagesPerEpoch
-      : undefined,
+    finetuneImagesPerEpoch: finetuneImages < trainImages ? finetuneImages : undefined,
     plan,
   };
 }
@@ -85,4 +87,38 @@ export async function planLab(
   }
   log(`plan: ${answer.reason}`);
   return withPlan(options, answer, request.trainImages);
+}
+
+/** Seconds of timed steps when measuring a pruned model (they are faster and steadier). */
+const PRUNED_MEASURE_SECONDS = 3;
+
+/**
+ * The options with the fine-tunes planned again, now that the pruned models exist: each
+ * model's speed measured, the fine-tunes' images an epoch sized to the `secondsLeft` of the
+ * budget (`planFinetunes`), recorded in the plan. Unchanged without a plan, or when the plan
+ * already has its fine-tunes (a continued lab).
+ */
+export async function replanFinetunes(
+  ctx: LabContext,
+  finetunes: readonly PlannedStage[],
+  secondsLeft: number,
+): Promise<LabOptions> {
+  const { options, data, log } = ctx;
+  const plan = options.plan;
+  if (plan === undefined || plan.finetune !== undefined || finetunes.length === 0) return options;
+  log("measuring the pruned models' training speed ...");
+  const measured = [];
+  for (const stage of finetunes) {
+    const { params } = await loadModel(`${options.out}/${stage.source}`);
+    measured.push(await measureSpeed(ctx, params, PRUNED_MEASURE_SECONDS));
+  }
+  const finetune = planFinetunes(measured, secondsLeft, {
+    finetuneEpochs: plan.finetuneEpochs,
+    batchSize: options.batchSize,
+    trainImages: data.train.count,
+    testImages: data.test.count,
+    plannedImagesPerEpoch: plan.finetuneImagesPerEpoch,
+  });
+  log(`plan: ${finetune.reason}`);
+  return withPlan(options, { ...plan, finetune }, data.train.count);
 }

@@ -29,9 +29,9 @@ import type { LabContext, StageOutcome } from "./context.ts";
 import type { LabOptions } from "./options.ts";
 import { runPruneStage } from "./prune_stage.ts";
 import { renderLabReport } from "./report_step.ts";
-import { labSummary, stageRecord } from "./summary.ts";
+import { type LabProgress, labSummary, stageRecord } from "./summary.ts";
 import { runTrainingStage } from "./training_stage.ts";
-import { planLab } from "./plan_lab.ts";
+import { planLab, replanFinetunes } from "./plan_lab.ts";
 
 async function labContext(options: LabOptions, log: (line: string) => void): Promise<LabContext> {
   const spec = architecture(options.arch ?? "vgg").specFor({
@@ -119,24 +119,43 @@ async function runStages(
   const previous = await readLabSummary(out);
   const loaded = await labContext(given, log);
   const options = await planLab(loaded, previous, (performance.now() - labStart) / 1000);
-  const ctx: LabContext = { ...loaded, options };
-  const plan = labPlan({
-    ...options,
-    recalibrate: options.recipe.recalibrate,
-    estimate: options.plan?.estimate,
-  });
+  let ctx: LabContext = { ...loaded, options };
+  const stagesOf = (o: LabOptions) =>
+    labPlan({
+      ...o,
+      recalibrate: o.recipe.recalibrate,
+      estimate: o.plan && {
+        ...o.plan.estimate,
+        finetune: o.plan.finetune?.estimate ?? o.plan.estimate.finetune,
+      },
+    });
+  let plan = stagesOf(options);
   const stages: LabStage[] = [];
-  const progress = {
+  const progress: { plan: PlannedStage[] } & Omit<LabProgress, "plan"> = {
     plan,
     stages,
     previous,
     startedAt: previous?.startedAt ?? new Date().toISOString(),
   };
-  for (const [index, stage] of plan.entries()) {
+  for (let index = 0; index < plan.length; index++) {
+    const secondsLeft = () =>
+      ctx.options.timeBudget === undefined
+        ? undefined
+        : ctx.options.timeBudget - (performance.now() - labStart) / 1000;
+    if (plan[index].kind === "finetune" && plan[index - 1]?.kind !== "finetune") {
+      // The pruned models exist now: measure them and size the fine-tunes to the time left.
+      const finetunes = plan.filter((s) => s.kind === "finetune");
+      const replanned = await replanFinetunes(ctx, finetunes, secondsLeft() ?? Infinity);
+      if (replanned !== ctx.options) {
+        ctx = { ...ctx, options: replanned };
+        plan = stagesOf(replanned);
+        progress.plan = plan;
+        await writeLabSummary(out, labSummary(ctx, progress, false));
+      }
+    }
+    const stage = plan[index];
     const stageStart = performance.now();
-    const left = options.timeBudget === undefined
-      ? undefined
-      : options.timeBudget - (performance.now() - labStart) / 1000;
+    const left = secondsLeft();
     log(`\n== stage ${index + 1}/${plan.length}: ${stage.name} (${out}/${stage.dir})`);
     // Ctrl-C during this stage records it as stopped early, with the epochs it committed.
     interrupt.record = () =>
