@@ -108,6 +108,11 @@ export interface PlanEstimate {
   readonly prune: number;
   /** One per ratio. */
   readonly finetune: number[];
+  /**
+   * The fine-tunes at the policy's floor of images an epoch: what a late sparsity training may
+   * leave them (they give way first, and are planned again after the prunes).
+   */
+  readonly finetuneFloor?: number[];
   /** The report and bookkeeping after the last stage. */
   readonly report: number;
   /** Everything, from the lab's start (elapsed included). */
@@ -151,19 +156,29 @@ function estimateOf(
   measured: MeasuredSpeed,
   elapsed: number,
 ): PlanEstimate {
+  const finetuneAt = (images: number) =>
+    request.ratios.map((ratio) => {
+      const speedup = finetuneSpeedup(ratio);
+      return request.finetuneEpochs *
+        (images / (trainRate * speedup) + evalSeconds / speedup);
+    });
   const { trainImagesPerSecond: trainRate, evalImagesPerSecond: evalRate } = measured;
   const evalSeconds = request.testImages / evalRate;
   const trainStage = scale.epochs * (scale.imagesPerEpoch / trainRate + evalSeconds);
   // A prune evaluates the full, masked, slim and recalibrated models and times inference.
   const pruneStage = (4 * request.testImages + request.recipe.recalibrate) / evalRate + 3;
-  const finetune = request.ratios.map((ratio) => {
-    const speedup = finetuneSpeedup(ratio);
-    return request.finetuneEpochs *
-      (scale.finetuneImagesPerEpoch / (trainRate * speedup) + evalSeconds / speedup);
-  });
+  const finetune = finetuneAt(scale.finetuneImagesPerEpoch);
+  const floor = Math.min(scale.finetuneImagesPerEpoch, request.policy.minFinetuneImagesPerEpoch);
   const total = elapsed + request.lambdas.length * trainStage +
     request.ratios.length * pruneStage + finetune.reduce((a, b) => a + b, 0) + REPORT_SECONDS;
-  return { train: trainStage, prune: pruneStage, finetune, report: REPORT_SECONDS, total };
+  return {
+    train: trainStage,
+    prune: pruneStage,
+    finetune,
+    finetuneFloor: finetuneAt(floor),
+    report: REPORT_SECONDS,
+    total,
+  };
 }
 
 function roundImages(images: number, batchSize: number): number {

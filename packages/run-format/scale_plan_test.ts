@@ -165,6 +165,19 @@ Deno.test("planScale: each stage's share of the budget holds its estimate when t
         assert.ok(allowed >= stage.weight - 1e-6, `${stage.name}: ${allowed} < ${stage.weight}`);
         left -= stage.weight;
       }
+      // Weighed at their floor, the fine-tunes leave each sparsity training more time still.
+      const floors = answer.estimate.finetuneFloor!;
+      assert.ok(floors.every((f, i) => f <= answer.estimate.finetune[i] + 1e-9));
+      const lean = labPlan({
+        lambdas: answer.lambdas,
+        pruneLambda: answer.lambdas[2],
+        ratios: REQUEST.ratios,
+        epochs: answer.epochs,
+        finetuneEpochs: answer.finetuneEpochs,
+        estimate: { ...answer.estimate, finetune: floors },
+      });
+      const whole = budget - answer.elapsedSeconds;
+      assert.ok(stageBudget(lean, 0, whole)! >= stageBudget(plan, 0, whole)! - 1e-9);
     }),
   );
 });

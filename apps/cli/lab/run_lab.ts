@@ -120,13 +120,16 @@ async function runStages(
   const loaded = await labContext(given, log);
   const options = await planLab(loaded, previous, (performance.now() - labStart) / 1000);
   let ctx: LabContext = { ...loaded, options };
+  // Until the fine-tunes are planned again after the prunes, they weigh what they take at
+  // their floor: a sparsity training that runs late takes from them before it is cut short.
   const stagesOf = (o: LabOptions) =>
     labPlan({
       ...o,
       recalibrate: o.recipe.recalibrate,
       estimate: o.plan && {
         ...o.plan.estimate,
-        finetune: o.plan.finetune?.estimate ?? o.plan.estimate.finetune,
+        finetune: o.plan.finetune?.estimate ?? o.plan.estimate.finetuneFloor ??
+          o.plan.estimate.finetune,
       },
     });
   let plan = stagesOf(options);
