@@ -5,7 +5,7 @@
  * @module
  */
 import { PRUNE_FILES, RUN_FILES } from "@slimming/run-format";
-import { LAB_FILES, stageStatusText } from "@slimming/run-format";
+import { LAB_FILES, planWords, stageStatusText } from "@slimming/run-format";
 import type { EpochRecord, LabSummary, PruneSummary } from "@slimming/run-format";
 import type { OptionSpec } from "./cli_args.ts";
 import { formatDuration } from "./progress.ts";
@@ -205,7 +205,7 @@ export function labClosing(
   const done = stages.filter((s) => s.status === "done").length;
   const lines = [
     `\nlab done in ${formatDuration(seconds)}: ${done}/${stages.length} stages done in ${out}`,
-    ...(summary.plan ? [`  plan: ${summary.plan.reason}`] : []),
+    ...(summary.plan ? [`  plan: ${planWords(summary.plan)}`] : []),
     ...stages.filter((s) => s.status !== "done").map((s) => `  ${s.name}: ${s.words}`),
     `  report: ${report}`,
     `  summary: ${out}/${LAB_FILES.summary}`,

@@ -38,6 +38,7 @@ export {
   type PlanEstimate,
   planFinetunes,
   planScale,
+  planWords,
   REPORT_SECONDS,
   SCALE_KNOBS,
   type ScaleKnob,

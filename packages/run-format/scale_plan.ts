@@ -296,8 +296,13 @@ export function planScale(
   const sizes = asWritten
     ? `the profile as written fits (${thousands(scale.imagesPerEpoch)} images an epoch, ` +
       `${scale.epochs} epochs)`
-    : `${thousands(scale.imagesPerEpoch)} of ${thousands(request.trainImages)} images an epoch ` +
-      `for ${scale.epochs} epochs, fine-tunes on ${thousands(scale.finetuneImagesPerEpoch)} ` +
+    : `${
+      scale.imagesPerEpoch < request.trainImages
+        ? `${thousands(scale.imagesPerEpoch)} of ${thousands(request.trainImages)}`
+        : `all ${thousands(request.trainImages)}`
+    } images an epoch for ${scale.epochs} epochs, fine-tunes on ${
+      thousands(scale.finetuneImagesPerEpoch)
+    } ` +
       `images an epoch, λ scaled to keep λ·Σlr`;
   return {
     measured,
@@ -375,4 +380,9 @@ export function planFinetunes(
         formatClock(total(images))
       } of the ${formatClock(secondsLeft)} left`,
   };
+}
+
+/** What a plan did, in words: its reason, and the fine-tunes' when they were planned again. */
+export function planWords(plan: Pick<ScalePlan, "reason" | "finetune">): string {
+  return plan.finetune ? `${plan.reason}; after the prunes, ${plan.finetune.reason}` : plan.reason;
 }

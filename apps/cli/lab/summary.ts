@@ -9,6 +9,7 @@ import {
   type LabSummary,
   pendingStage,
   type PlannedStage,
+  planWords,
   scaledDownFrom,
 } from "@slimming/run-format";
 import type { LabContext, StageOutcome } from "./context.ts";
@@ -32,7 +33,7 @@ export function labSummary(
   const { options, backend, data } = ctx;
   return {
     profile: options.profileName,
-    scaledDown: scaledDownFrom({ ...options, planReason: options.plan?.reason }),
+    scaledDown: scaledDownFrom({ ...options, planReason: options.plan && planWords(options.plan) }),
     recipe: options.recipe,
     testSubset: options.testSubset,
     minChannels: options.minChannels,

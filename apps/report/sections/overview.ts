@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { datasetTitle, modelName, scaledDownFrom } from "@slimming/run-format";
+import { datasetTitle, modelName, planWords, scaledDownFrom } from "@slimming/run-format";
 import {
   formatCfg,
   formatCount,
@@ -67,7 +67,7 @@ function labChanges(info: LabData["info"]): string[] | undefined {
     timeBudget: info.timeBudget,
     imagesPerEpoch: info.imagesPerEpoch,
     finetuneImagesPerEpoch: info.finetuneImagesPerEpoch,
-    planReason: info.plan?.reason,
+    planReason: info.plan && planWords(info.plan),
   });
 }
 
