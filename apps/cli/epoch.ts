@@ -22,7 +22,9 @@ import {
 } from "@slimming/run-format";
 import { encodeModel, saveOptimizer } from "./checkpoint.ts";
 import { formatDuration, type ProgressPrinter } from "./progress.ts";
-import { disposeState, type TrainState, trainStep } from "./train_step.ts";
+import { disposeState, type Distillation, type TrainState, trainStep } from "./train_step.ts";
+import type { SgdOptions } from "./sgd.ts";
+import type { Rng } from "@slimming/tensor-utils/core";
 import { architectureOf, type ModelParams } from "./architecture.ts";
 
 /** The training half of an epoch's record. */
@@ -64,6 +66,46 @@ export function annealedRate(fromLr: number, batch: number, batches: number): nu
   return fromLr * 0.5 * (1 + Math.cos(Math.PI * batch / batches));
 }
 
+/** A teacher model and the distillation's α and T. */
+export interface BatchTeacher extends Distillation {
+  readonly model: ModelParams;
+}
+
+/**
+ * One SGD step on the training images `indices` of `train`, augmented with `rng`, consuming
+ * `state`; with `teacher`, on the distillation loss against its eval-mode logits of the same
+ * batch. Resolves with the new state and the batch's loss and correct count, read back.
+ */
+export async function stepOnBatch(
+  state: TrainState,
+  train: CifarSplit,
+  indices: Int32Array,
+  rng: Rng,
+  sgd: SgdOptions,
+  labelSmoothing: number,
+  teacher?: BatchTeacher,
+): Promise<{ state: TrainState; loss: number; correct: number }> {
+  const { x, y } = makeBatch(train, indices, { augment: true, rng });
+  const xs = tf.tensor4d(x, [indices.length, 32, 32, 3]);
+  const ys = tf.tensor1d(y, "int32");
+  const teacherLogits = teacher ? logitsOf(teacher.model, xs) : undefined;
+  const result = trainStep(
+    state,
+    xs,
+    ys,
+    sgd,
+    labelSmoothing,
+    teacher && teacherLogits && { ...teacher, teacherLogits },
+  );
+  teacherLogits?.dispose();
+  tf.dispose([xs, ys]);
+  disposeState(state);
+  const loss = (await result.loss.data())[0];
+  const correct = (await result.correct.data())[0];
+  tf.dispose([result.loss, result.correct]);
+  return { state: result.state, loss, correct };
+}
+
 /** Resolves after the event loop has run its pending tasks (a signal listener among them). */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -94,22 +136,21 @@ export async function trainEpoch(
   let lossSum = 0;
   let correct = 0;
   let seen = 0;
+  const distill: BatchTeacher | undefined = teacher && {
+    model: teacher,
+    weight: config.kdWeight ?? 0.5,
+    temperature: config.kdTemperature ?? 1,
+  };
   for (const [b, indices] of batches.entries()) {
-    const { x, y } = makeBatch(train, indices, {
-      augment: true,
-      rng: augmentRng(config.seed, epoch, b),
-    });
-    const xs = tf.tensor4d(x, [indices.length, 32, 32, 3]);
-    const ys = tf.tensor1d(y, "int32");
     const at = { epoch, batch: b, epochs: config.epochs, batchesPerEpoch: batches.length };
     const lr = finish
       ? annealedRate(finish.fromLr, b, batches.length)
       : learningRateAt(schedule, at);
-    const teacherLogits = teacher ? logitsOf(teacher, xs) : undefined;
-    const result = trainStep(
+    const step = await stepOnBatch(
       state,
-      xs,
-      ys,
+      train,
+      indices,
+      augmentRng(config.seed, epoch, b),
       {
         lr,
         momentum: config.momentum,
@@ -118,19 +159,11 @@ export async function trainEpoch(
         lambda: config.lambda,
       },
       config.labelSmoothing ?? 0,
-      teacherLogits && {
-        teacherLogits,
-        weight: config.kdWeight ?? 0.5,
-        temperature: config.kdTemperature ?? 1,
-      },
+      distill,
     );
-    teacherLogits?.dispose();
-    tf.dispose([xs, ys]);
-    disposeState(state);
-    state = result.state;
-    const loss = (await result.loss.data())[0];
-    correct += (await result.correct.data())[0];
-    tf.dispose([result.loss, result.correct]);
+    state = step.state;
+    const loss = step.loss;
+    correct += step.correct;
     const where = `batch ${b + 1}/${batches.length}`;
     if (!Number.isFinite(loss)) {
       disposeState(state);

@@ -15,14 +15,7 @@ import { removeStaleTempFiles } from "@slimming/tensor-utils";
 import { type EpochRecord, RUN_FILES, type RunConfig } from "@slimming/run-format";
 import type { ModelParams } from "./architecture.ts";
 import type { LoadedData } from "./dataset.ts";
-import {
-  commitEpoch,
-  type EpochFinish,
-  epochImages,
-  epochLine,
-  type EpochTraining,
-  trainEpoch,
-} from "./epoch.ts";
+import { commitEpoch, type EpochFinish, epochImages, epochLine, trainEpoch } from "./epoch.ts";
 import { evaluate } from "./evaluate.ts";
 import { createProgressPrinter, type ProgressPrinter } from "./progress.ts";
 import { catchUpBest, startingPoint } from "./resume.ts";
@@ -78,7 +71,7 @@ export function epochFinish(
 
 /** The learning rate a run's annealing last epoch starts from. */
 function annealStart(schedule: LrSchedule, lrNow: number): number {
-  // The step schedule ends at lr/100: its last epoch goes there and stays flat from lr/100.
+  // The step schedule ends at lr/100: its annealing last epoch starts there, not higher.
   return schedule.name === "step" ? Math.min(lrNow, schedule.lr / 100) : lrNow;
 }
 
@@ -132,7 +125,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
     const lr = finish ? finish.fromLr : scheduled;
     const epochStart = performance.now();
     const lastGood = history.length > 0 ? `${out}/${RUN_FILES.last}` : "none (first epoch)";
-    const trained: EpochTraining = await trainEpoch(
+    const trained = await trainEpoch(
       state,
       data.train,
       config,

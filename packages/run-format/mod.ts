@@ -40,7 +40,6 @@ export {
   planScale,
   planWords,
   REPORT_SECONDS,
-  SCALE_KNOBS,
   type ScaleKnob,
   type ScalePlan,
   type ScalePolicy,

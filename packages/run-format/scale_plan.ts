@@ -14,9 +14,6 @@ import type { TrainingRecipe } from "./records.ts";
 /** A knob of the lab's scale. */
 export type ScaleKnob = "images" | "epochs" | "finetune";
 
-/** Every knob, for validation. */
-export const SCALE_KNOBS: readonly ScaleKnob[] = ["images", "epochs", "finetune"];
-
 /** How a profile's scale gives way to a budget (written in the profile). */
 export interface ScalePolicy {
   /** The knobs in the order they give way, each to its floor before the next moves. */
@@ -156,14 +153,14 @@ function estimateOf(
   measured: MeasuredSpeed,
   elapsed: number,
 ): PlanEstimate {
+  const { trainImagesPerSecond: trainRate, evalImagesPerSecond: evalRate } = measured;
+  const evalSeconds = request.testImages / evalRate;
   const finetuneAt = (images: number) =>
     request.ratios.map((ratio) => {
       const speedup = finetuneSpeedup(ratio);
       return request.finetuneEpochs *
         (images / (trainRate * speedup) + evalSeconds / speedup);
     });
-  const { trainImagesPerSecond: trainRate, evalImagesPerSecond: evalRate } = measured;
-  const evalSeconds = request.testImages / evalRate;
   const trainStage = scale.epochs * (scale.imagesPerEpoch / trainRate + evalSeconds);
   // A prune evaluates the full, masked, slim and recalibrated models and times inference.
   const pruneStage = (4 * request.testImages + request.recipe.recalibrate) / evalRate + 3;
@@ -336,7 +333,7 @@ export interface FinetuneRequest {
   readonly batchSize: number;
   readonly trainImages: number;
   readonly testImages: number;
-  /** The fine-tunes' images an epoch of the lab's plan: the floor, unless even that is late. */
+  /** The fine-tunes' images an epoch in the plan made before the prunes (named in the reason). */
   readonly plannedImagesPerEpoch: number;
 }
 

@@ -22,13 +22,26 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message.split("\n")[0] : String(error);
 }
 
-/** Writes `data` to `path` atomically; a failure is a {@linkcode WriteError} and the old file survives. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+/**
+ * A fresh temp file beside `path`, named as {@linkcode removeStaleTempFiles} recognises it
+ * (`.<file>.<pid>.<id>.tmp`).
+ */
+function tempPathFor(path: string): string {
   const slash = path.lastIndexOf("/");
   const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
   const base = slash >= 0 ? path.slice(slash + 1) : path;
-  const temp = `${dir}/.${base}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  return `${dir}/.${base}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+}
+
+/** A value as the JSON files are written: pretty, with a final newline. */
+function jsonText(value: unknown): string {
+  return JSON.stringify(value, null, 2) + "\n";
+}
+
+/** Writes `data` to `path` atomically; a failure is a {@linkcode WriteError} and the old file survives. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const temp = tempPathFor(path);
   try {
     const file = await Deno.open(temp, { write: true, createNew: true });
     try {
@@ -49,7 +62,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 
 /** Writes `value` as pretty JSON (with a final newline) atomically. */
 export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
+  return writeFileAtomic(path, jsonText(value));
 }
 
 /**
@@ -57,9 +70,9 @@ export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
  * process exits. A failure is a {@linkcode WriteError} and the old file survives.
  */
 export function writeJsonAtomicSync(path: string, value: unknown): void {
-  const temp = `${path}.${Deno.pid}.sync.tmp`;
+  const temp = tempPathFor(path);
   try {
-    Deno.writeTextFileSync(temp, JSON.stringify(value, null, 2) + "\n");
+    Deno.writeTextFileSync(temp, jsonText(value));
     Deno.renameSync(temp, path);
   } catch (error) {
     try {

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import { augmentRng, batchesOf, epochOrder, makeBatch } from "@slimming/cifar";
+import { augmentRng, batchesOf, epochOrder } from "@slimming/cifar";
 import type { MeasuredSpeed } from "@slimming/run-format";
 import { architecture, type ModelParams } from "../architecture.ts";
 import { evaluate } from "../evaluate.ts";
-import { disposeState, type TrainState, trainStep } from "../train_step.ts";
+import { disposeState, type TrainState } from "../train_step.ts";
+import { stepOnBatch } from "../epoch.ts";
 import type { LabContext } from "./context.ts";
 
 /** Steps run before timing (the first ones fill buffer pools and caches). */
@@ -38,10 +38,9 @@ export async function measureSpeed(
     }),
     buffers: null,
   };
-  const batches = batchesOf(
-    epochOrder(data.train.count, options.seed + 1000, 0),
-    options.batchSize,
-  );
+  // Another seed than the trainings', so the measured batches are not their first ones.
+  const seed = options.seed + 1000;
+  const batches = batchesOf(epochOrder(data.train.count, seed, 0), options.batchSize);
   let timedImages = 0;
   let start = performance.now();
   for (let step = 0;; step++) {
@@ -53,25 +52,13 @@ export async function measureSpeed(
     if (timed >= TIMED_STEPS && (performance.now() - start) / 1000 >= seconds) break;
     const b = step % batches.length;
     const indices = batches[b];
-    const { x, y } = makeBatch(data.train, indices, {
-      augment: true,
-      rng: augmentRng(options.seed + 1000, 0, b),
-    });
-    const xs = tf.tensor4d(x, [indices.length, 32, 32, 3]);
-    const ys = tf.tensor1d(y, "int32");
-    const result = trainStep(state, xs, ys, {
+    ({ state } = await stepOnBatch(state, data.train, indices, augmentRng(seed, 0, b), {
       lr: 0.01,
       momentum: options.recipe.momentum,
       nesterov: options.recipe.nesterov,
       weightDecay: options.recipe.weightDecay,
       lambda: 0,
-    }, options.recipe.labelSmoothing);
-    tf.dispose([xs, ys]);
-    disposeState(state);
-    state = result.state;
-    await result.loss.data();
-    await result.correct.data();
-    tf.dispose([result.loss, result.correct]);
+    }, options.recipe.labelSmoothing));
     timedImages += indices.length;
   }
   const trainImagesPerSecond = timedImages / ((performance.now() - start) / 1000);

@@ -11,6 +11,7 @@ import {
   planFinetunes,
   type PlannedStage,
   planScale,
+  planWords,
   type ScalePlan,
   type ScaleRequest,
 } from "@slimming/run-format";
@@ -68,7 +69,7 @@ export async function planLab(
   const request = scaleRequest(ctx);
   if (request === undefined) return options;
   if (previous?.plan) {
-    log(`plan (recorded in lab.json, kept): ${previous.plan.reason}`);
+    log(`plan (recorded in lab.json, kept): ${planWords(previous.plan)}`);
     return withPlan(options, previous.plan, request.trainImages);
   }
   if (options.timeBudget === undefined || !options.planScale) return options;
