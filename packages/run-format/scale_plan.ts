@@ -335,12 +335,15 @@ export interface FinetuneRequest {
   readonly testImages: number;
   /** The fine-tunes' images an epoch in the plan made before the prunes (named in the reason). */
   readonly plannedImagesPerEpoch: number;
+  /** The lab's whole budget: its margin, in seconds, is kept to the end. */
+  readonly budgetSeconds: number;
 }
 
 /**
  * The fine-tunes' images an epoch once the pruned models' speeds are measured: the most (up to
  * every training image) that lets all fine-tunes and the report end within `secondsLeft` less
- * the margin; never fewer than the lab's plan gave unless those would run late too (then the
+ * the lab's margin (its share of the whole budget, in seconds: a margin taken of what is left
+ * would shrink to seconds just when a slowed machine has used the rest); never fewer than the lab's plan gave unless those would run late too (then the
  * most that fits, at least one batch).
  */
 export function planFinetunes(
@@ -348,7 +351,7 @@ export function planFinetunes(
   secondsLeft: number,
   request: FinetuneRequest,
 ): FinetunePlan {
-  const usable = secondsLeft * (1 - PLAN_MARGIN) - REPORT_SECONDS;
+  const usable = secondsLeft - PLAN_MARGIN * request.budgetSeconds - REPORT_SECONDS;
   const estimate = (images: number) =>
     measured.map((m) =>
       request.finetuneEpochs *

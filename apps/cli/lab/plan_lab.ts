@@ -119,6 +119,7 @@ export async function replanFinetunes(
     trainImages: data.train.count,
     testImages: data.test.count,
     plannedImagesPerEpoch: plan.finetuneImagesPerEpoch,
+    budgetSeconds: plan.budgetSeconds,
   });
   log(`plan: ${finetune.reason}`);
   return withPlan(options, { ...plan, finetune }, data.train.count);
