@@ -14,5 +14,5 @@ export {
   pruneDecision,
 } from "./selection.ts";
 export { prunedCfg, type PruneReport } from "./report.ts";
-export { mergePassReports } from "./merge_passes.ts";
+export { composeMasks, mergePassReports } from "./merge_passes.ts";
 export { validateRatio } from "./_validate.ts";

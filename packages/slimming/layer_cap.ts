@@ -42,6 +42,49 @@ export function layerCapFloor(channels: number, maxLayerRatio: number): number {
   return channels - Math.floor(maxLayerRatio * channels + 1e-9);
 }
 
+/** The masks of one capped pass on |gamma| arrays: threshold, guard and per-layer cap. */
+export interface CappedMasks {
+  readonly threshold: number;
+  /** Per layer, per channel (of the arrays given): whether it is kept. */
+  readonly masks: boolean[][];
+  /** Kept channels per layer. */
+  readonly kept: number[];
+  /** Layers where the min-channels guard kept more channels than the threshold did. */
+  readonly guardedLayers: number[];
+  /** The cap used. */
+  readonly maxLayerRatio: number;
+  /** Layers where the cap kept more channels than the threshold did. */
+  readonly cappedLayers: number[];
+}
+
+/**
+ * The decision of a capped pass on plain |gamma| arrays, one per layer (no tensors): the
+ * global threshold at `ratio`, each layer raised to at least max(minChannels, its cap floor)
+ * channels by its largest |gamma| (ties to the lower channel index).
+ */
+export function cappedMasks(
+  abs: readonly Float32Array[],
+  ratio: number,
+  options: LayerCapOptions = {},
+): CappedMasks {
+  validateRatio(ratio);
+  const maxLayerRatio = validateMaxLayerRatio(options.maxLayerRatio ?? 0.5);
+  const minChannels = validateMinChannels(options.minChannels ?? 1);
+  const { threshold } = rankThreshold(abs, ratio);
+  const guards = abs.map((layer) => guardFloor(layer.length, minChannels));
+  const caps = abs.map((layer) => layerCapFloor(layer.length, maxLayerRatio));
+  const floors = guards.map((g, i) => Math.max(g, caps[i]));
+  const { masks, kept, thresholdKept } = flooredMasks(abs, threshold, floors);
+  return {
+    threshold,
+    masks,
+    kept,
+    guardedLayers: raisedLayers(thresholdKept, guards),
+    maxLayerRatio,
+    cappedLayers: raisedLayers(thresholdKept, caps),
+  };
+}
+
 /**
  * {@linkcode pruneLayerCapped} on |gamma| arrays already read (`absGammas` or
  * `absGammasAsync`); `abs` must come from `params`.
@@ -52,22 +95,13 @@ export function pruneLayerCappedFromAbsGammas(
   ratio: number,
   options: LayerCapOptions = {},
 ): CappedPruneResult {
-  validateRatio(ratio);
-  const maxLayerRatio = validateMaxLayerRatio(options.maxLayerRatio ?? 0.5);
-  const minChannels = validateMinChannels(options.minChannels ?? 1);
-  const { threshold } = rankThreshold(abs, ratio);
-  const guards = abs.map((layer) => guardFloor(layer.length, minChannels));
-  const caps = abs.map((layer) => layerCapFloor(layer.length, maxLayerRatio));
-  const floors = guards.map((g, i) => Math.max(g, caps[i]));
-  const { masks, thresholdKept } = flooredMasks(abs, threshold, floors);
-  const guardedLayers = raisedLayers(thresholdKept, guards);
+  const { masks, threshold, guardedLayers, maxLayerRatio, cappedLayers } = cappedMasks(
+    abs,
+    ratio,
+    options,
+  );
   const result = pruneByDecision(params, ratio, { masks, threshold, guardedLayers });
-  const report = {
-    ...result.report,
-    maxLayerRatio,
-    cappedLayers: raisedLayers(thresholdKept, caps),
-  };
-  return { ...result, report };
+  return { ...result, report: { ...result.report, maxLayerRatio, cappedLayers } };
 }
 
 /**

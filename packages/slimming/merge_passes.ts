@@ -1,5 +1,5 @@
 /**
- * One report for a multi-pass prune: what the passes did together.
+ * One report for a multi-pass prune, and one set of keep masks: what the passes did together.
  *
  * @module
  */
@@ -31,4 +31,34 @@ export function mergePassReports(reports: readonly PruneReport[], ratio: number)
     flopsBefore: first.flopsBefore,
     flopsAfter: last.flopsAfter,
   };
+}
+
+/**
+ * The keep masks of two passes as one over the first pass's model: `earlier[i]` is over the
+ * original layer; `later[i]` is over what pass two saw of it, either the same full width (a
+ * BN kept whole behind a channel selection: a channel stays only if both keep it) or just
+ * the channels `earlier[i]` kept, in order (a physically narrowed layer). When every channel
+ * was kept the two readings agree. Any other length is a RangeError.
+ */
+export function composeMasks(
+  earlier: readonly (readonly boolean[])[],
+  later: readonly (readonly boolean[])[],
+): boolean[][] {
+  if (earlier.length !== later.length) {
+    throw new RangeError(`composeMasks: ${earlier.length} and ${later.length} layers`);
+  }
+  return earlier.map((first, i) => {
+    const second = later[i];
+    if (second.length === first.length) return first.map((keep, c) => keep && second[c]);
+    const kept = first.flatMap((keep, c) => (keep ? [c] : []));
+    if (second.length !== kept.length) {
+      throw new RangeError(
+        `composeMasks: layer ${i} has ${second.length} entries for ${first.length} channels ` +
+          `of which ${kept.length} were kept`,
+      );
+    }
+    const out = new Array<boolean>(first.length).fill(false);
+    kept.forEach((c, j) => (out[c] = second[j]));
+    return out;
+  });
 }

@@ -2,7 +2,7 @@
  * Network Slimming (Liu et al., ICCV 2017) on the VGG-BN models of `@slimming/vgg`, as in the
  * reference's `main.py` (`updateBN`) and `vggprune.py`: the L1 sparsity term on BN scaling
  * factors, the global |gamma| threshold, channel masks, the masked and the physically pruned
- * model, and the multi-pass scheme; the pre-activation ResNet's pruning with channel
+ * model, and the multi-pass scheme (generic over architectures: `multiPassPruneWith`); the pre-activation ResNet's pruning with channel
  * selection (`resprune.py`, `pruneResnet`) and `denseprune.py`'s for the DenseNet of
  * `@slimming/densenet` (`pruneDensenet`). Pure functions: inputs are never changed, every
  * returned tensor is new and the caller disposes it.
@@ -23,6 +23,8 @@ export {
 } from "./prune.ts";
 export { prunedCfg, type PruneReport } from "./report.ts";
 export {
+  type CappedMasks,
+  cappedMasks,
   type CappedPruneReport,
   type CappedPruneResult,
   layerCapFloor,
@@ -34,8 +36,13 @@ export {
   type FineTune,
   type MultiPassOptions,
   multiPassPrune,
+  multiPassPruneWith,
   type MultiPassResult,
+  type PassesResult,
+  type PassPruner,
 } from "./multi_pass.ts";
+export { type StepDecision, stepDecision, type StepOptions } from "./step_decision.ts";
+export type { StepReport } from "./step_report.ts";
 export { recalibrateBatchNorm } from "./recalibrate.ts";
 export {
   pruneRounded,
@@ -48,12 +55,13 @@ export {
   validateRoundTo,
 } from "./round_to.ts";
 export { type ChannelDecision, planPrune, pruneDecision } from "./selection.ts";
-export { mergePassReports } from "./merge_passes.ts";
+export { composeMasks, mergePassReports } from "./merge_passes.ts";
 export { validateRatio } from "./_validate.ts";
 export {
   densenetAbsGammas,
   densenetAbsGammasAsync,
   densenetDecision,
+  type DensenetPruneOptions,
   type DensenetPruneReport,
   type DensenetPruneResult,
   maskDensenet,

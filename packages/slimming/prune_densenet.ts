@@ -16,7 +16,9 @@
  * Beyond the reference: the `minChannels` guard (default 1) keeps a layer's largest |gamma|
  * when the threshold would select none of its channels; and a model already pruned is
  * ranked over its selected channels only (for an unpruned model, every channel), so a
- * second pruning removes a fraction of what is left.
+ * second pruning removes a fraction of what is left (the multi-pass scheme, with its
+ * per-layer cap); and `roundTo` rounds every BN's kept count up to a multiple of N (at most
+ * its selected channels) by its next-largest |gamma|, as VGG's `--round-to` does.
  *
  * @module
  */
@@ -30,9 +32,8 @@ import {
   selectedBns,
 } from "@slimming/densenet";
 import { absCopy } from "./gammas.ts";
-import { pruneDecision } from "./selection.ts";
-import { validateMinChannels, validateRatio } from "./_validate.ts";
-import type { PruneOptions } from "./prune.ts";
+import { type StepDecision, stepDecision, type StepOptions } from "./step_decision.ts";
+import { validateRatio } from "./_validate.ts";
 
 /** What a DenseNet pruning step did; the fields of `PruneReport`, with flat cfg lists. */
 export interface DensenetPruneReport {
@@ -62,6 +63,10 @@ export interface DensenetPruneReport {
   readonly flopsBefore: number;
   /** FLOPs of one 32x32 forward pass after. */
   readonly flopsAfter: number;
+  /** A multi-pass step: the cap, the largest fraction of a layer one pass could remove. */
+  readonly maxLayerRatio?: number;
+  /** A multi-pass step: layers where the cap kept more channels than the threshold did. */
+  readonly cappedLayers?: number[];
 }
 
 /** A pruned DenseNet, its cfg, the masks that made it and the report. */
@@ -73,7 +78,16 @@ export interface DensenetPruneResult {
   /** Per BN layer, per channel of its full width: whether it stays selected. */
   readonly masks: boolean[][];
   readonly report: DensenetPruneReport;
+  /** With `roundTo` > 1: kept channels per BN before rounding. */
+  readonly keptBeforeRounding?: number[];
 }
+
+/**
+ * Options of {@linkcode pruneDensenet}: the guard (`minChannels`, default 1), a multi-pass
+ * step's per-layer cap (`maxLayerRatio`) and rounding of every BN's kept count up to a
+ * multiple of `roundTo`, all over each BN's selected channels.
+ */
+export type DensenetPruneOptions = StepOptions;
 
 /** |gamma| of every BN layer at full width, forward order; a NaN is a UsageError. */
 export function densenetAbsGammas(params: DensenetParams): Float32Array[] {
@@ -191,21 +205,24 @@ export function slimDensenet(
   );
 }
 
-/** The guarded one-shot decision over the selected channels, as full-width masks. */
+/**
+ * The decision of `stepDecision` over the selected channels (threshold, guard, and with the
+ * options the per-layer cap and rounding), as full-width masks.
+ */
 export function densenetDecision(
   selected: readonly (readonly number[])[],
   abs: readonly Float32Array[],
   ratio: number,
-  minChannels = 1,
-): { masks: boolean[][]; threshold: number; guardedLayers: number[] } {
+  options: DensenetPruneOptions = {},
+): StepDecision {
   const compact = selected.map((s, i) => Float32Array.from(s, (c) => abs[i][c]));
-  const decision = pruneDecision(compact, ratio, { minChannels });
+  const decision = stepDecision(compact, ratio, options);
   const masks = selected.map((s, i) => {
     const mask = new Array<boolean>(abs[i].length).fill(false);
     s.forEach((c, j) => (mask[c] = decision.masks[i][j]));
     return mask;
   });
-  return { masks, threshold: decision.threshold, guardedLayers: decision.guardedLayers };
+  return { ...decision, masks };
 }
 
 /**
@@ -216,12 +233,12 @@ export function pruneDensenetFromAbsGammas(
   params: DensenetParams,
   abs: readonly Float32Array[],
   ratio: number,
-  options: PruneOptions = {},
+  options: DensenetPruneOptions = {},
 ): DensenetPruneResult {
   validateRatio(ratio);
-  const minChannels = validateMinChannels(options.minChannels ?? 1);
   const selected = selectedBns(params).map((u) => u.selected);
-  const { masks, threshold, guardedLayers } = densenetDecision(selected, abs, ratio, minChannels);
+  const decision = densenetDecision(selected, abs, ratio, options);
+  const { masks, threshold, guardedLayers } = decision;
   const slim = slimDensenet(params, masks);
   const numClasses = params.fc.weight.shape[1];
   const before = { depth: params.depth, growthRate: params.growthRate, cfg: params.cfg };
@@ -241,8 +258,15 @@ export function pruneDensenetFromAbsGammas(
     paramsAfter: countDensenetParams(slim, numClasses),
     flopsBefore: countDensenetFlops(before, numClasses),
     flopsAfter: countDensenetFlops(slim, numClasses),
+    ...decision.cap,
   };
-  return { params: slim, cfg, masks, report };
+  return {
+    params: slim,
+    cfg,
+    masks,
+    report,
+    ...(decision.keptBeforeRounding ? { keptBeforeRounding: decision.keptBeforeRounding } : {}),
+  };
 }
 
 /**
@@ -253,7 +277,7 @@ export function pruneDensenetFromAbsGammas(
 export function pruneDensenet(
   params: DensenetParams,
   ratio: number,
-  options: PruneOptions = {},
+  options: DensenetPruneOptions = {},
 ): DensenetPruneResult {
   validateRatio(ratio);
   return pruneDensenetFromAbsGammas(params, densenetAbsGammas(params), ratio, options);

@@ -19,7 +19,10 @@
  *
  * Unlike the reference, the `minChannels` guard keeps every layer non-empty (the reference
  * crashes when a layer is emptied), and a model pruned before can be pruned again: channels a
- * selection already dropped are not ranked and stay dropped.
+ * selection already dropped are not ranked and stay dropped (the multi-pass scheme, with its
+ * per-layer cap). `roundTo` rounds every BN's kept count up to a multiple of N (at most its
+ * live channels) by its next-largest |gamma|, as VGG's `--round-to` does: the narrowed
+ * bn2/bn3 and the selections of bn1 and the final BN alike.
  *
  * @module
  */
@@ -33,9 +36,9 @@ import {
   resnetBnNames,
   type ResnetParams,
 } from "@slimming/resnet";
-import { pruneDecision } from "./selection.ts";
-import { validateMinChannels, validateRatio } from "./_validate.ts";
-import type { PruneReport } from "./report.ts";
+import { stepDecision, type StepOptions } from "./step_decision.ts";
+import { validateRatio } from "./_validate.ts";
+import type { StepReport } from "./step_report.ts";
 
 /** A pruned ResNet, its cfg, the masks that made it and the report. */
 export interface ResnetPruneResult {
@@ -45,7 +48,9 @@ export interface ResnetPruneResult {
   readonly cfg: number[];
   /** Per BN layer (BN order), per channel of the layer: whether it is kept. */
   readonly masks: boolean[][];
-  readonly report: PruneReport;
+  readonly report: StepReport;
+  /** With `roundTo` > 1: kept channels per BN before rounding. */
+  readonly keptBeforeRounding?: number[];
 }
 
 /** The channels each BN passes on: a selection's kept channels, or all of a narrowed BN's. */
@@ -225,18 +230,21 @@ export function pruneResnetWithMasks(
   };
 }
 
-/** Options of {@linkcode pruneResnet}. */
-export interface ResnetPruneOptions {
-  /** Fewest channels any BN keeps (default 1; 0 turns the guard off, as in the reference). */
-  readonly minChannels?: number;
-}
+/**
+ * Options of {@linkcode pruneResnet}: the guard (`minChannels`, default 1; 0 turns it off, as
+ * in the reference), a multi-pass step's per-layer cap (`maxLayerRatio`) and rounding of
+ * every BN's kept count up to a multiple of `roundTo`, all over each BN's live channels.
+ */
+export type ResnetPruneOptions = StepOptions;
 
 /**
  * One-shot pruning at a global `ratio` in [0, 1) on |gamma| arrays already read
- * ({@linkcode resnetLiveAbsGammas}): the threshold and guarded masks of `pruneDecision`
- * over the live channels of every BN, the slim model of {@linkcode pruneResnetWithMasks}
- * and the report (same fields as `prune`'s; `channelsBefore` and `kept` per BN, the counts
- * by the ResNet formulas). `params` is unchanged; the result's tensors are new.
+ * ({@linkcode resnetLiveAbsGammas}): the decision of `stepDecision` over the live channels
+ * of every BN (threshold, guard, and with the options the per-layer cap and rounding: a BN
+ * then keeps min(its live channels, a multiple of `roundTo`)), the slim model of
+ * {@linkcode pruneResnetWithMasks} and the report (same fields as `prune`'s; `channelsBefore`
+ * and `kept` per BN, the counts by the ResNet formulas). `params` is unchanged; the
+ * result's tensors are new.
  */
 export function pruneResnetFromAbsGammas(
   params: ResnetParams,
@@ -245,15 +253,14 @@ export function pruneResnetFromAbsGammas(
   options: ResnetPruneOptions = {},
 ): ResnetPruneResult {
   validateRatio(ratio);
-  const minChannels = validateMinChannels(options.minChannels ?? 1);
-  const decision = pruneDecision(abs, ratio, { minChannels });
+  const decision = stepDecision(abs, ratio, options);
   const masks = fullMasks(params, decision.masks);
   const slim = pruneResnetWithMasks(params, masks);
   const numClasses = params.fc.weight.shape[1];
   const channelsBefore = abs.map((a) => a.length);
   const total = channelsBefore.reduce((a, b) => a + b, 0);
   const cfg = [...slim.cfg];
-  const report: PruneReport = {
+  const report: StepReport = {
     ratio,
     threshold: decision.threshold,
     total,
@@ -267,8 +274,15 @@ export function pruneResnetFromAbsGammas(
     paramsAfter: countResnetParams(cfg, params.depth, numClasses, params.planes),
     flopsBefore: countResnetFlops(params.cfg, params.depth, numClasses, params.planes),
     flopsAfter: countResnetFlops(cfg, params.depth, numClasses, params.planes),
+    ...decision.cap,
   };
-  return { params: slim, cfg, masks, report };
+  return {
+    params: slim,
+    cfg,
+    masks,
+    report,
+    ...(decision.keptBeforeRounding ? { keptBeforeRounding: decision.keptBeforeRounding } : {}),
+  };
 }
 
 /** {@linkcode pruneResnetFromAbsGammas} after reading the gammas (asynchronously). */
