@@ -36,6 +36,7 @@ import {
   maskParams,
   maskResnetParams,
   pruneDensenetFromAbsGammas,
+  pruneLayerCappedFromAbsGammas,
   type PruneReport,
   pruneResnetFromAbsGammas,
   pruneRoundedFromAbsGammas,
@@ -96,17 +97,34 @@ export interface ModelSpec {
 /** A pruned model of any architecture. */
 export interface ArchPruneResult<P> {
   readonly params: P;
+  /** Per BN layer, per channel of the given model's layer: whether it is kept. */
   readonly masks: boolean[][];
   readonly report: PruneReport;
-  /** Kept channels per layer before rounding (VGG with `roundTo` > 1). */
+  /** Kept channels per layer before rounding (with `roundTo` > 1). */
   readonly keptBeforeRounding?: number[];
 }
 
 /** Options of {@linkcode Architecture.prune}. */
 export interface ArchPruneOptions {
   readonly minChannels: number;
-  /** Round kept counts up to a multiple of this (VGG only; 1 elsewhere). */
+  /**
+   * Round kept counts up to a multiple of this (default 1: no rounding); above 1 only where
+   * the architecture's `capabilities.roundTo` says so.
+   */
   readonly roundTo?: number;
+  /**
+   * A pass of a multi-pass prune: no layer loses more than this fraction of its channels
+   * (only where `capabilities.multiPass` says so; not together with `roundTo` > 1).
+   */
+  readonly maxLayerRatio?: number;
+}
+
+/** What an architecture's pruning supports beyond a one-shot prune at a global ratio. */
+export interface PruneCapabilities {
+  /** `--round-to N`: every pruned layer's kept count rounded up to a multiple of N. */
+  readonly roundTo: boolean;
+  /** `--passes K`: multi-pass pruning (`prune` honours `maxLayerRatio`). */
+  readonly multiPass: boolean;
 }
 
 /** What `train` and `lab` say about the model to build (`--depth`, `--width`, ...). */
@@ -157,6 +175,8 @@ export interface Architecture<P> {
   ): ArchPruneResult<P>;
   /** The masked model: pruned channels' BN gamma and beta zeroed, shapes unchanged. */
   mask(params: P, masks: readonly (readonly boolean[])[]): P;
+  /** Which of `prune`'s options beyond the global ratio and the guard it implements. */
+  readonly capabilities: PruneCapabilities;
 }
 
 /** A model of any registered architecture. */
@@ -192,12 +212,15 @@ const vgg: Architecture<VggParams> = {
   layerNames: (spec) => convLayerNames(spec.cfg),
   countParams: (spec, numClasses) => countParams(spec.cfg, numClasses),
   countFlops: (spec, numClasses) => countFlops(spec.cfg, numClasses),
-  prune: (params, abs, ratio, options) =>
-    pruneRoundedFromAbsGammas(params, abs, ratio, {
-      minChannels: options.minChannels,
-      roundTo: options.roundTo ?? 1,
-    }),
+  prune: (params, abs, ratio, { minChannels, roundTo = 1, maxLayerRatio }) => {
+    if (maxLayerRatio === undefined) {
+      return pruneRoundedFromAbsGammas(params, abs, ratio, { minChannels, roundTo });
+    }
+    if (roundTo > 1) throw new UsageError("--round-to works with one pass only");
+    return pruneLayerCappedFromAbsGammas(params, abs, ratio, { minChannels, maxLayerRatio });
+  },
   mask: maskParams,
+  capabilities: { roundTo: true, multiPass: true },
 };
 
 function densenetSpecOf(spec: ModelSpec): DensenetSpec {
@@ -211,10 +234,6 @@ function fromDensenetSpec(spec: DensenetSpec): ModelSpec {
     growthRate: spec.growthRate,
     cfg: [...spec.cfg],
   };
-}
-
-function densenetNoRounding(roundTo: number | undefined): void {
-  if ((roundTo ?? 1) > 1) throw new UsageError("--round-to is implemented for VGG only");
 }
 
 const densenet: Architecture<DensenetParams> = {
@@ -245,13 +264,11 @@ const densenet: Architecture<DensenetParams> = {
   countParams: (spec, numClasses) => countDensenetParams(densenetSpecOf(spec), numClasses),
   countFlops: (spec, numClasses) => countDensenetFlops(densenetSpecOf(spec), numClasses),
   prune: (params, abs, ratio, options) => {
-    densenetNoRounding(options.roundTo);
-    const result = pruneDensenetFromAbsGammas(params, abs, ratio, {
-      minChannels: options.minChannels,
-    });
-    return { params: result.params, masks: result.masks, report: result.report as PruneReport };
+    const { report, ...rest } = pruneDensenetFromAbsGammas(params, abs, ratio, options);
+    return { ...rest, report: report as PruneReport };
   },
   mask: maskDensenet,
+  capabilities: { roundTo: true, multiPass: true },
 };
 
 function resnetShape(spec: ModelSpec): { depth: number; planes: ResnetPlanes; cfg: number[] } {
@@ -297,14 +314,9 @@ const resnet: Architecture<ResnetParams> = {
     const { depth, planes, cfg } = resnetShape(spec);
     return countResnetFlops(cfg, depth, numClasses, planes);
   },
-  prune: (params, abs, ratio, options) => {
-    if ((options.roundTo ?? 1) > 1) throw new UsageError("--round-to is implemented for VGG only");
-    const result = pruneResnetFromAbsGammas(params, abs, ratio, {
-      minChannels: options.minChannels,
-    });
-    return { params: result.params, masks: result.masks, report: result.report as PruneReport };
-  },
+  prune: (params, abs, ratio, options) => pruneResnetFromAbsGammas(params, abs, ratio, options),
   mask: maskResnetParams,
+  capabilities: { roundTo: true, multiPass: true },
 };
 
 const ARCHITECTURES: Readonly<Record<string, Architecture<ModelParams>>> = {
@@ -339,6 +351,16 @@ export function architectureOfMetadata(
   return architecture(metadata.arch ?? "vgg");
 }
 
+/** A UsageError naming the option unless `arch`'s pruning implements `capability`. */
+export function requirePruneCapability(
+  arch: Architecture<ModelParams>,
+  capability: keyof PruneCapabilities,
+): void {
+  if (arch.capabilities[capability]) return;
+  const option = capability === "roundTo" ? "--round-to" : "--passes (multi-pass pruning)";
+  throw new UsageError(`${option} is not implemented for the ${arch.title}`);
+}
+
 /** Whether two specs describe the same model shape. */
 export function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
   return a.arch === b.arch && JSON.stringify(a.cfg) === JSON.stringify(b.cfg) &&
@@ -347,7 +369,7 @@ export function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
       JSON.stringify(a.planes) === JSON.stringify(b.planes));
 }
 
-/** Whether a model is a VGG (the architecture multi-pass pruning and export support). */
+/** Whether a model is a VGG (the architecture export supports). */
 export function isVgg(params: ModelParams): params is VggParams {
   return architectureOf(params).name === "vgg";
 }

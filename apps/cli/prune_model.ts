@@ -5,15 +5,14 @@
  * @module
  */
 import { disposeTree } from "@slimming/tensor-utils";
-import { UsageError } from "@slimming/tensor-utils";
-import { mergePassReports, multiPassPrune, type PruneReport } from "@slimming/slimming";
+import { mergePassReports, multiPassPruneWith, type PruneReport } from "@slimming/slimming";
 import {
   PRUNE_FILES,
   type PruneSummary,
   pruneSummary,
   writePruneSummary,
 } from "@slimming/run-format";
-import { architectureOf, isVgg, type ModelParams } from "./architecture.ts";
+import { architectureOf, type ModelParams, requirePruneCapability } from "./architecture.ts";
 import { saveModel } from "./checkpoint.ts";
 import type { LoadedData } from "./dataset.ts";
 import { evaluate, inferenceSpeed } from "./evaluate.ts";
@@ -57,11 +56,9 @@ interface Pruned {
 
 async function pruneOnce(params: ModelParams, options: PruneModelOptions): Promise<Pruned> {
   const roundTo = options.roundTo ?? 1;
-  // Read asynchronously: a GPU backend (webgpu) cannot read tensors synchronously.
   const arch = architectureOf(params);
-  if (roundTo > 1 && arch.name !== "vgg") {
-    throw new UsageError("--round-to is implemented for VGG only");
-  }
+  if (roundTo > 1) requirePruneCapability(arch, "roundTo");
+  // Read asynchronously: a GPU backend (webgpu) cannot read tensors synchronously.
   const abs = await arch.absGammas(params);
   const result = arch.prune(params, abs, options.ratio, {
     minChannels: options.minChannels,
@@ -83,10 +80,11 @@ async function pruneInPasses(
   options: PruneModelOptions,
   { passes, maxLayerRatio, fineTune }: MultiPassSetting,
 ): Promise<Pruned> {
-  if (!isVgg(params)) {
-    throw new UsageError("--passes (multi-pass pruning) is implemented for VGG only");
-  }
-  const multi = await multiPassPrune(params, {
+  const arch = architectureOf(params);
+  requirePruneCapability(arch, "multiPass");
+  // Each pass ranks and prunes through the architecture (its per-layer cap: maxLayerRatio).
+  const pruner = { absGammas: arch.absGammas, prune: arch.prune };
+  const multi = await multiPassPruneWith(params, pruner, {
     passes,
     ratio: options.ratio,
     maxLayerRatio,
@@ -94,7 +92,9 @@ async function pruneInPasses(
     fineTune: async (model, pass) => {
       if (pass === passes - 1) return model;
       const tuned = await fineTune(model, pass);
-      if (!isVgg(tuned)) throw new TypeError("multi-pass fine-tune returned another architecture");
+      if (architectureOf(tuned) !== arch) {
+        throw new TypeError("multi-pass fine-tune returned another architecture");
+      }
       return tuned;
     },
   });

@@ -7,7 +7,7 @@
  */
 import { disposeTree, UsageError } from "@slimming/tensor-utils";
 import type { SweepPoint, SweepSummary } from "@slimming/run-format";
-import { architectureOf, type ModelParams } from "./architecture.ts";
+import { architectureOf, type ModelParams, requirePruneCapability } from "./architecture.ts";
 import type { LoadedData } from "./dataset.ts";
 import { evaluate, inferenceSpeed } from "./evaluate.ts";
 import { recalibrate } from "./recalibration.ts";
@@ -72,9 +72,7 @@ export async function sweepModel(
   const started = performance.now();
   const { data } = options;
   const arch = architectureOf(params);
-  if (options.roundTo > 1 && arch.name !== "vgg") {
-    throw new UsageError("--round-to is implemented for VGG only");
-  }
+  if (options.roundTo > 1) requirePruneCapability(arch, "roundTo");
   const before = await evaluate(params, data.test);
   const speedBefore = await inferenceSpeed(params, 256, SPEED_ROUNDS);
   const abs = await arch.absGammas(params);
