@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mergePassReports } from "./merge_passes.ts";
+import { composeMasks, mergePassReports } from "./merge_passes.ts";
 import { planPrune } from "./selection.ts";
 import { countFlops, countParams } from "@slimming/vgg/cfg";
 
@@ -43,4 +43,17 @@ Deno.test("mergePassReports: sorted union of guarded layers; one pass is itself"
     [0, 1, 3],
   );
   assert.throws(() => mergePassReports([], 0.3), RangeError);
+});
+
+Deno.test("composeMasks: narrowed layers map through the first pass, whole ones intersect", () => {
+  const earlier = [[true, false, true, true], [true, false, true], [true, true]];
+  const later = [[false, true, true], [true, false, false], [true, false]];
+  assert.deepEqual(composeMasks(earlier, later), [
+    [false, false, true, true],
+    [true, false, false],
+    [true, false],
+  ]);
+  assert.deepEqual(earlier[0], [true, false, true, true], "inputs unchanged");
+  assert.throws(() => composeMasks(earlier, later.slice(1)), RangeError);
+  assert.throws(() => composeMasks([[true, false, true]], [[true]]), RangeError);
 });

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { disposeTree, UsageError } from "@slimming/tensor-utils";
-import { type CfgItem, convChannels, type VggParams } from "@slimming/vgg";
+import { type CfgItem, convChannels, forward, type VggParams } from "@slimming/vgg";
+import { maskParams } from "./mask_params.ts";
 import { layerCapFloor, pruneLayerCapped } from "./layer_cap.ts";
 import { multiPassPrune } from "./multi_pass.ts";
 import { arbCfg, arbGammaKind, randomParams, snapshot } from "@slimming/vgg/testing";
@@ -119,4 +120,34 @@ Deno.test("multiPassPrune disposes its intermediates when the callback throws", 
   );
   assert.equal(tf.memory().numTensors, start);
   disposeTree(params);
+});
+
+Deno.test("multiPassPrune: the merged masks on the original model compute the final model", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      arbCfg(4, 12),
+      fc.nat(),
+      fc.double({ min: 0, max: 0.9, noNaN: true }),
+      async (cfg, seed, ratio) => {
+        const params = randomParams(cfg, seed);
+        const result = await multiPassPrune(params, { passes: 2, ratio });
+        const masked = maskParams(params, result.masks);
+        const x = tf.randomNormal([2, 32, 32, 3], 0, 1, "float32", seed) as tf.Tensor4D;
+        const logits = (p: VggParams) =>
+          tf.tidy(() => forward(p, x, { training: false }).logits.dataSync() as Float32Array);
+        const [a, b] = [logits(result.params), logits(masked)];
+        const diff = Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
+        assert.ok(diff <= 1e-4, `max difference ${diff}`);
+        assert.deepEqual(
+          result.masks.map((m) => m.filter(Boolean).length),
+          result.reports[1].kept,
+        );
+        tf.dispose(x);
+        disposeTree(masked);
+        disposeTree(result.params);
+        disposeTree(params);
+      },
+    ),
+    { numRuns: 15 },
+  );
 });
