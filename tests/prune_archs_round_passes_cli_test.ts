@@ -1,13 +1,14 @@
 /**
  * `deno task prune --round-to 8` and `--passes 2` through the CLI on a tiny pre-activation
  * ResNet and a tiny DenseNet checkpoint: every rounded BN a multiple of 8 (or all its
- * channels), the masked model measured, both counts recorded; two passes with a fine-tune
+ * channels), the masked model measured, both counts recorded, `sweep --round-to 8` keeping
+ * the same counts; two passes with a fine-tune
  * between them, each layer's losses within the per-pass cap, the slim checkpoint's cfg the
  * kept counts.
  */
 import assert from "node:assert/strict";
 import { disposeTree, encodeSafetensors, readSafetensors } from "@slimming/tensor-utils";
-import type { PruneSummary } from "@slimming/run-format";
+import type { PruneSummary, SweepSummary } from "@slimming/run-format";
 import {
   defaultResnetCfg,
   resnetCheckpointMetadata,
@@ -83,6 +84,25 @@ for (const [arch, checkpoint] of Object.entries(CHECKPOINTS)) {
       assert.ok(b.maskedTestAcc !== undefined, "the masked model of a rounded prune is measured");
       assert.deepEqual(await slimCfg(`${dir}/r8`), b.kept);
       assert.match(rounded.stdout, /rounded up from \d+/);
+
+      // sweep rounds the same way: its point at 0.7 is the rounded prune's.
+      const sweep = await runCli([
+        "sweep",
+        "--checkpoint",
+        `${dir}/model.safetensors`,
+        "--data",
+        archive,
+        "--ratios",
+        "0.7",
+        "--round-to",
+        "8",
+        "--out",
+        `${dir}/sweep`,
+      ]);
+      assert.equal(sweep.code, 0, sweep.stderr);
+      const swept = JSON.parse(await Deno.readTextFile(`${dir}/sweep/sweep.json`)) as SweepSummary;
+      assert.equal(swept.roundTo, 8);
+      assert.deepEqual(swept.points[0].kept, b.kept);
 
       const passes = await runCli([
         ...common,
