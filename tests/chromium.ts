@@ -31,12 +31,20 @@ export const CHROMIUM_FLAGS: readonly string[] = [
   "--disable-sync",
 ];
 
+/** A rectangle of the page in CSS pixels. */
+export interface Clip {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
 /** A headless chromium showing one page. */
 export interface Browser {
   /** Evaluates `expression` in the page (JSON result) every 200 ms until it is not null. */
   waitFor<T>(expression: string, timeoutMs: number): Promise<T>;
-  /** A PNG of the whole page. */
-  screenshot(): Promise<Uint8Array>;
+  /** A PNG of the whole page, or of `clip` (CSS pixels from the page's top left). */
+  screenshot(clip?: Clip): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -107,10 +115,11 @@ export async function openPage(binary: string, url: string): Promise<Browser> {
       }
       throw new Error(`timed out waiting for ${expression}`);
     },
-    async screenshot(): Promise<Uint8Array> {
+    async screenshot(clip?: Clip): Promise<Uint8Array> {
       const shot = await send("Page.captureScreenshot", {
         format: "png",
         captureBeyondViewport: true,
+        ...(clip ? { clip: { ...clip, scale: 1 } } : {}),
       });
       const data = String(shot.result?.data ?? "");
       return Uint8Array.from(atob(data), (c) => c.charCodeAt(0));

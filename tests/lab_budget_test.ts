@@ -117,12 +117,14 @@ Deno.test({
       assert.match(result.stderr, /sparsity training, lambda 0: stopped early \(epoch 1 of 3\)/);
       assert.match(result.stderr, /fine-tune 90%: stopped early \(epoch 1 of 2\)/);
       const lab = await readLab(out);
-      const trainings = lab.stages.filter((s) => s.kind !== "prune");
+      const trainings = lab.stages.filter((s) => s.kind === "train" || s.kind === "finetune");
       assert.deepEqual(
         trainings.map((s) => [s.status, s.epochs, s.plannedEpochs]),
         [3, 3, 3, 2, 2].map((n) => ["stopped", 1, n]),
       );
-      assert.ok(lab.stages.filter((s) => s.kind === "prune").every((s) => s.status === "done"));
+      const others = lab.stages.filter((s) => s.kind === "prune" || s.kind === "sweep");
+      assert.deepEqual(others.map((s) => s.kind), ["sweep", "sweep", "sweep", "prune", "prune"]);
+      assert.ok(others.every((s) => s.status === "done"));
       assert.ok(!JSON.stringify(lab).includes("failed"));
       await t.step({
         name: "pdftotext report.pdf says 'stopped early', never 'failed'",

@@ -38,7 +38,7 @@ Deno.test("a lab without fine-tuning and without one λ renders with 'not run'",
     });
     const outDir = join(root, "out");
     // A full render first, so that the partial one has a stale fine-tune figure to remove.
-    const full = await writeSyntheticLab(join(root, "full"));
+    const full = await writeSyntheticLab(join(root, "full"), { sweepRatios: [0.3, 0.6, 0.9] });
     const before = await renderReport({ runsDir: full.dir, outDir });
     assert.deepEqual(figureNames(before.svgPaths), [...FIGURE_NAMES]);
 
@@ -69,7 +69,7 @@ Deno.test("a lab without fine-tuning and without one λ renders with 'not run'",
         assert.ok(Number((await pdfInfo(result.pdfPath)).Pages) >= 3);
         const text = compact(await pdfText(result.pdfPath));
         for (
-          const heading of ["1. Sparsity training", "4. Fine-tuning", "6. Problems met and how"]
+          const heading of ["1. Sparsity training", "4. Fine-tuning", "7. Problems met and how"]
         ) assert.ok(text.includes(compact(heading)), heading);
         assert.ok(text.includes(compact("Not run: no data for this figure yet.")), "figure 4");
         assert.ok(
@@ -103,7 +103,7 @@ Deno.test("a lab.json with no stages yet renders a short report", async (t) => {
       fn: async () => {
         const text = compact(await pdfText(result.pdfPath));
         assert.ok(text.includes(compact("lab.json lists no stages: nothing has run yet.")));
-        assert.ok(text.includes(compact("6. Problems met and how they were solved")));
+        assert.ok(text.includes(compact("7. Problems met and how they were solved")));
         assert.ok(text.includes(compact("Not run: sparsity training λ = 1e-4, prune 90%")));
       },
     });

@@ -27,8 +27,9 @@ const HEADINGS = [
   "2. Scaling factors",
   "3. Pruning",
   "4. Fine-tuning",
-  "5. Beside the paper",
-  "6. Problems met and how they were solved",
+  "5. The pruning curve: what ratio can I afford?",
+  "6. Beside the paper",
+  "7. Problems met and how they were solved",
 ];
 
 Deno.test("report of a full synthetic lab", async (t) => {

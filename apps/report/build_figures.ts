@@ -16,6 +16,14 @@ import { prunedLabel, sparsityLabel } from "./labels.ts";
 import type { LabData } from "./lab_types.ts";
 import { convLayerNames } from "./layers.ts";
 import { fineTuneStart } from "./fine_tune_start.ts";
+import { type CurveMark, pruningCurve } from "./figures/pruning_curve.ts";
+import { bestTestEpoch } from "./history.ts";
+import {
+  PAPER_VGG_CIFAR10,
+  REFERENCE_OTHER_CIFAR10,
+  REFERENCE_VGG_CIFAR100,
+} from "./sections/paper.ts";
+import { datasetOf } from "@slimming/run-format";
 
 /** File stems of the figures under `figures/`, in report order. */
 export const FIGURE_NAMES = [
@@ -23,6 +31,7 @@ export const FIGURE_NAMES = [
   "gamma_histograms",
   "pruned_channels",
   "finetune_accuracy",
+  "pruning_curve",
 ] as const;
 
 /** The figures of one report. */
@@ -31,6 +40,7 @@ export interface ReportFigures {
   readonly gammaHistograms?: Figure;
   readonly prunedChannels?: Figure;
   readonly finetuneAccuracy?: Figure;
+  readonly pruningCurve?: Figure;
 }
 
 /** Histogram bins per λ panel. */
@@ -130,6 +140,73 @@ function finetuneAccuracy(lab: LabData, measure: MeasureText): Figure | undefine
   });
 }
 
+/** The published fine-tuned results for the lab's network and data set, as curve marks. */
+export function publishedMarks(lab: LabData): CurveMark[] {
+  const mark = (label: string, accuracy: number, ratio: number, flopsKept?: number) => ({
+    label,
+    kind: "published" as const,
+    color: "black",
+    accuracy,
+    ratio,
+    ...(flopsKept === undefined ? {} : { flopsKept }),
+  });
+  const arch = lab.info.arch ?? "vgg";
+  if (datasetOf(lab.info) === "cifar100") {
+    const ref = REFERENCE_VGG_CIFAR100;
+    return arch === "vgg" ? [mark("reference code", ref.prunedAcc, ref.prunedRatio)] : [];
+  }
+  if (arch === "vgg") {
+    const paper = PAPER_VGG_CIFAR10;
+    return [
+      mark("paper", paper.prunedAcc, paper.prunedRatio, paper.flopsAfter / paper.flopsBefore),
+      mark("reference code", paper.referencePrunedAcc, paper.prunedRatio),
+    ];
+  }
+  const rows = REFERENCE_OTHER_CIFAR10[arch as "resnet" | "densenet"] ?? [];
+  return rows.map((row) => mark("reference code", row.prunedAcc, row.ratio));
+}
+
+function pruningCurveFigure(lab: LabData, measure: MeasureText): Figure | undefined {
+  const lambdaIndex = (lambda: number) => lab.sparsity.findIndex((s) => s.lambda === lambda);
+  const series = lab.sweeps.flatMap((s) =>
+    s.summary
+      ? [{
+        label: sparsityLabel(s.lambda),
+        color: lambdaColor(Math.max(0, lambdaIndex(s.lambda))),
+        unpruned: s.summary.testAccBefore,
+        points: s.summary.points.map((p) => ({
+          ratio: p.ratio,
+          flopsKept: p.flopsAfter / s.summary!.flopsBefore,
+          slim: p.slimTestAcc,
+          ...(p.recalibratedTestAcc === undefined ? {} : { recalibrated: p.recalibratedTestAcc }),
+        })),
+      }]
+      : []
+  );
+  const color = lambdaColor(Math.max(0, lambdaIndex(lab.pruneLambda ?? NaN)));
+  const finetuned: CurveMark[] = lab.finetunes.flatMap((f, i) => {
+    const best = f.run && bestTestEpoch(f.run.history);
+    const prune = lab.prunes[i]?.summary;
+    if (best === undefined || typeof best.testAcc !== "number") return [];
+    return [{
+      label: `${prunedLabel(f.ratio)}, fine-tuned (best epoch ${best.epoch})`,
+      kind: "finetuned" as const,
+      color,
+      accuracy: best.testAcc,
+      ratio: f.ratio,
+      ...(prune ? { flopsKept: prune.flopsAfter / prune.flopsBefore } : {}),
+    }];
+  });
+  return pruningCurve({
+    name: "pruning_curve",
+    series,
+    marks: [...finetuned, ...publishedMarks(lab)],
+    width: FIGURE_WIDTH,
+    panelHeight: 210,
+    measure,
+  });
+}
+
 /** Builds every figure the lab has data for. */
 export function buildFigures(
   lab: LabData,
@@ -141,5 +218,6 @@ export function buildFigures(
     gammaHistograms: gammaFigure(gammas, measure),
     prunedChannels: prunedChannels(lab, measure),
     finetuneAccuracy: finetuneAccuracy(lab, measure),
+    pruningCurve: pruningCurveFigure(lab, measure),
   };
 }

@@ -13,6 +13,7 @@ import { CHANCE_ACCURACY, prunedLabel, sparsityLabel, stageLabel } from "./label
 import type { LabData, LabEvent, LabStage, PruneSummary, TrainingRun } from "./lab_types.ts";
 import { convLayerName } from "./layers.ts";
 import { fineTuneStart } from "./fine_tune_start.ts";
+import { curveFindings } from "./pruning_curve.ts";
 
 /** Slim accuracy below this (percent) counts as collapsed: twice chance on 10 classes. */
 export const COLLAPSE_ACCURACY = 2 * CHANCE_ACCURACY;
@@ -29,6 +30,8 @@ export interface Findings {
   readonly recorded: string[];
   /** One paragraph per problem found in the results. */
   readonly detected: string[];
+  /** Where each pruning curve's knee lies and what λ did to it (empty without sweeps). */
+  readonly curves: string[];
 }
 
 const eventTitles: Record<LabEvent["kind"], string> = {
@@ -275,5 +278,10 @@ export function findProblems(lab: LabData): Findings {
       run: f.run,
     }));
   }
-  return { recorded, detected };
+  for (const s of lab.sweeps) {
+    if (s.summary === undefined && s.stage?.status !== "pending") {
+      detected.push(`${stageLabel(s.stage, "a sweep")}: no sweep.json.`);
+    }
+  }
+  return { recorded, detected, curves: curveFindings(lab) };
 }

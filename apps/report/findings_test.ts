@@ -46,6 +46,7 @@ function lab(parts: Partial<LabData>): LabData {
     sparsity: [],
     prunes: [],
     finetunes: [],
+    sweeps: [],
     events: [],
     ...parts,
   };
@@ -57,7 +58,7 @@ Deno.test("findProblems: a clean lab has nothing to report", () => {
     prunes: [{ ratio: 0.9, summary: prune() }],
     finetunes: [{ ratio: 0.9, run: { dir: "f", history: epochs([89, 90]) } }],
   });
-  assert.deepEqual(findProblems(clean), { recorded: [], detected: [] });
+  assert.deepEqual(findProblems(clean), { recorded: [], detected: [], curves: [] });
 });
 
 Deno.test("findProblems: events, divergence, early stop, guard, collapse", () => {

@@ -11,6 +11,7 @@ import type {
   LabSummary,
   PruneSummary,
   RunConfig,
+  SweepSummary,
 } from "@slimming/run-format";
 
 /** The run format's record types, for the report's modules. */
@@ -56,6 +57,13 @@ export interface PruneResult {
   readonly summary?: PruneSummary;
 }
 
+/** One λ's pruning sweep. `summary` is absent when it was not run. */
+export interface SweepResult {
+  readonly lambda: number;
+  readonly stage?: LabStage;
+  readonly summary?: SweepSummary;
+}
+
 /** One fine-tune of the lab (one ratio). `run` is absent when it was not run. */
 export interface FinetuneResult {
   readonly ratio: number;
@@ -73,6 +81,8 @@ export interface LabData {
   readonly prunes: PruneResult[];
   /** One per ratio, same order as {@linkcode LabData.prunes}. */
   readonly finetunes: FinetuneResult[];
+  /** One per λ the lab swept (its sweep stages, in λ order); empty without sweeps. */
+  readonly sweeps: SweepResult[];
   /** The λ whose model was pruned (lab.json `pruneLambda`, else the largest λ). */
   readonly pruneLambda?: number;
   /** The lab's recorded events (lab.json `events`). */

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { DataError, exists } from "@slimming/tensor-utils/core";
-import { LAB_FILES, PRUNE_FILES, RUN_FILES } from "@slimming/run-format";
+import { LAB_FILES, PRUNE_FILES, RUN_FILES, SWEEP_FILES } from "@slimming/run-format";
 import { readBnGammas } from "./gammas.ts";
 import type {
   FinetuneResult,
@@ -16,9 +16,16 @@ import type {
   LabStage,
   PruneResult,
   SparsityResult,
+  SweepResult,
   TrainingRun,
 } from "./lab_types.ts";
-import { parseHistory, parseLabInfo, parsePruneSummary, parseRunConfig } from "./validate.ts";
+import {
+  parseHistory,
+  parseLabInfo,
+  parsePruneSummary,
+  parseRunConfig,
+  parseSweepSummary,
+} from "./validate.ts";
 
 function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0];
@@ -126,6 +133,18 @@ export async function loadLab(runsDir: string): Promise<LabData> {
     const run = finetuneStage && await readTrainingRun(join(runsDir, finetuneStage.dir), false);
     finetuneResults.push({ ratio, stage: finetuneStage, run });
   }
+  const sweeps: SweepResult[] = [];
+  for (const lambda of lambdas) {
+    const stage = stagesOf(info, "sweep").find((s) => sameValue(s.lambda, lambda));
+    if (stage === undefined) continue;
+    const path = join(runsDir, stage.dir, SWEEP_FILES.summary);
+    const json = await readJson(path);
+    sweeps.push({
+      lambda,
+      stage,
+      summary: json === undefined ? undefined : parseSweepSummary(json, path),
+    });
+  }
   const pruneLambda = info.pruneLambda ?? (lambdas.length > 0 ? Math.max(...lambdas) : undefined);
   return {
     runsDir,
@@ -133,6 +152,7 @@ export async function loadLab(runsDir: string): Promise<LabData> {
     sparsity,
     prunes: pruneResults,
     finetunes: finetuneResults,
+    sweeps,
     pruneLambda,
     events: info.events,
   };

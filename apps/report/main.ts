@@ -91,10 +91,10 @@ export async function main(args: string[]): Promise<number> {
     try {
       const stale = staleLockNote(outDir, lock);
       if (stale) console.error(stale);
-      const { pdfPath, svgPaths } = await renderReport({ runsDir, outDir });
+      const { pdfPath, htmlPath, svgPaths } = await renderReport({ runsDir, outDir });
       const seconds = (performance.now() - started) / 1000;
       if (parsed.json) {
-        const files = { report: pdfPath, figures: svgPaths };
+        const files = { report: pdfPath, page: htmlPath, figures: svgPaths };
         console.log(
           JSON.stringify(
             { command: "report", runs: runsDir, out: outDir, seconds, files },
@@ -104,7 +104,7 @@ export async function main(args: string[]): Promise<number> {
         );
       } else {
         console.log(
-          `wrote ${pdfPath} and ${svgPaths.length} figures in ${seconds.toFixed(1)} s`,
+          `wrote ${pdfPath}, ${htmlPath} and ${svgPaths.length} figures in ${seconds.toFixed(1)} s`,
         );
       }
     } finally {

@@ -1,6 +1,6 @@
 /**
- * The whole report: read the runs folder, build the figures, lay out the PDF, then write
- * `report.pdf` and `figures/*.svg` atomically. Nothing is written unless everything was
+ * The whole report: read the runs folder, build the figures, lay out the PDF and the page,
+ * then write `report.pdf`, `report.html` and `figures/*.svg` atomically. Nothing is written unless everything was
  * built, and the output depends on the runs folder alone (same input, same bytes).
  *
  * @module
@@ -14,12 +14,15 @@ import { summarizeGammas } from "./gamma_summary.ts";
 import type { LabData } from "./lab_types.ts";
 import { loadLab } from "./load_lab.ts";
 import { ReportDocument } from "./pdf/report_document.ts";
+import { HtmlReport } from "./html/html_report.ts";
+import { LAB_FILES } from "@slimming/run-format";
 import type { SectionContext } from "./sections/context.ts";
 import { writeFinetuning } from "./sections/finetuning.ts";
 import { reportTitle, writeOverview } from "./sections/overview.ts";
 import { writePaperComparison } from "./sections/paper.ts";
 import { writeProblems } from "./sections/problems.ts";
 import { writePruning } from "./sections/pruning.ts";
+import { writePruningCurve } from "./sections/pruning_curve.ts";
 import { writeScalingFactors } from "./sections/scaling_factors.ts";
 import { writeSparsity } from "./sections/sparsity.ts";
 
@@ -34,6 +37,8 @@ export interface RenderReportOptions {
 /** The files {@linkcode renderReport} wrote. */
 export interface RenderedReport {
   readonly pdfPath: string;
+  /** The same report as one self-contained page, with the sweep explorer. */
+  readonly htmlPath: string;
   /** One standalone SVG per figure that had data, in report order. */
   readonly svgPaths: string[];
 }
@@ -41,6 +46,7 @@ export interface RenderedReport {
 /** The report's PDF and figures, in memory. */
 export interface BuiltReport {
   readonly pdf: Uint8Array;
+  readonly html: string;
   readonly figures: Figure[];
   /** SVG features the PDF could not draw (empty when every figure was drawn in full). */
   readonly warnings: string[];
@@ -54,33 +60,47 @@ function reportDate(lab: LabData): Date {
   return new Date(0);
 }
 
-/** Lays out the report of an already-loaded lab. */
-export async function buildReport(lab: LabData): Promise<BuiltReport> {
-  const fonts = await loadFonts();
-  const gammas = summarizeGammas(lab.sparsity);
-  const figures: ReportFigures = buildFigures(lab, gammas, createTextMeasure(fonts));
-  const title = reportTitle(lab.info);
-  const report = new ReportDocument(fonts, {
-    title,
-    subject: `Network Slimming lab report (${lab.info.profile ?? "unknown"} profile)`,
-    date: reportDate(lab),
-    footer: `${title} · ${lab.info.profile ?? "lab"} profile`,
-  });
-  const context: SectionContext = { report, lab, figures, gammas };
+/** Every section, in order, into `report`. */
+function writeSections(context: SectionContext): void {
   writeOverview(context);
   writeSparsity(context);
   writeScalingFactors(context);
   writePruning(context);
   writeFinetuning(context);
+  writePruningCurve(context);
   writePaperComparison(context);
   writeProblems(context);
+}
+
+/** Lays out the report of an already-loaded lab, as a PDF and as a page. */
+export async function buildReport(lab: LabData): Promise<BuiltReport> {
+  const fonts = await loadFonts();
+  const gammas = summarizeGammas(lab.sparsity);
+  const figures: ReportFigures = buildFigures(lab, gammas, createTextMeasure(fonts));
+  const title = reportTitle(lab.info);
+  const footer = `${title} · ${lab.info.profile ?? "lab"} profile`;
+  const pdf = new ReportDocument(fonts, {
+    title,
+    subject: `Network Slimming lab report (${lab.info.profile ?? "unknown"} profile)`,
+    date: reportDate(lab),
+    footer,
+  });
+  writeSections({ report: pdf, lab, figures, gammas });
+  const page = new HtmlReport({ title, footer });
+  writeSections({ report: page, lab, figures, gammas });
   const ordered = [
     figures.sparsityAccuracy,
     figures.gammaHistograms,
     figures.prunedChannels,
     figures.finetuneAccuracy,
+    figures.pruningCurve,
   ].filter((f): f is Figure => f !== undefined);
-  return { pdf: await report.finish(), figures: ordered, warnings: report.figureWarnings };
+  return {
+    pdf: await pdf.finish(),
+    html: page.finish(),
+    figures: ordered,
+    warnings: pdf.figureWarnings,
+  };
 }
 
 async function makeDir(path: string): Promise<void> {
@@ -93,7 +113,7 @@ async function makeDir(path: string): Promise<void> {
 }
 
 /**
- * Renders `<outDir>/report.pdf` and `<outDir>/figures/<name>.svg` from the lab in
+ * Renders `<outDir>/report.pdf`, `<outDir>/report.html` and `<outDir>/figures/<name>.svg` from the lab in
  * `runsDir`. Figures of a previous render that now have no data are removed.
  * Throws `DataError` for a missing or malformed lab, `WriteError` when it cannot write.
  */
@@ -115,7 +135,9 @@ export async function renderReport(options: RenderReportOptions): Promise<Render
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
   }
-  const pdfPath = join(outDir, "report.pdf");
+  const pdfPath = join(outDir, LAB_FILES.report);
   await writeFileAtomic(pdfPath, built.pdf);
-  return { pdfPath, svgPaths };
+  const htmlPath = join(outDir, LAB_FILES.html);
+  await writeFileAtomic(htmlPath, built.html);
+  return { pdfPath, htmlPath, svgPaths };
 }

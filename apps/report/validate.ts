@@ -14,11 +14,12 @@ import type {
   LabStage,
   PruneSummary,
   RunConfig,
+  SweepSummary,
 } from "./lab_types.ts";
 
 type Json = Record<string, unknown>;
 
-const stageKinds = new Set(["train", "prune", "finetune", "report"]);
+const stageKinds = new Set(["train", "sweep", "prune", "finetune", "report"]);
 const stageStatuses = new Set(["done", "stopped", "failed", "pending"]);
 
 function fail(path: string, why: string): never {
@@ -199,4 +200,30 @@ export function parsePruneSummary(json: unknown, path: string): PruneSummary {
     ]
   ) checkOptional(prune, path, field, "number");
   return { ...prune, guardedLayers: guarded } as unknown as PruneSummary;
+}
+
+/** Checks a `sweep.json`: its layers, and each point's ratio, kept channels and accuracies. */
+export function parseSweepSummary(json: unknown, path: string): SweepSummary {
+  const sweep = expectObject(json, path, "sweep.json");
+  const before = expectNumbers(sweep.channelsBefore, path, "channelsBefore");
+  for (const field of ["paramsBefore", "flopsBefore", "testAccBefore", "testImages"]) {
+    if (typeof sweep[field] !== "number") fail(path, `"${field}" should be a number`);
+  }
+  if (!Array.isArray(sweep.points)) fail(path, `"points" should be a list`);
+  sweep.points.forEach((value, i) => {
+    const point = expectObject(value, path, `points[${i}]`);
+    for (const field of ["ratio", "threshold", "paramsAfter", "flopsAfter", "slimTestAcc"]) {
+      if (typeof point[field] !== "number") fail(path, `points[${i}].${field} should be a number`);
+    }
+    checkOptional(point, path, "recalibratedTestAcc", "number", `points[${i}].`);
+    checkOptional(point, path, "imagesPerSecond", "number", `points[${i}].`);
+    const kept = expectNumbers(point.kept, path, `points[${i}].kept`);
+    if (kept.length !== before.length) {
+      fail(
+        path,
+        `points[${i}].kept has ${kept.length} layers but "channelsBefore" ${before.length}`,
+      );
+    }
+  });
+  return sweep as unknown as SweepSummary;
 }

@@ -36,5 +36,7 @@ export const SWEEP_FILES = {
 export const LAB_FILES = {
   summary: "lab.json",
   report: "report.pdf",
+  /** The same report as one self-contained page (inline SVG, the sweep explorer). */
+  html: "report.html",
   figures: "figures",
 } as const;

@@ -45,6 +45,8 @@ export {
   type ScalePolicy,
   type ScaleRefusal,
   type ScaleRequest,
+  type SweepRequest,
+  sweepSeconds,
 } from "./scale_plan.ts";
 export { stageDir, stageName, stageStatusText } from "./stages.ts";
 export { DATASET_TITLES, datasetOf, datasetTitle, type RunDataset } from "./dataset.ts";

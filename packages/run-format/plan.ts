@@ -21,18 +21,20 @@ export interface LabPlanOptions {
   readonly finetuneEpochs: number;
   /** Training images re-estimating BN statistics after pruning; > 0: fine-tune from that model. */
   readonly recalibrate?: number;
+  /** The sweep of every λ's best model over many ratios after the trainings (absent: none). */
+  readonly sweep?: { readonly ratios: readonly number[] };
   /**
    * Estimated seconds of each kind of stage (a budget plan's estimate): the stages' weights.
    * Without it, a training weighs its epochs, a prune 1 and a fine-tune
    * {@linkcode FINETUNE_EPOCH_WEIGHT} an epoch.
    */
-  readonly estimate?: Pick<PlanEstimate, "train" | "prune" | "finetune">;
+  readonly estimate?: Pick<PlanEstimate, "train" | "sweep" | "prune" | "finetune">;
 }
 
 /** One stage of the plan. */
 export interface PlannedStage {
   readonly kind: StageKind;
-  /** λ for a training, the ratio otherwise. */
+  /** λ for a training or sweep, the ratio otherwise. */
   readonly value: number;
   /** Folder under the lab directory. */
   readonly dir: string;
@@ -40,7 +42,8 @@ export interface PlannedStage {
   /** Epochs a training or fine-tune runs (0 for a prune). */
   readonly epochs: number;
   /**
-   * The model it starts from, relative to the lab directory: a prune the pruned λ's
+   * The model it starts from, relative to the lab directory: a sweep its λ's
+   * `best.safetensors`, a prune the pruned λ's
    * `best.safetensors`, a fine-tune its prune's `pruned.safetensors` (`recalibrated.safetensors`
    * when the lab recalibrates); none for a training.
    */
@@ -52,7 +55,13 @@ export interface PlannedStage {
 /** A fine-tune epoch of a pruned model costs about this share of a sparsity epoch. */
 export const FINETUNE_EPOCH_WEIGHT = 0.4;
 
-/** The lab's stages: every λ trained, then every ratio pruned, then every ratio fine-tuned. */
+/** A sweep costs about this share of a sparsity epoch (no estimate given). */
+export const SWEEP_WEIGHT = 0.3;
+
+/**
+ * The lab's stages: every λ trained, then (with `sweep`) every λ's model swept, then every
+ * ratio pruned, then every ratio fine-tuned.
+ */
 export function labPlan(options: LabPlanOptions): PlannedStage[] {
   const stage = (kind: StageKind, value: number, rest: Partial<PlannedStage>): PlannedStage => ({
     kind,
@@ -68,6 +77,12 @@ export function labPlan(options: LabPlanOptions): PlannedStage[] {
   return [
     ...options.lambdas.map((v) =>
       stage("train", v, { epochs: options.epochs, weight: estimate?.train ?? options.epochs })
+    ),
+    ...(options.sweep ? options.lambdas : []).map((v) =>
+      stage("sweep", v, {
+        source: `${stageDir("train", v)}/${RUN_FILES.best}`,
+        weight: estimate?.sweep ?? SWEEP_WEIGHT,
+      })
     ),
     ...options.ratios.map((v) =>
       stage("prune", v, { source: pruneSource, weight: estimate?.prune ?? 1 })
@@ -113,7 +128,9 @@ export function pendingStage(stage: PlannedStage): LabStage {
     kind: stage.kind,
     status: "pending",
     seconds: 0,
-    ...(stage.kind === "train" ? { lambda: stage.value } : { ratio: stage.value }),
-    ...(stage.kind === "prune" ? {} : { plannedEpochs: stage.epochs }),
+    ...(stage.kind === "train" || stage.kind === "sweep"
+      ? { lambda: stage.value }
+      : { ratio: stage.value }),
+    ...(stage.kind === "train" || stage.kind === "finetune" ? { plannedEpochs: stage.epochs } : {}),
   };
 }

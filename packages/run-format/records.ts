@@ -210,8 +210,11 @@ export interface LabEvent {
   readonly message: string;
 }
 
-/** The kinds of lab stage that run something (the report is not a stage folder). */
-export type StageKind = "train" | "prune" | "finetune";
+/**
+ * The kinds of lab stage that run something (the report is not a stage folder): a sparsity
+ * training, a pruning sweep of a trained λ's model, a prune, a fine-tune.
+ */
+export type StageKind = "train" | "sweep" | "prune" | "finetune";
 
 /**
  * How a stage ended: `done`; `stopped` early by the time budget or Ctrl-C (a training's
@@ -230,7 +233,9 @@ export interface LabStage {
   /** A training or fine-tune: epochs committed, and epochs planned. */
   readonly epochs?: number;
   readonly plannedEpochs?: number;
+  /** A training or sweep: its λ. */
   readonly lambda?: number;
+  /** A prune or fine-tune: its ratio. */
   readonly ratio?: number;
 }
 
@@ -289,6 +294,11 @@ export interface LabSummary {
   readonly lambdas: number[];
   readonly pruneLambda: number;
   readonly ratios: number[];
+  /**
+   * The pruning sweep of every λ's model: its ratios and the test images each point is
+   * evaluated on (absent: all); absent when the lab ran none.
+   */
+  readonly sweep?: { readonly ratios: readonly number[]; readonly testImages?: number };
   readonly seed: number;
   readonly backend: string;
   /** The data set (absent in labs written before it was recorded: CIFAR-10); see `datasetOf`. */

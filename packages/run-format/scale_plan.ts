@@ -49,6 +49,14 @@ export interface ScaleRequest {
   readonly testImages: number;
   readonly recipe: TrainingRecipe;
   readonly policy: ScalePolicy;
+  /** The pruning sweep of every λ's model, when the lab runs one. */
+  readonly sweep?: SweepRequest;
+}
+
+/** What a lab's pruning sweeps evaluate: per λ, every ratio on `testImages` test images. */
+export interface SweepRequest {
+  readonly ratios: readonly number[];
+  readonly testImages: number;
 }
 
 /** The plan: what the lab runs, why, and what it expects it to take. */
@@ -103,6 +111,8 @@ export interface FinetunePlan {
 export interface PlanEstimate {
   readonly train: number;
   readonly prune: number;
+  /** One sweep (per λ; 0 without sweeps). */
+  readonly sweep?: number;
   /** One per ratio. */
   readonly finetune: number[];
   /**
@@ -141,6 +151,27 @@ export function finetuneSpeedup(ratio: number): number {
   return 1 / (1 - 0.45 * ratio);
 }
 
+/** Seconds a sweep's inference-speed measurement takes per model (three 256-image rounds). */
+const SWEEP_SPEED_SECONDS = 0.5;
+
+/**
+ * Estimated seconds of one λ's sweep: the unpruned model evaluated, then at each ratio the slim
+ * model evaluated, its BN statistics re-estimated (a training-mode pass, about two
+ * evaluations' cost an image) and evaluated again, each at the pruned model's speed-up.
+ */
+export function sweepSeconds(
+  request: Pick<ScaleRequest, "sweep" | "recipe">,
+  evalRate: number,
+): number {
+  const sweep = request.sweep;
+  if (sweep === undefined) return 0;
+  const perPoint = (ratio: number) =>
+    (2 * sweep.testImages + 2 * request.recipe.recalibrate) / (evalRate * finetuneSpeedup(ratio)) +
+    SWEEP_SPEED_SECONDS;
+  return sweep.testImages / evalRate + SWEEP_SPEED_SECONDS +
+    sweep.ratios.reduce((a, r) => a + perPoint(r), 0);
+}
+
 interface Scale {
   imagesPerEpoch: number;
   epochs: number;
@@ -164,12 +195,14 @@ function estimateOf(
   const trainStage = scale.epochs * (scale.imagesPerEpoch / trainRate + evalSeconds);
   // A prune evaluates the full, masked, slim and recalibrated models and times inference.
   const pruneStage = (4 * request.testImages + request.recipe.recalibrate) / evalRate + 3;
+  const sweepStage = sweepSeconds(request, evalRate);
   const finetune = finetuneAt(scale.finetuneImagesPerEpoch);
   const floor = Math.min(scale.finetuneImagesPerEpoch, request.policy.minFinetuneImagesPerEpoch);
-  const total = elapsed + request.lambdas.length * trainStage +
+  const total = elapsed + request.lambdas.length * (trainStage + sweepStage) +
     request.ratios.length * pruneStage + finetune.reduce((a, b) => a + b, 0) + REPORT_SECONDS;
   return {
     train: trainStage,
+    sweep: sweepStage,
     prune: pruneStage,
     finetune,
     finetuneFloor: finetuneAt(floor),

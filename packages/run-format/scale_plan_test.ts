@@ -11,6 +11,7 @@ import {
   type ScaleKnob,
   type ScalePlan,
   type ScaleRequest,
+  sweepSeconds,
 } from "./scale_plan.ts";
 import type { TrainingRecipe } from "./records.ts";
 
@@ -69,8 +70,16 @@ const arbitraryRequest = fc.record({
   minEpochs: fc.integer({ min: 1, max: 12 }),
   minFinetuneImagesPerEpoch: fc.integer({ min: 100, max: 60_000 }),
   lambdas: fc.array(fc.constantFrom(0, 1e-5, 1e-4, 8e-4, 2e-3), { minLength: 1, maxLength: 3 }),
+  sweep: fc.option(
+    fc.record({
+      ratios: fc.array(fc.double({ min: 0, max: 0.95, noNaN: true }), { maxLength: 19 }),
+      testImages: fc.integer({ min: 100, max: 10_000 }),
+    }),
+    { nil: undefined },
+  ),
 }).map((r): ScaleRequest => ({
   ...REQUEST,
+  ...(r.sweep ? { sweep: r.sweep } : {}),
   lambdas: r.lambdas,
   epochs: r.epochs,
   finetuneEpochs: r.finetuneEpochs,
@@ -180,6 +189,56 @@ Deno.test("planScale: each stage's share of the budget holds its estimate when t
       assert.ok(stageBudget(lean, 0, whole)! >= stageBudget(plan, 0, whole)! - 1e-9);
     }),
   );
+});
+
+Deno.test("planScale: the sweeps are in the estimate, one a λ, and take their stage's share", () => {
+  const sweep = { ratios: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], testImages: 5000 };
+  const measured = speed(700, 4400);
+  const without = asPlan(planScale(measured, 3600, 10, REQUEST));
+  const withSweep = asPlan(planScale(measured, 3600, 10, { ...REQUEST, sweep }));
+  const one = sweepSeconds({ sweep, recipe: RECIPE }, 4400);
+  assert.ok(one > 0);
+  assert.equal(withSweep.estimate.sweep, one);
+  assert.ok(
+    Math.abs(withSweep.estimate.total - without.estimate.total - REQUEST.lambdas.length * one) <
+      1e-6,
+  );
+  // More ratios or more test images, a longer sweep; none without a sweep.
+  assert.ok(sweepSeconds({ sweep: { ...sweep, testImages: 10_000 }, recipe: RECIPE }, 4400) > one);
+  assert.ok(sweepSeconds({ sweep: { ...sweep, ratios: [0.5] }, recipe: RECIPE }, 4400) < one);
+  assert.equal(sweepSeconds({ recipe: RECIPE }, 4400), 0);
+  // A budget that fits without the sweeps but not with them gives way.
+  const tight = without.estimate.total / (1 - PLAN_MARGIN) + 1;
+  const squeezed = asPlan(planScale(measured, tight, 10, { ...REQUEST, sweep }));
+  assert.ok(squeezed.estimate.total <= tight * (1 - PLAN_MARGIN));
+  assert.ok(squeezed.gaveWay.length > 0);
+  // The sweep stages come after the trainings, one a λ, weighed at their estimate.
+  const plan = labPlan({
+    lambdas: withSweep.lambdas,
+    pruneLambda: withSweep.lambdas[2],
+    ratios: REQUEST.ratios,
+    epochs: withSweep.epochs,
+    finetuneEpochs: withSweep.finetuneEpochs,
+    sweep,
+    estimate: withSweep.estimate,
+  });
+  assert.deepEqual(plan.map((s) => s.kind), [
+    "train",
+    "train",
+    "train",
+    "sweep",
+    "sweep",
+    "sweep",
+    "prune",
+    "prune",
+    "finetune",
+    "finetune",
+  ]);
+  for (const [i, stage] of plan.filter((s) => s.kind === "sweep").entries()) {
+    assert.equal(stage.weight, one);
+    assert.equal(stage.value, withSweep.lambdas[i]);
+    assert.equal(stage.source, `${plan[i].dir}/best.safetensors`);
+  }
 });
 
 Deno.test("planScale: a fast machine runs the profile as written, λ exactly the profile's", () => {

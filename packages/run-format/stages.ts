@@ -12,17 +12,22 @@ function lambdaSuffix(lambda: number): string {
 }
 
 /**
- * Folder of a stage: `sparsity-<λ>` for training (`sparsity-1e-4`), `prune-<pct>` and
- * `finetune-<pct>` for a ratio (`prune-90`).
+ * Folder of a stage: `sparsity-<λ>` for training (`sparsity-1e-4`), `sweep-<λ>` for its
+ * pruning sweep, `prune-<pct>` and `finetune-<pct>` for a ratio (`prune-90`).
  */
 export function stageDir(kind: StageKind, value: number): string {
   if (kind === "train") return `sparsity-${lambdaSuffix(value)}`;
+  if (kind === "sweep") return `sweep-${lambdaSuffix(value)}`;
   return `${kind}-${Math.round(value * 100)}`;
 }
 
-/** Name of a stage: `sparsity training, lambda 0.0001`, `prune 90%`, `fine-tune 90%`. */
+/**
+ * Name of a stage: `sparsity training, lambda 0.0001`, `pruning sweep, lambda 0.0001`,
+ * `prune 90%`, `fine-tune 90%`.
+ */
 export function stageName(kind: StageKind, value: number): string {
   if (kind === "train") return `sparsity training, lambda ${value}`;
+  if (kind === "sweep") return `pruning sweep, lambda ${value}`;
   return `${kind === "prune" ? "prune" : "fine-tune"} ${Math.round(value * 100)}%`;
 }
 

@@ -19,7 +19,8 @@ import { DEFAULT_MIN_CHANNELS, JSON_OPTION } from "../closing.ts";
 import type { ScalePlan, TrainingRecipe } from "@slimming/run-format";
 import type { CifarSpec } from "@slimming/cifar";
 import { datasetOption } from "../dataset.ts";
-import { LAB_PROFILES, type LabProfile, profileForArch } from "./profiles.ts";
+import { parseRatios } from "../sweep.ts";
+import { LAB_PROFILES, type LabProfile, type LabSweep, profileForArch } from "./profiles.ts";
 
 /** The options of `lab`. */
 export const LAB_SPECS: OptionSpecs = {
@@ -46,6 +47,17 @@ export const LAB_SPECS: OptionSpecs = {
     type: "string",
     value: "LIST",
     help: "pruning ratios (profile; 0.5,0.9, the reference's 0.4,0.6 for ResNet and DenseNet)",
+  },
+  sweep: {
+    type: "string",
+    value: "LIST|none",
+    help: "ratios each λ's model is swept over: a list or start:stop:step, or none (profile; " +
+      "quick: 0.1:0.9:0.1)",
+  },
+  "sweep-test-images": {
+    type: "string",
+    value: "N",
+    help: "test images a sweep evaluates on, class-balanced (profile; quick: 5000)",
   },
   "min-channels": {
     type: "string",
@@ -257,6 +269,17 @@ function recipeOf(values: ParsedOptions, profile: LabProfile): TrainingRecipe {
   };
 }
 
+/** The profile's sweep with the command line's overrides (`--sweep none`: no sweep). */
+function sweepOf(values: ParsedOptions, profile: LabProfile): LabSweep | undefined {
+  const text = stringOption(values, "sweep");
+  const testImages = numberOption(values, "sweep-test-images", { integer: true, min: 10 });
+  if (text === "none") return undefined;
+  const ratios = text === undefined ? profile.sweep?.ratios : parseRatios(text);
+  if (ratios === undefined) return undefined;
+  const images = testImages ?? profile.sweep?.testImages;
+  return { ratios, ...(images === undefined ? {} : { testImages: images }) };
+}
+
 /** Validates the lab's options (UsageError on the first bad one). */
 export function labOptions(values: ParsedOptions): LabOptions {
   const [profileName, baseProfile] = profileOf(values);
@@ -283,6 +306,7 @@ export function labOptions(values: ParsedOptions): LabOptions {
     ratios: values.ratios === undefined
       ? [...(profile.ratios ?? [0.5, 0.9])]
       : numberList(values, "ratios", (v) => v >= 0 && v < 1),
+    sweep: sweepOf(values, profile),
     minChannels: numberOption(values, "min-channels", { integer: true, min: 1 }) ??
       DEFAULT_MIN_CHANNELS,
     recipe: recipeOf(values, scale),

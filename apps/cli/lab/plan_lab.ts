@@ -51,6 +51,12 @@ export function scaleRequest(ctx: LabContext): ScaleRequest | undefined {
     testImages: data.test.count,
     recipe: options.recipe,
     policy: options.scale,
+    ...(options.sweep === undefined ? {} : {
+      sweep: {
+        ratios: options.sweep.ratios,
+        testImages: Math.min(options.sweep.testImages ?? data.test.count, data.test.count),
+      },
+    }),
   };
 }
 

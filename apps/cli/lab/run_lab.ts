@@ -30,6 +30,7 @@ import type { LabOptions } from "./options.ts";
 import { runPruneStage } from "./prune_stage.ts";
 import { renderLabReport } from "./report_step.ts";
 import { type LabProgress, labSummary, stageRecord } from "./summary.ts";
+import { runSweepStage } from "./sweep_stage.ts";
 import { runTrainingStage } from "./training_stage.ts";
 import { planLab, replanFinetunes } from "./plan_lab.ts";
 
@@ -49,9 +50,9 @@ function runStage(
   stage: PlannedStage,
   maxSeconds: number | undefined,
 ): Promise<StageOutcome> {
-  return stage.kind === "prune"
-    ? runPruneStage(ctx, stage)
-    : runTrainingStage(ctx, stage, maxSeconds);
+  if (stage.kind === "prune") return runPruneStage(ctx, stage);
+  if (stage.kind === "sweep") return runSweepStage(ctx, stage);
+  return runTrainingStage(ctx, stage, maxSeconds);
 }
 
 /** Runs (or continues) a lab; resolves with the final lab.json. */
@@ -104,7 +105,7 @@ function interruptedStage(stage: PlannedStage, out: string, seconds: number): La
     ...pendingStage(stage),
     status: "stopped",
     seconds,
-    ...(stage.kind === "prune" ? {} : { epochs }),
+    ...(stage.kind === "train" || stage.kind === "finetune" ? { epochs } : {}),
   };
 }
 
@@ -126,6 +127,7 @@ async function runStages(
     labPlan({
       ...o,
       recalibrate: o.recipe.recalibrate,
+      sweep: o.sweep,
       estimate: o.plan && {
         ...o.plan.estimate,
         finetune: o.plan.finetune?.estimate ?? o.plan.estimate.finetuneFloor ??

@@ -51,6 +51,7 @@ export function labSummary(
     lambdas: options.lambdas,
     pruneLambda: options.pruneLambda,
     ratios: options.ratios,
+    ...(options.sweep === undefined ? {} : { sweep: options.sweep }),
     seed: options.seed,
     backend: `${backend.name} (${backend.description})`,
     dataset: data.spec.name,

@@ -13,6 +13,8 @@ export type LegendSymbol =
   | { readonly kind: "line"; readonly color: string; readonly dash?: string }
   | { readonly kind: "swatch"; readonly color: string }
   | { readonly kind: "triangle"; readonly color: string }
+  | { readonly kind: "diamond"; readonly color: string }
+  | { readonly kind: "square"; readonly color: string }
   | { readonly kind: "dot"; readonly color: string };
 
 /** One legend entry. */
@@ -59,6 +61,23 @@ function drawSymbol(symbol: LegendSymbol, x: number, midY: number): SvgNode {
         "stroke-width": 0.5,
       });
     }
+    case "diamond": {
+      const cx = x + SYMBOL_WIDTH / 2;
+      return svgElement("path", {
+        d: `M${cx},${midY - 4.5}L${cx + 4.5},${midY}L${cx},${midY + 4.5}L${cx - 4.5},${midY}Z`,
+        fill: symbol.color,
+        stroke: "black",
+        "stroke-width": 0.8,
+      });
+    }
+    case "square":
+      return svgElement("rect", {
+        x: x + SYMBOL_WIDTH / 2 - 3.5,
+        y: midY - 3.5,
+        width: 7,
+        height: 7,
+        fill: symbol.color,
+      });
     case "dot":
       return svgElement("circle", {
         cx: x + SYMBOL_WIDTH / 2,

@@ -13,23 +13,13 @@ import {
   svgFontCallback,
 } from "../fonts.ts";
 import type { Figure } from "../figures/svg.ts";
+import type {
+  ParagraphOptions,
+  ReportWriter,
+  TableColumn,
+  TableOptions,
+} from "../report_writer.ts";
 import { createPdfDocument, drawSvg, pdfBytes, type PdfDocument } from "./pdfkit.ts";
-
-/** One column of a {@linkcode ReportDocument.table}. */
-export interface TableColumn {
-  readonly header: string;
-  /** Share of the available width (columns' shares are normalised to sum to 1). */
-  readonly share: number;
-  readonly align?: "left" | "right" | "center";
-}
-
-/** Options of {@linkcode ReportDocument.table}. */
-export interface TableOptions {
-  /** Rows drawn in bold (e.g. a total). */
-  readonly boldRows?: readonly number[];
-  /** Table width in points (default: the text column). */
-  readonly width?: number;
-}
 
 const MARGIN = { top: 56, bottom: 56, left: 50, right: 50 };
 const BODY_SIZE = 9.5;
@@ -53,7 +43,8 @@ export interface ReportInfo {
 }
 
 /** A report being written; {@linkcode ReportDocument.finish} returns the PDF bytes. */
-export class ReportDocument {
+export class ReportDocument implements ReportWriter {
+  readonly medium = "pdf" as const;
   readonly #doc: PdfDocument;
   readonly #footer: string;
   /** What svg-to-pdfkit could not draw (unsupported SVG), one line per problem. */
@@ -138,7 +129,7 @@ export class ReportDocument {
   }
 
   /** A paragraph of body text. */
-  paragraph(text: string, options: { muted?: boolean; small?: boolean } = {}): void {
+  paragraph(text: string, options: ParagraphOptions = {}): void {
     const size = options.small ? SMALL_SIZE : BODY_SIZE;
     this.ensureSpace(Math.min(this.#height(text, size, false), 3 * size * 1.4));
     this.#text(text, size, false, options.muted ? MUTED : TEXT_COLOR, 6);
@@ -234,6 +225,9 @@ export class ReportDocument {
     if (caption) this.#text(caption, SMALL_SIZE, false, MUTED, 6);
     this.space(4);
   }
+
+  /** The sweep explorer is interactive: the PDF has its figure and table instead. */
+  sweepExplorer(): void {}
 
   /** Adds page footers and returns the finished PDF. */
   async finish(): Promise<Uint8Array> {

@@ -8,11 +8,11 @@ import type { ReportFigures } from "../build_figures.ts";
 import type { Figure } from "../figures/svg.ts";
 import type { GammaSummary } from "../gamma_summary.ts";
 import type { LabData } from "../lab_types.ts";
-import type { ReportDocument } from "../pdf/report_document.ts";
+import type { ReportWriter } from "../report_writer.ts";
 
 /** Inputs of a section writer. */
 export interface SectionContext {
-  readonly report: ReportDocument;
+  readonly report: ReportWriter;
   readonly lab: LabData;
   readonly figures: ReportFigures;
   readonly gammas: readonly GammaSummary[];

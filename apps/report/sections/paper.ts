@@ -1,5 +1,5 @@
 /**
- * Section 5: this lab's numbers beside the paper's (Table 1, VGGNet on CIFAR-10) and the
+ * Section 6: this lab's numbers beside the paper's (Table 1, VGGNet on CIFAR-10) and the
  * reference implementation's, with what the lab scaled down named next to them. A CIFAR-100
  * lab is set beside the reference implementation's CIFAR-100 VGG results.
  *
@@ -12,7 +12,7 @@ import type { SectionContext } from "./context.ts";
 import { datasetOf, pruneScript } from "@slimming/run-format";
 
 /** The section heading. */
-export const PAPER_HEADING = "5. Beside the paper";
+export const PAPER_HEADING = "6. Beside the paper";
 
 /**
  * Liu et al. 2017, Table 1 (VGGNet, CIFAR-10, 160 + 160 epochs), and the reference
@@ -33,6 +33,8 @@ export const PAPER_VGG_CIFAR10 = {
 /** A published result the lab's numbers are set beside. */
 interface PublishedRow {
   readonly label: string;
+  /** Share of the channels pruned. */
+  readonly ratio: number;
   readonly baselineAcc: number;
   readonly prunedAcc: number;
   readonly paramsBefore?: number;
@@ -49,6 +51,7 @@ export const REFERENCE_OTHER_CIFAR10: Readonly<Record<"resnet" | "densenet", Pub
   resnet: [
     {
       label: "reference code, 40% pruned",
+      ratio: 0.4,
       baselineAcc: 94.75,
       prunedAcc: 95.05,
       paramsBefore: 1.71e6,
@@ -56,6 +59,7 @@ export const REFERENCE_OTHER_CIFAR10: Readonly<Record<"resnet" | "densenet", Pub
     },
     {
       label: "reference code, 60% pruned",
+      ratio: 0.6,
       baselineAcc: 94.75,
       prunedAcc: 93.81,
       paramsBefore: 1.71e6,
@@ -65,6 +69,7 @@ export const REFERENCE_OTHER_CIFAR10: Readonly<Record<"resnet" | "densenet", Pub
   densenet: [
     {
       label: "reference code, 40% pruned",
+      ratio: 0.4,
       baselineAcc: 94.11,
       prunedAcc: 94.32,
       paramsBefore: 1.07e6,
@@ -72,6 +77,7 @@ export const REFERENCE_OTHER_CIFAR10: Readonly<Record<"resnet" | "densenet", Pub
     },
     {
       label: "reference code, 60% pruned",
+      ratio: 0.6,
       baselineAcc: 94.11,
       prunedAcc: 94.22,
       paramsBefore: 1.07e6,
@@ -217,7 +223,7 @@ function ours(lab: LabData, prune: PruneResult, i: number): string[] {
   ];
 }
 
-/** Writes section 5. */
+/** Writes section 6. */
 export function writePaperComparison({ report, lab }: SectionContext): void {
   const comparison = paperComparison(lab.info);
   report.heading(PAPER_HEADING, 160);

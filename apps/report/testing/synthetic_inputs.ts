@@ -103,6 +103,26 @@ export function fixturePruneAccuracy(
     : { masked: before - 0.21, slim: before - 0.43, recalibrated: before - 0.3 };
 }
 
+/**
+ * Fixture input: a sweep point's accuracies for the `lambdaIndex`-th of `count` λ models (0:
+ * λ = 0). The curve holds to a knee that moves right as λ grows (30% for λ = 0, 70% for the
+ * largest), then falls towards chance; the slim model falls 15 points sooner.
+ */
+export function fixtureSweepAccuracy(
+  ratio: number,
+  before: number,
+  lambdaIndex: number,
+  count: number,
+): { slim: number; recalibrated: number } {
+  const knee = 0.3 + (count <= 1 ? 0 : (0.4 * lambdaIndex) / (count - 1));
+  const fall = (k: number) =>
+    ratio <= k ? before - 3 * ratio : Math.max(10, before - 3 * k - 160 * (ratio - k));
+  return {
+    slim: Number(fall(knee - 0.15).toFixed(2)),
+    recalibrated: Number(fall(knee).toFixed(2)),
+  };
+}
+
 /** Fixture input: training images of the fixture's BN recalibration. */
 export const FIXTURE_RECALIBRATION_IMAGES = 1500;
 

@@ -26,6 +26,7 @@ import {
   type PruneSummary,
   type RunDataset,
   stageDir,
+  type SweepSummary,
   type TrainingRecipe,
   writeLabSummary,
   writePruneSummary,
@@ -37,6 +38,7 @@ import {
   PRUNE_SECONDS,
   type Settings,
   sparsityStage,
+  sweepStage,
   type Written,
 } from "./synthetic_stages.ts";
 
@@ -65,6 +67,8 @@ export interface SyntheticLabOptions {
   readonly convWeights?: boolean;
   /** The data set lab.json records (default: none, as older labs; the report reads CIFAR-10). */
   readonly dataset?: RunDataset;
+  /** Ratios every λ's model is swept over (default: no sweep, as older labs). */
+  readonly sweepRatios?: number[];
 }
 
 /** What was written, for tests to compare against. */
@@ -75,6 +79,8 @@ export interface SyntheticLab {
   readonly prunes: Record<string, PruneSummary>;
   /** history.json contents by stage folder. */
   readonly histories: Record<string, EpochRecord[]>;
+  /** sweep.json contents by stage folder. */
+  readonly sweeps: Record<string, SweepSummary>;
 }
 
 /**
@@ -97,11 +103,12 @@ export const FIXTURE_RECIPE: TrainingRecipe = {
 function labSummaryOf(
   options: SyntheticLabOptions,
   { cfg, seed, minChannels }: Settings,
-  { lambdas, ratios, epochs, finetuneEpochs }: {
+  { lambdas, ratios, epochs, finetuneEpochs, sweepRatios }: {
     lambdas: number[];
     ratios: number[];
     epochs: number;
     finetuneEpochs: number;
+    sweepRatios?: number[];
   },
   stages: LabStage[],
 ): LabSummary {
@@ -120,6 +127,7 @@ function labSummaryOf(
     lambdas,
     pruneLambda,
     ratios,
+    ...(sweepRatios ? { sweep: { ratios: sweepRatios, testImages: 1000 } } : {}),
     seed,
     backend: "cpu",
     ...(options.dataset ? { dataset: options.dataset } : {}),
@@ -175,6 +183,7 @@ export async function writeSyntheticLab(
     epochs,
     finetuneEpochs,
     recalibrate: FIXTURE_RECIPE.recalibrate,
+    ...(options.sweepRatios ? { sweep: { ratios: options.sweepRatios } } : {}),
   });
   const written: Written = {
     stages: [],
@@ -182,6 +191,8 @@ export async function writeSyntheticLab(
     histories: {},
     pruneGammas: [],
     pruneAccuracy: 0,
+    models: [],
+    sweeps: {},
   };
   const rng = createRng(seed, 1);
   await Deno.mkdir(dir, { recursive: true });
@@ -191,6 +202,13 @@ export async function writeSyntheticLab(
     if (stage.kind === "train") {
       const isPruned = stage.value === pruneLambda;
       seconds = await sparsityStage(dir, stage, index, { settings, rng, written, skip, isPruned });
+    } else if (stage.kind === "sweep") {
+      seconds = await sweepStage(dir, stage, lambdas.indexOf(stage.value), {
+        settings,
+        written,
+        ratios: options.sweepRatios ?? [],
+        skip,
+      });
     } else if (stage.kind === "finetune") {
       seconds = await finetuneStage(dir, stage, { settings, rng, written, skip });
     } else if (!skip) {
@@ -212,14 +230,14 @@ export async function writeSyntheticLab(
       skip ? pendingStage(stage) : { ...pendingStage(stage), status: "done", seconds },
     );
   }
-  const { stages, prunes, histories } = written;
+  const { stages, prunes, histories, sweeps } = written;
 
   const summary = labSummaryOf(
     options,
     settings,
-    { lambdas, ratios, epochs, finetuneEpochs },
+    { lambdas, ratios, epochs, finetuneEpochs, sweepRatios: options.sweepRatios },
     stages,
   );
   await writeLabSummary(dir, summary);
-  return { dir, summary, prunes, histories };
+  return { dir, summary, prunes, histories, sweeps };
 }

@@ -14,8 +14,10 @@ import {
   type PruneSummary,
   pruneSummary,
   type RunConfig,
+  type SweepSummary,
   writeHistory,
   writeRunConfig,
+  writeSweepSummary,
 } from "@slimming/run-format";
 import { planPrune } from "@slimming/slimming/core";
 import {
@@ -23,6 +25,7 @@ import {
   FIXTURE_IMAGES_PER_SECOND,
   FIXTURE_RECALIBRATION_IMAGES,
   fixturePruneAccuracy,
+  fixtureSweepAccuracy,
   history,
   layerGammas,
 } from "./synthetic_inputs.ts";
@@ -72,6 +75,10 @@ export interface Written {
   /** γ and final test accuracy of the model the prunes start from. */
   pruneGammas: Float32Array[];
   pruneAccuracy: number;
+  /** γ and final test accuracy of every sparsity-trained model, by its λ's index. */
+  readonly models: { gammas: Float32Array[]; accuracy: number }[];
+  /** sweep.json contents by stage folder. */
+  readonly sweeps: Record<string, SweepSummary>;
 }
 
 const BASE_CONFIG = {
@@ -115,6 +122,7 @@ export async function sparsityStage(
     written.pruneGammas = gammas;
     written.pruneAccuracy = records.at(-1)!.testAcc;
   }
+  written.models[index] = { gammas, accuracy: records.at(-1)!.testAcc };
   if (plan.skip) return 0;
   const path = join(dir, stage.dir);
   const config: RunConfig = {
@@ -161,4 +169,65 @@ export async function finetuneStage(
   await writeTrainingRun(join(dir, stage.dir), config, records);
   written.histories[stage.dir] = records;
   return records.reduce((n, r) => n + r.seconds, 0);
+}
+
+/** Fixture input: seconds a sweep took. */
+export const SWEEP_SECONDS = 17.5;
+
+/**
+ * A sweep of the `index`-th λ's model: slimming's decision and counts at each ratio, the
+ * invented accuracies of {@linkcode fixtureSweepAccuracy}; resolves with its seconds.
+ */
+export async function sweepStage(
+  dir: string,
+  stage: PlannedStage,
+  index: number,
+  plan: { settings: Settings; written: Written; ratios: readonly number[]; skip: boolean },
+): Promise<number> {
+  const { settings, written } = plan;
+  const model = written.models[index];
+  const abs = model.gammas.map((g) => g.map(Math.abs));
+  const reports = plan.ratios.map((ratio) =>
+    planPrune(settings.cfg, abs, ratio, { minChannels: settings.minChannels })
+  );
+  const summary: SweepSummary = {
+    checkpoint: stage.source ?? "",
+    layerNames: reports[0].channelsBefore.map((_, i) => `conv${i + 1}`),
+    channelsBefore: [...reports[0].channelsBefore],
+    minChannels: settings.minChannels,
+    roundTo: 1,
+    recalibrationImages: FIXTURE_RECALIBRATION_IMAGES,
+    recalibrationAugmented: true,
+    testImages: 1000,
+    paramsBefore: reports[0].paramsBefore,
+    flopsBefore: reports[0].flopsBefore,
+    testAccBefore: model.accuracy,
+    imagesPerSecondBefore: FIXTURE_IMAGES_PER_SECOND,
+    points: reports.map((report, i) => {
+      const accuracy = fixtureSweepAccuracy(
+        plan.ratios[i],
+        model.accuracy,
+        index,
+        settings.lambdaCount,
+      );
+      return {
+        ratio: plan.ratios[i],
+        threshold: report.threshold,
+        kept: [...report.kept],
+        guardedLayers: [...report.guardedLayers],
+        paramsAfter: report.paramsAfter,
+        flopsAfter: report.flopsAfter,
+        slimTestAcc: accuracy.slim,
+        recalibratedTestAcc: accuracy.recalibrated,
+        imagesPerSecond: FIXTURE_IMAGES_PER_SECOND *
+          (report.flopsBefore / report.flopsAfter) ** 0.6,
+      };
+    }),
+    seconds: SWEEP_SECONDS,
+  };
+  if (plan.skip) return 0;
+  await Deno.mkdir(join(dir, stage.dir), { recursive: true });
+  await writeSweepSummary(join(dir, stage.dir), summary);
+  written.sweeps[stage.dir] = summary;
+  return SWEEP_SECONDS;
 }
