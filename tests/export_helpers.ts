@@ -7,8 +7,19 @@
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
 import { CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD } from "@slimming/cifar";
-import { exportFiles, type ExportFormat, writeFolderAtomic } from "@slimming/export";
+import {
+  exportFiles,
+  type ExportFormat,
+  type ExportSpec,
+  writeFolderAtomic,
+} from "@slimming/export";
+import { disposeTree, type NamedArray } from "@slimming/tensor-utils";
 import { forward, toStateDict, type VggParams } from "@slimming/vgg";
+import { defaultResnetCfg, type ResnetParams, resnetPlanes } from "@slimming/resnet";
+import { randomResnetParams } from "@slimming/resnet/testing";
+import { densenetBnWidths, type DensenetParams } from "@slimming/densenet";
+import { randomDensenet } from "@slimming/densenet/testing";
+import { pruneDensenet, pruneResnet } from "@slimming/slimming";
 
 /** Exports `params` as `format` into the new folder `dir`. */
 export async function exportTo(
@@ -78,4 +89,79 @@ export function relativeError(a: Float32Array, b: Float32Array): number {
     scale = Math.max(scale, Math.abs(b[i]));
   }
   return diff / scale;
+}
+
+/** Exports the model `spec` with the tensors of `stateDict` as `format` into the new folder `dir`. */
+export async function exportSpecTo(
+  spec: ExportSpec,
+  stateDict: Record<string, NamedArray>,
+  format: ExportFormat,
+  dir: string,
+  foldBn = true,
+): Promise<void> {
+  const files = exportFiles(spec, stateDict, {
+    format,
+    foldBn,
+    mean: CIFAR10_MEAN,
+    std: CIFAR10_STD,
+    classes: CIFAR10_CLASSES,
+    source: "test",
+  });
+  await writeFolderAtomic(dir, files);
+}
+
+/** Eval-mode logits of NHWC images [n, 32, 32, 3] by a model's own `forward`. */
+export async function forwardLogits<P>(
+  forwardFn: (params: P, x: tf.Tensor4D, options: { training: boolean }) => {
+    logits: tf.Tensor;
+  },
+  params: P,
+  x: Float32Array,
+  n: number,
+): Promise<Float32Array> {
+  const input = tf.tensor4d(x, [n, 32, 32, 3]);
+  const { logits } = forwardFn(params, input, { training: false });
+  const out = (await logits.data()) as Float32Array;
+  tf.dispose([input, logits]);
+  return out;
+}
+
+/** A pre-activation ResNet of `depth` at `width` with random weights, BN statistics and
+ * gammas (seeded), pruned at `ratio` by the slimming package when `ratio` > 0. */
+export async function randomResnet(
+  depth: number,
+  width: number,
+  ratio: number,
+  seed: number,
+): Promise<ResnetParams> {
+  const planes = resnetPlanes(width);
+  const full = randomResnetParams({ depth, planes, cfg: defaultResnetCfg(depth, width) }, seed);
+  if (ratio === 0) return full;
+  const { params } = await pruneResnet(full, ratio);
+  disposeTree(full);
+  return params;
+}
+
+/** A DenseNet of `depth` and `growthRate` with random weights, BN statistics and gammas
+ * (seeded), pruned at `ratio` by the slimming package when `ratio` > 0. */
+export function randomDensenetModel(
+  depth: number,
+  growthRate: number,
+  ratio: number,
+  seed: number,
+): DensenetParams {
+  const cfg = densenetBnWidths(depth, growthRate);
+  const full = randomDensenet({ depth, growthRate, cfg }, seed);
+  if (ratio === 0) return full;
+  const { params } = pruneDensenet(full, ratio);
+  disposeTree(full);
+  return params;
+}
+
+/** max |a - b| (Infinity when the lengths differ). */
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
+  return diff;
 }
