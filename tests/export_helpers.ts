@@ -1,11 +1,11 @@
 /**
  * Shared parts of the export tests: exporting a parameter tree into a folder, running the
- * exported model in stock tfjs and in ONNX Runtime, and comparing logits.
+ * exported model in stock tfjs and in ONNX Runtime (in a child process: see
+ * `tools/onnx_logits.ts`), and comparing logits.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import * as ort from "onnxruntime-node";
 import { CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD } from "@slimming/cifar";
 import {
   exportFiles,
@@ -64,19 +64,55 @@ export async function tfjsLogits(dir: string, x: Float32Array, n: number): Promi
   return out;
 }
 
+const ONNX_RUNNER = new URL("./tools/onnx_logits.ts", import.meta.url).pathname;
+const REPO_ROOT = new URL("..", import.meta.url).pathname;
+
+/** One ONNX run: the model folder `dir` on NCHW images [n, 3, 32, 32]. */
+export interface OnnxJob {
+  readonly dir: string;
+  readonly nchw: Float32Array;
+  readonly n: number;
+}
+
+/**
+ * Logits of each job's ONNX model in onnxruntime-node, all run by one child process (the
+ * runtime cannot create sessions in more than one test module of a process).
+ */
+export async function onnxLogitsOf(jobs: readonly OnnxJob[]): Promise<Float32Array[]> {
+  const tmp = await Deno.makeTempDir({ prefix: "onnx-jobs-" });
+  try {
+    const list = await Promise.all(jobs.map(async (job, i) => {
+      const input = `${tmp}/in${i}.bin`;
+      const { buffer, byteOffset, byteLength } = job.nchw;
+      await Deno.writeFile(input, new Uint8Array(buffer, byteOffset, byteLength));
+      return { model: `${job.dir}/model.onnx`, input, n: job.n, output: `${tmp}/out${i}.bin` };
+    }));
+    await Deno.writeTextFile(`${tmp}/jobs.json`, JSON.stringify(list));
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", ONNX_RUNNER, `${tmp}/jobs.json`],
+      cwd: REPO_ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (out.code !== 0) {
+      throw new Error(`onnx_logits.ts failed: ${new TextDecoder().decode(out.stderr)}`);
+    }
+    return await Promise.all(list.map(async ({ output }) => {
+      const bytes = await Deno.readFile(output);
+      return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    }));
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+}
+
 /** Logits of the ONNX model in `dir` in onnxruntime-node (NCHW input). */
 export async function onnxLogits(
   dir: string,
   nchw: Float32Array,
   n: number,
 ): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(`${dir}/model.onnx`);
-  try {
-    const result = await session.run({ input: new ort.Tensor("float32", nchw, [n, 3, 32, 32]) });
-    return result.logits.data as Float32Array;
-  } finally {
-    await session.release();
-  }
+  return (await onnxLogitsOf([{ dir, nchw, n }]))[0];
 }
 
 /** max |a - b| / max |b|: the error of `a` relative to the size of the reference logits `b`. */
