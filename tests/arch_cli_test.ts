@@ -1,10 +1,11 @@
 /**
  * `--arch resnet` and `--arch densenet` through the command line on a tiny synthetic run:
  * train with the sparsity term, prune with channel selection and recalibration, fine-tune,
- * eval, and resume; the checkpoints name their architecture and the prune record names
- * each BN layer.
+ * eval, resume and export; the checkpoints name their architecture and the prune record
+ * names each BN layer.
  */
 import assert from "node:assert/strict";
+import { decodeOnnxModel } from "@slimming/export";
 import { readSafetensors } from "@slimming/tensor-utils";
 import type { EpochRecord, PruneSummary, RunConfig } from "@slimming/run-format";
 import { countResnetParams, resnetBnNames } from "@slimming/resnet/cfg";
@@ -21,7 +22,7 @@ const ARCHS = [
 ] as const;
 
 for (const { arch, flags, names } of ARCHS) {
-  Deno.test(`--arch ${arch}: train, prune 0.5 with recalibration, fine-tune, eval, resume`, async () => {
+  Deno.test(`--arch ${arch}: train, prune 0.5 with recalibration, fine-tune, eval, resume, export`, async () => {
     const dir = await Deno.makeTempDir({ prefix: `slimming-${arch}-` });
     try {
       const archive = await syntheticArchive(dir, 4, 3);
@@ -102,17 +103,22 @@ for (const { arch, flags, names } of ARCHS) {
       const out = JSON.parse(evaluated.stdout);
       assert.equal(out.params, summary.paramsAfter);
 
-      const wrong = await runCli([
+      const exported = await runCli([
         "export",
         "--checkpoint",
-        `${run}/last.safetensors`,
+        `${dir}/ft/best.safetensors`,
         "--format",
         "onnx",
         "--out",
         `${dir}/x`,
       ]);
-      assert.equal(wrong.code, 2);
-      assert.match(wrong.stderr, /VGG only/);
+      assert.equal(exported.code, 0, exported.stderr);
+      const model = decodeOnnxModel(await Deno.readFile(`${dir}/x/model.onnx`));
+      const meta = Object.fromEntries(
+        model.metadataProps!.map((p) => [p.key, JSON.parse(p.value!)]),
+      );
+      assert.equal(meta.arch, arch);
+      assert.deepEqual(meta.cfg, summary.cfg);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

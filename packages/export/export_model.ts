@@ -6,9 +6,16 @@
 import type { NamedArray } from "@slimming/tensor-utils/core";
 import { UsageError } from "@slimming/tensor-utils/core";
 import type { Cfg } from "@slimming/vgg";
+import { RESNET_PLANES, type ResnetPlanes } from "@slimming/resnet/cfg";
+import { densenetGraphFromStateDict } from "./densenet_graph.ts";
+import type { ExportGraph } from "./graph.ts";
+import { foldGraphBatchNorm } from "./graph_fold.ts";
 import { foldBatchNorm, inferenceModelFromStateDict } from "./inference_model.ts";
 import type { ExportMetadata } from "./metadata.ts";
+import { onnxGraphBytes } from "./onnx_graph.ts";
 import { onnxModelBytes } from "./onnx_model.ts";
+import { resnetGraphFromStateDict } from "./resnet_graph.ts";
+import { tfjsGraphArtifacts } from "./tfjs_graph.ts";
 import { TFJS_WEIGHTS_FILE, tfjsLayersArtifacts } from "./tfjs_layers.ts";
 
 /** The formats `exportFiles` writes. */
@@ -27,10 +34,23 @@ export function parseExportFormat(text: string): ExportFormat {
   throw new UsageError(`unknown format "${text}" (choose ${EXPORT_FORMATS.join(" or ")})`);
 }
 
+/**
+ * What model a state_dict holds, as a checkpoint's metadata says: VGG's cfg; ResNet's depth,
+ * stage widths (default the reference's) and flat cfg; DenseNet's depth, growth rate and
+ * flat cfg.
+ */
+export interface ExportSpec {
+  readonly arch: "vgg" | "resnet" | "densenet";
+  readonly cfg: Cfg;
+  readonly depth?: number;
+  readonly planes?: readonly number[];
+  readonly growthRate?: number;
+}
+
 /** What to export and how. */
 export interface ExportOptions {
   readonly format: ExportFormat;
-  /** Fold BN into the convolutions (default true). */
+  /** Fold BN into the convolutions where a conv precedes it (default true). */
   readonly foldBn?: boolean;
   /** Input normalisation, classes and provenance stored with the model. */
   readonly mean: readonly number[];
@@ -39,26 +59,76 @@ export interface ExportOptions {
   readonly source: string;
 }
 
-/** The files (name -> content) of the exported model of `cfg` + `stateDict`. */
+function numbers(spec: ExportSpec): number[] {
+  if (!spec.cfg.every((c): c is number => typeof c === "number")) {
+    throw new UsageError(`a ${spec.arch} cfg is a list of channel counts`);
+  }
+  return [...spec.cfg];
+}
+
+function required(spec: ExportSpec, key: "depth" | "growthRate"): number {
+  const value = spec[key];
+  if (value === undefined) throw new UsageError(`a ${spec.arch} export needs its ${key}`);
+  return value;
+}
+
+/** The graph and the spec's metadata fields of a ResNet or DenseNet. */
+function archGraph(
+  spec: ExportSpec,
+  stateDict: Readonly<Record<string, NamedArray>>,
+): { graph: ExportGraph; fields: Partial<ExportMetadata> } {
+  const cfg = numbers(spec);
+  const depth = required(spec, "depth");
+  if (spec.arch === "resnet") {
+    const planes = (spec.planes ?? RESNET_PLANES) as ResnetPlanes;
+    return {
+      graph: resnetGraphFromStateDict({ depth, planes, cfg }, stateDict),
+      fields: { arch: "resnet", depth, planes: [...planes], cfg },
+    };
+  }
+  const growthRate = required(spec, "growthRate");
+  return {
+    graph: densenetGraphFromStateDict({ depth, growthRate, cfg }, stateDict),
+    fields: { arch: "densenet", depth, growthRate, cfg },
+  };
+}
+
+/**
+ * The files (name -> content) of the exported model of `spec` + `stateDict`. A bare cfg list
+ * is a VGG's (`{ arch: "vgg", cfg }`), whose export is unchanged: a Sequential tfjs model and
+ * a chain of ONNX nodes. ResNet and DenseNet export as graphs (a functional tfjs model).
+ */
 export function exportFiles(
-  cfg: Cfg,
+  spec: ExportSpec | Cfg,
   stateDict: Readonly<Record<string, NamedArray>>,
   options: ExportOptions,
 ): Record<string, Uint8Array | string> {
+  const arch: ExportSpec = Array.isArray(spec)
+    ? { arch: "vgg", cfg: spec as Cfg }
+    : spec as ExportSpec;
   const foldBn = options.foldBn ?? true;
-  const unfolded = inferenceModelFromStateDict(cfg, stateDict);
-  const model = foldBn ? foldBatchNorm(unfolded) : unfolded;
-  const metadata: ExportMetadata = {
+  const common = {
     mean: [...options.mean],
     std: [...options.std],
-    layout: options.format === "onnx" ? "NCHW" : "NHWC",
-    cfg: [...cfg],
-    foldBn,
-    classes: [...options.classes],
-    source: options.source,
+    layout: options.format === "onnx" ? "NCHW" as const : "NHWC" as const,
   };
-  if (options.format === "onnx") return { [ONNX_FILE]: onnxModelBytes(model, metadata) };
-  const { modelJson, weights } = tfjsLayersArtifacts(model, metadata);
+  const tail = { foldBn, classes: [...options.classes], source: options.source };
+  if (arch.arch === "vgg") {
+    const unfolded = inferenceModelFromStateDict(arch.cfg, stateDict);
+    const model = foldBn ? foldBatchNorm(unfolded) : unfolded;
+    const metadata: ExportMetadata = { ...common, cfg: [...arch.cfg], ...tail };
+    if (options.format === "onnx") return { [ONNX_FILE]: onnxModelBytes(model, metadata) };
+    const { modelJson, weights } = tfjsLayersArtifacts(model, metadata);
+    return {
+      [TFJS_MODEL_FILE]: JSON.stringify(modelJson, null, 1),
+      [TFJS_WEIGHTS_FILE]: weights,
+    };
+  }
+  const { graph: unfolded, fields } = archGraph(arch, stateDict);
+  const graph = foldBn ? foldGraphBatchNorm(unfolded) : unfolded;
+  const metadata = { ...common, ...fields, ...tail } as ExportMetadata;
+  if (options.format === "onnx") return { [ONNX_FILE]: onnxGraphBytes(graph, metadata) };
+  const { modelJson, weights } = tfjsGraphArtifacts(graph, metadata);
   return {
     [TFJS_MODEL_FILE]: JSON.stringify(modelJson, null, 1),
     [TFJS_WEIGHTS_FILE]: weights,

@@ -84,20 +84,32 @@ export function inferenceModelFromStateDict(
 }
 
 /**
- * One conv layer with its BN folded in: w' = w * s and b' = beta - mean * s per output
- * channel, s = gamma / sqrt(var + eps), computed in float64 and stored as float32.
+ * An OIHW conv weight (`perOut` values per output channel) and optional bias with the BN after
+ * it folded in: w' = w * s and b' = beta - mean * s + b * s per output channel,
+ * s = gamma / sqrt(var + eps), computed in float64 and stored as float32.
  */
+export function foldBnIntoConv(
+  weight: Float32Array,
+  outChannels: number,
+  bn: BatchNormArrays,
+  bias?: Float32Array,
+): { weight: Float32Array; bias: Float32Array } {
+  const { gamma, beta, mean, variance, eps } = bn;
+  const perOut = weight.length / outChannels;
+  const folded = new Float32Array(weight.length);
+  const foldedBias = new Float32Array(outChannels);
+  for (let o = 0; o < outChannels; o++) {
+    const s = gamma[o] / Math.sqrt(variance[o] + eps);
+    for (let k = o * perOut; k < (o + 1) * perOut; k++) folded[k] = weight[k] * s;
+    foldedBias[o] = beta[o] - mean[o] * s + (bias ? bias[o] * s : 0);
+  }
+  return { weight: folded, bias: foldedBias };
+}
+
+/** One conv layer with its BN folded in (see {@linkcode foldBnIntoConv}). */
 export function foldConvBn(layer: ConvLayer): ConvLayer {
   if (!layer.bn) return layer;
-  const { gamma, beta, mean, variance, eps } = layer.bn;
-  const perOut = layer.inChannels * 9;
-  const weight = new Float32Array(layer.weight.length);
-  const bias = new Float32Array(layer.outChannels);
-  for (let o = 0; o < layer.outChannels; o++) {
-    const s = gamma[o] / Math.sqrt(variance[o] + eps);
-    for (let k = o * perOut; k < (o + 1) * perOut; k++) weight[k] = layer.weight[k] * s;
-    bias[o] = beta[o] - mean[o] * s + (layer.bias ? layer.bias[o] * s : 0);
-  }
+  const { weight, bias } = foldBnIntoConv(layer.weight, layer.outChannels, layer.bn, layer.bias);
   return { inChannels: layer.inChannels, outChannels: layer.outChannels, weight, bias };
 }
 
@@ -106,17 +118,19 @@ export function foldBatchNorm(model: InferenceModel): InferenceModel {
   return { ...model, convs: model.convs.map(foldConvBn) };
 }
 
-/** The HWIO copy ([3, 3, in, out], tfjs's layout) of an OIHW conv weight. */
+/** The HWIO copy ([k, k, in, out], tfjs's layout) of an OIHW conv weight (k x k, default 3). */
 export function oihwToHwio(
   weight: Float32Array,
   inChannels: number,
   outChannels: number,
+  kernel = 3,
 ): Float32Array {
   const out = new Float32Array(weight.length);
+  const area = kernel * kernel;
   for (let o = 0; o < outChannels; o++) {
     for (let i = 0; i < inChannels; i++) {
-      for (let k = 0; k < 9; k++) {
-        out[(k * inChannels + i) * outChannels + o] = weight[(o * inChannels + i) * 9 + k];
+      for (let k = 0; k < area; k++) {
+        out[(k * inChannels + i) * outChannels + o] = weight[(o * inChannels + i) * area + k];
       }
     }
   }

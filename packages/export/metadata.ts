@@ -5,7 +5,11 @@
  */
 import type { Cfg } from "@slimming/vgg";
 
-/** Metadata stored in every exported model (tfjs `userDefinedMetadata`, ONNX `metadata_props`). */
+/**
+ * Metadata stored in every exported model (tfjs `userDefinedMetadata`, ONNX `metadata_props`).
+ * A VGG's has no `arch` (as VGG exports always were); a ResNet's and a DenseNet's name their
+ * architecture and spec, like their checkpoints' metadata.
+ */
 export interface ExportMetadata {
   /** Per-channel mean subtracted from pixel / 255 (RGB). */
   readonly mean: readonly number[];
@@ -13,7 +17,15 @@ export interface ExportMetadata {
   readonly std: readonly number[];
   /** Input layout: "NHWC" (tfjs) or "NCHW" (ONNX). */
   readonly layout: "NHWC" | "NCHW";
-  /** The VGG cfg of the model. */
+  /** "resnet" or "densenet"; absent for a VGG. */
+  readonly arch?: "resnet" | "densenet";
+  /** ResNet and DenseNet: the depth. */
+  readonly depth?: number;
+  /** ResNet: the three stage widths. */
+  readonly planes?: readonly number[];
+  /** DenseNet: the growth rate. */
+  readonly growthRate?: number;
+  /** The cfg: VGG's list, or ResNet's and DenseNet's flat list of kept channels. */
   readonly cfg: Cfg;
   /** Whether BN was folded into the convolutions. */
   readonly foldBn: boolean;
@@ -23,7 +35,9 @@ export interface ExportMetadata {
   readonly source: string;
 }
 
-/** The metadata as string pairs (ONNX metadata_props): every value JSON. */
+/** The metadata as string pairs (ONNX metadata_props): every value JSON; absent fields left out. */
 export function metadataEntries(metadata: ExportMetadata): Array<{ key: string; value: string }> {
-  return Object.entries(metadata).map(([key, value]) => ({ key, value: JSON.stringify(value) }));
+  return Object.entries(metadata)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => ({ key, value: JSON.stringify(value) }));
 }

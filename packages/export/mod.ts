@@ -1,8 +1,11 @@
 /**
- * Export of a VGG-BN checkpoint for deployment: a TensorFlow.js Layers model (model.json +
- * weight shard, loaded by stock `tf.loadLayersModel`) and an ONNX model (opset 13, encoded with
- * `onnx-proto`), BN folded into the convolutions or kept, the input normalisation in the
- * metadata. Plain arrays in, bytes out; {@linkcode writeFolderAtomic} writes a folder at once.
+ * Export of a VGG-BN, pre-activation ResNet or DenseNet checkpoint for deployment: a
+ * TensorFlow.js Layers model (model.json + weight shard, loaded by stock `tf.loadLayersModel`)
+ * and an ONNX model (opset 13, encoded with `onnx-proto`), BN folded into the convolutions
+ * where a conv precedes it or kept, channel selections as ONNX Gathers (tfjs: fixed 0/1 1x1
+ * convs), the input normalisation and the model's spec in the metadata. ResNet and DenseNet
+ * go through an {@linkcode ExportGraph}. Plain arrays in, bytes out;
+ * {@linkcode writeFolderAtomic} writes a folder at once.
  *
  * @module
  */
@@ -11,6 +14,7 @@ export {
   exportFiles,
   type ExportFormat,
   type ExportOptions,
+  type ExportSpec,
   ONNX_FILE,
   parseExportFormat,
   TFJS_MODEL_FILE,
@@ -20,6 +24,7 @@ export {
   BN_EPS,
   type ConvLayer,
   foldBatchNorm,
+  foldBnIntoConv,
   foldConvBn,
   type InferenceModel,
   inferenceModelFromStateDict,
@@ -27,6 +32,28 @@ export {
   transpose2d,
 } from "./inference_model.ts";
 export { type ExportMetadata, metadataEntries } from "./metadata.ts";
+export {
+  type AddNode,
+  type AvgPoolNode,
+  type BatchNormNode,
+  type BnSelectReluNames,
+  type ConcatNode,
+  type ConvNode,
+  type ExportGraph,
+  GRAPH_INPUT,
+  GraphAssembler,
+  type GraphNode,
+  type LinearNode,
+  nodeInputs,
+  type ReluNode,
+  type SelectNode,
+} from "./graph.ts";
+export { foldGraphBatchNorm } from "./graph_fold.ts";
+export { type ResnetExportSpec, resnetGraphFromStateDict } from "./resnet_graph.ts";
+export { type DensenetExportSpec, densenetGraphFromStateDict } from "./densenet_graph.ts";
+export { onnxGraphBytes } from "./onnx_graph.ts";
+export { tfjsGraphArtifacts } from "./tfjs_graph.ts";
+export { type StateDictArrays, stateDictArrays } from "./state_dict_arrays.ts";
 export { decodeOnnxModel, ONNX_IR_VERSION, ONNX_OPSET, onnxModelBytes } from "./onnx_model.ts";
 export {
   littleEndianBytes,

@@ -5,83 +5,15 @@
  *
  * @module
  */
-import onnxProto from "onnx-proto";
 import type { onnx as OnnxTypes } from "onnx-proto";
 import { type ExportMetadata, metadataEntries } from "./metadata.ts";
 import type { InferenceModel } from "./inference_model.ts";
-import { littleEndianBytes } from "./tfjs_layers.ts";
-
-const onnx = onnxProto.onnx;
+import { float, GraphBuilder, int, ints, onnx, tensorValue } from "./onnx_builder.ts";
 
 /** The ONNX operator set the graph uses. */
 export const ONNX_OPSET = 13;
 /** The IR version written (ONNX 1.10+; onnxruntime 1.10+ reads it). */
 export const ONNX_IR_VERSION = 8;
-
-type Attribute = InstanceType<typeof onnx.AttributeProto>;
-
-function ints(name: string, values: number[]): Attribute {
-  return onnx.AttributeProto.create({
-    name,
-    type: onnx.AttributeProto.AttributeType.INTS,
-    ints: values,
-  });
-}
-
-function float(name: string, value: number): Attribute {
-  return onnx.AttributeProto.create({
-    name,
-    type: onnx.AttributeProto.AttributeType.FLOAT,
-    f: value,
-  });
-}
-
-function int(name: string, value: number): Attribute {
-  return onnx.AttributeProto.create({
-    name,
-    type: onnx.AttributeProto.AttributeType.INT,
-    i: value,
-  });
-}
-
-function tensorValue(name: string, dims: Array<number | string>) {
-  return onnx.ValueInfoProto.create({
-    name,
-    type: {
-      tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: {
-          dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })),
-        },
-      },
-    },
-  });
-}
-
-/** Builds the graph's nodes and initializers (one helper per op keeps the names in one place). */
-class GraphBuilder {
-  readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
-  readonly initializers: InstanceType<typeof onnx.TensorProto>[] = [];
-
-  constant(name: string, dims: number[], data: Float32Array): string {
-    this.initializers.push(
-      onnx.TensorProto.create({
-        name,
-        dims,
-        dataType: onnx.TensorProto.DataType.FLOAT,
-        rawData: littleEndianBytes(data),
-      }),
-    );
-    return name;
-  }
-
-  op(opType: string, name: string, inputs: string[], attribute: Attribute[] = []): string {
-    this.nodes.push(
-      onnx.NodeProto.create({ opType, name, input: inputs, output: [name], attribute }),
-    );
-    return name;
-  }
-}
 
 function addFeatures(g: GraphBuilder, model: InferenceModel, input: string): string {
   let h = input;

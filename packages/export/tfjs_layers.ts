@@ -19,7 +19,8 @@ export interface TfjsArtifacts {
   readonly weights: Uint8Array;
 }
 
-interface WeightEntry {
+/** One named weight of the shard (tfjs's layout). */
+export interface WeightEntry {
   readonly name: string;
   readonly shape: number[];
   readonly data: Float32Array;
@@ -109,13 +110,6 @@ export function tfjsLayersArtifacts(
     },
     { name: "classifier/bias", shape: [model.numClasses], data: model.head.bias },
   );
-  const total = weights.reduce((n, w) => n + w.data.length, 0);
-  const shard = new Float32Array(total);
-  let at = 0;
-  for (const w of weights) {
-    shard.set(w.data, at);
-    at += w.data.length;
-  }
   const modelJson = {
     format: "layers-model",
     generatedBy: "slimming export",
@@ -126,13 +120,30 @@ export function tfjsLayersArtifacts(
       keras_version: "tfjs-layers 4.22.0",
       backend: "tensor_flow.js",
     },
-    weightsManifest: [{
-      paths: [TFJS_WEIGHTS_FILE],
-      weights: weights.map(({ name, shape }) => ({ name, shape, dtype: "float32" })),
-    }],
+    weightsManifest: weightsManifest(weights),
     userDefinedMetadata: metadata,
   };
-  return { modelJson, weights: littleEndianBytes(shard) };
+  return { modelJson, weights: packWeights(weights) };
+}
+
+/** The weights manifest (one shard, {@linkcode TFJS_WEIGHTS_FILE}) listing `weights` in order. */
+export function weightsManifest(weights: readonly WeightEntry[]): Array<Record<string, unknown>> {
+  return [{
+    paths: [TFJS_WEIGHTS_FILE],
+    weights: weights.map(({ name, shape }) => ({ name, shape, dtype: "float32" })),
+  }];
+}
+
+/** The weight shard: every entry's values in order, as little-endian float32. */
+export function packWeights(weights: readonly WeightEntry[]): Uint8Array {
+  const total = weights.reduce((n, w) => n + w.data.length, 0);
+  const shard = new Float32Array(total);
+  let at = 0;
+  for (const w of weights) {
+    shard.set(w.data, at);
+    at += w.data.length;
+  }
+  return littleEndianBytes(shard);
 }
 
 /** The bytes of `data` as little-endian float32 (the tfjs and ONNX on-disk order). */

@@ -11,8 +11,7 @@ import * as ort from "onnxruntime-node";
 import { ONNX_FILE, TFJS_MODEL_FILE } from "@slimming/export";
 import { disposeTree, median, UsageError } from "@slimming/tensor-utils";
 import { useBackend } from "@slimming/kernels";
-import { countFlops, countParams } from "@slimming/vgg";
-import { architectureOf } from "../architecture.ts";
+import { architecture, architectureOf, type ModelSpec } from "../architecture.ts";
 import {
   helpText,
   numberOption,
@@ -151,6 +150,18 @@ async function readMetadata(
   throw new UsageError(`${dir} holds no ${TFJS_MODEL_FILE} or ${ONNX_FILE} (see deno task export)`);
 }
 
+/** The model an exported folder's metadata describes (no `arch`: a VGG, as VGG exports are). */
+function exportedSpec(meta: Record<string, unknown>): ModelSpec {
+  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+  return {
+    arch: architecture(typeof meta.arch === "string" ? meta.arch : "vgg").name,
+    cfg: meta.cfg as ModelSpec["cfg"],
+    depth: num(meta.depth),
+    growthRate: num(meta.growthRate),
+    planes: Array.isArray(meta.planes) ? meta.planes as number[] : undefined,
+  };
+}
+
 /** Runs `bench --exported DIR...`; `args` are what follows `--exported`. */
 export async function exportedBench(
   args: readonly string[],
@@ -170,8 +181,15 @@ export async function exportedBench(
   const sources = new Set<string>();
   for (const dir of dirs) {
     const { kind, path, meta } = await readMetadata(dir);
-    const cfg = meta.cfg as number[];
-    const base = { dir, cfg, params: countParams(cfg), flops: countFlops(cfg) };
+    const spec = exportedSpec(meta);
+    const arch = architecture(spec.arch);
+    const classes = Array.isArray(meta.classes) ? meta.classes.length : 10;
+    const base = {
+      dir,
+      cfg: spec.cfg,
+      params: arch.countParams(spec, classes),
+      flops: arch.countFlops(spec, classes),
+    };
     const timeOne = async (
       runtime: string,
       make: () => Promise<{ run: Run; close: () => Promise<void> }>,

@@ -1,6 +1,7 @@
 /**
- * `deno task export`: a checkpoint (full, pruned or fine-tuned; the cfg is in its metadata) as a
- * TensorFlow.js Layers model or an ONNX model for deployment, written into a new folder at once.
+ * `deno task export`: a checkpoint of any registered architecture (full, pruned or fine-tuned;
+ * the arch and its spec are in its metadata) as a TensorFlow.js Layers model or an ONNX model
+ * for deployment, written into a new folder at once.
  *
  * @module
  */
@@ -12,10 +13,10 @@ import {
   writeFolderAtomic,
 } from "@slimming/export";
 import { disposeTree, readSafetensors } from "@slimming/tensor-utils";
-import { prepareOutDir, UsageError } from "@slimming/tensor-utils/core";
+import { CheckpointError, prepareOutDir } from "@slimming/tensor-utils/core";
+import { ARCH_NAMES, architectureOfMetadata } from "../architecture.ts";
 import { JSON_OPTION } from "../closing.ts";
 import { checkpointSpec } from "../dataset_guard.ts";
-import { fromStateDict } from "@slimming/vgg";
 import {
   booleanOption,
   type Command,
@@ -63,10 +64,11 @@ export interface ExportSummary {
 /** Runs `export` with command-line arguments. */
 export const exportCommand: Command<ExportSummary> = defineCommand(
   "export",
-  "Export a checkpoint for inference: tfjs (model.json + weights, NHWC input, for stock\n" +
-    "tf.loadLayersModel) or onnx (model.onnx, opset 13, NCHW input). Input: normalised float32\n" +
-    "images, any batch size; output: the logits (10 for CIFAR-10, 100 for CIFAR-100). Mean/std\n" +
-    "and the class names are in the model's metadata.",
+  "Export a checkpoint (VGG, pre-activation ResNet or DenseNet; full or pruned) for\n" +
+    "inference: tfjs (model.json + weights, NHWC input, for stock tf.loadLayersModel) or onnx\n" +
+    "(model.onnx, opset 13, NCHW input). Input: normalised float32 images, any batch size;\n" +
+    "output: the logits (10 for CIFAR-10, 100 for CIFAR-100). Mean/std, the class names and\n" +
+    "the model's spec are in its metadata.",
   SPECS,
   async (values, log) => {
     const checkpoint = requiredString(values, "checkpoint");
@@ -79,18 +81,22 @@ export const exportCommand: Command<ExportSummary> = defineCommand(
     if (folderExists(out)) prepareOutDir(out);
     else prepareOutDir(parentOf(out), "the folder of --out");
     const file = await readSafetensors(checkpoint);
-    if ((file.metadata.arch ?? "vgg") !== "vgg") {
-      throw new UsageError(
-        `${checkpoint} holds a ${file.metadata.arch}: export is implemented for VGG only`,
+    const arch = file.metadata.arch ?? "vgg";
+    if (!(ARCH_NAMES as readonly string[]).includes(arch)) {
+      throw new CheckpointError(
+        `${checkpoint}: arch ${JSON.stringify(arch)} in its metadata is none of ${
+          ARCH_NAMES.join(", ")
+        }`,
       );
     }
-    // fromStateDict checks every tensor against the cfg (a CheckpointError otherwise).
-    const params = fromStateDict(file, { source: checkpoint });
-    const cfg = params.cfg;
+    const architecture = architectureOfMetadata(file.metadata);
+    // fromStateDict checks every tensor against the spec (a CheckpointError otherwise).
+    const params = architecture.fromStateDict(file, checkpoint);
+    const modelSpec = architecture.specOf(params);
     disposeTree(params);
     // The head's class count says which data set the model was trained on.
     const spec = checkpointSpec(checkpoint, file.tensors);
-    const files = exportFiles(cfg, file.tensors, {
+    const files = exportFiles(modelSpec, file.tensors, {
       format,
       foldBn,
       mean: spec.mean,
