@@ -25,7 +25,7 @@ import { formatDuration, type ProgressPrinter } from "./progress.ts";
 import { disposeState, type Distillation, type TrainState, trainStep } from "./train_step.ts";
 import type { SgdOptions } from "./sgd.ts";
 import type { Rng } from "@slimming/tensor-utils/core";
-import { architectureOf, type ModelParams } from "./architecture.ts";
+import { architectureOf, type ModelParams } from "@slimming/architectures";
 
 /** The training half of an epoch's record. */
 export interface EpochTraining {

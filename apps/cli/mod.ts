@@ -14,8 +14,7 @@ export {
   type Architecture,
   architecture,
   architectureOf,
-  isVgg,
   type ModelParams,
   type ModelSpec,
-} from "./architecture.ts";
+} from "@slimming/architectures";
 export { type MomentumBuffers, type SgdOptions, sgdStep } from "./sgd.ts";

@@ -20,7 +20,7 @@ import {
   type RunConfig,
   writeRunConfig,
 } from "@slimming/run-format";
-import type { ModelParams, ModelSpec } from "./architecture.ts";
+import { archInfoOfTag, type ModelParams, type ModelSpec } from "@slimming/architectures";
 import { loadModel, loadOptimizer, saveModel } from "./checkpoint.ts";
 import type { ProgressPrinter } from "./progress.ts";
 import { disposeState, type TrainState } from "./train_step.ts";
@@ -47,13 +47,12 @@ const comparedOptions = [
 ] as const;
 
 /** The model a run config describes. */
-export function specOfConfig(config: RunConfig): ModelSpec {
+export function specOfConfig(config: RunConfig, source = RUN_FILES.config): ModelSpec {
+  const info = archInfoOfTag(config.arch, source);
   return {
-    arch: config.arch ?? "vgg",
+    arch: info.name,
     cfg: [...config.cfg],
-    ...(config.arch && config.arch !== "vgg" && config.depth !== undefined
-      ? { depth: config.depth }
-      : {}),
+    ...(!info.cfgHasDepth && config.depth !== undefined ? { depth: config.depth } : {}),
     ...(config.growthRate !== undefined ? { growthRate: config.growthRate } : {}),
   };
 }

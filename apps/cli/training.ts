@@ -13,7 +13,7 @@
  */
 import { removeStaleTempFiles } from "@slimming/tensor-utils";
 import { type EpochRecord, RUN_FILES, type RunConfig } from "@slimming/run-format";
-import type { ModelParams } from "./architecture.ts";
+import type { ModelParams } from "@slimming/architectures";
 import type { LoadedData } from "./dataset.ts";
 import { commitEpoch, type EpochFinish, epochImages, epochLine, trainEpoch } from "./epoch.ts";
 import { evaluate } from "./evaluate.ts";

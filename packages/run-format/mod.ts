@@ -75,7 +75,13 @@ export {
 } from "./io.ts";
 export { type LabScale, PAPER_SETTING, scaledDownFrom, scheduleWords } from "./scale.ts";
 /** How the report names a lab's network and the reference script that prunes it. */
-export { type ModelFields, modelName, pruneScript } from "./model_name.ts";
+export {
+  type LayerFields,
+  type ModelFields,
+  modelName,
+  prunedLayerNames,
+  pruneScript,
+} from "./model_name.ts";
 export {
   learningRateAt,
   type LrSchedule,

@@ -216,6 +216,7 @@ export function pruneResnetWithMasks(
   });
   const head = kept[kept.length - 1];
   return {
+    arch: params.arch,
     depth: params.depth,
     planes: params.planes,
     cfg: kept.map((k) => k.length),

@@ -5,7 +5,7 @@
  * @module
  */
 import { disposeTree } from "@slimming/tensor-utils";
-import { architectureOf } from "../architecture.ts";
+import { architectureOf } from "@slimming/architectures";
 import {
   type Command,
   defineCommand,

@@ -5,7 +5,7 @@
  * @module
  */
 import { type BackendInfo, useBackend } from "@slimming/kernels";
-import type { ModelParams } from "../architecture.ts";
+import type { ModelParams } from "@slimming/architectures";
 import { numberOption, type OptionSpecs, type ParsedOptions, stringOption } from "../cli_args.ts";
 import { loadModel } from "../checkpoint.ts";
 import { datasetOption, loadData, type LoadedData } from "../dataset.ts";

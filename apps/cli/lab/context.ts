@@ -5,7 +5,7 @@
  */
 import type { BackendInfo } from "@slimming/kernels";
 import type { LabEvent, LabStage } from "@slimming/run-format";
-import type { ModelSpec } from "../architecture.ts";
+import type { ModelSpec } from "@slimming/architectures";
 import type { LoadedData } from "../dataset.ts";
 import type { ProgressPrinter } from "../progress.ts";
 import type { LabOptions } from "./options.ts";

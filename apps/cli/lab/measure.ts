@@ -7,7 +7,7 @@
  */
 import { augmentRng, batchesOf, epochOrder } from "@slimming/cifar";
 import type { MeasuredSpeed } from "@slimming/run-format";
-import { architecture, type ModelParams } from "../architecture.ts";
+import { architecture, type ModelParams } from "@slimming/architectures";
 import { evaluate } from "../evaluate.ts";
 import { disposeState, type TrainState } from "../train_step.ts";
 import { stepOnBatch } from "../epoch.ts";

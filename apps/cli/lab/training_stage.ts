@@ -7,7 +7,7 @@
  */
 import { DivergenceError } from "@slimming/tensor-utils";
 import { type PlannedStage, readHistory, type RunConfig, scheduleOf } from "@slimming/run-format";
-import { architecture } from "../architecture.ts";
+import { architecture } from "@slimming/architectures";
 import { checkpointSpec, loadModel } from "../checkpoint.ts";
 import { runConfig, type TrainingSetup } from "../commands/training_options.ts";
 import { disposeState } from "../train_step.ts";
