@@ -8,7 +8,7 @@ import { disposeBackends, probeWebgpu, useBackend } from "@slimming/kernels";
 import { kernelBackends, onBackend } from "@slimming/kernels/testing";
 import { disposeTree } from "@slimming/tensor-utils";
 import { forward, fromStateDict, toStateDict } from "@slimming/vgg";
-import { disposeState, type TrainState, trainStep } from "@slimming/cli";
+import { disposeState, type TrainState, trainStep } from "@slimming/train";
 import {
   goldenInput,
   haveGolden,

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { disposeTree } from "@slimming/tensor-utils";
 import { forward } from "@slimming/vgg";
-import { loadModel } from "@slimming/cli";
+import { loadModel } from "@slimming/train";
 import { runCli, syntheticArchive, TINY_CFG } from "./cli_helpers.ts";
 import { haveTorch, runTorchScript } from "./torch_helpers.ts";
 

@@ -14,7 +14,7 @@ import {
   evaluate,
   runTraining,
   type TrainingOptions,
-} from "@slimming/cli";
+} from "@slimming/train";
 import type { EpochRecord, RunConfig } from "@slimming/run-format";
 import { fileHash, syntheticArchive, TINY_CFG } from "./cli_helpers.ts";
 

@@ -18,11 +18,9 @@ import {
   type ModelParams,
   requireCapability,
 } from "@slimming/architectures";
-import { saveModel } from "./checkpoint.ts";
+import { evaluate, inferenceSpeed, recalibrate, saveModel } from "@slimming/train";
 import type { LoadedData } from "./dataset.ts";
-import { evaluate, inferenceSpeed } from "./evaluate.ts";
 import { nanLossWarning } from "./closing.ts";
-import { recalibrate } from "./recalibration.ts";
 
 /** Multi-pass pruning (the paper's Table 4): passes, per-pass layer cap, fine-tuning between. */
 export interface MultiPassSetting {

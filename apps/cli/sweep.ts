@@ -14,8 +14,7 @@ import {
   requireCapability,
 } from "@slimming/architectures";
 import type { LoadedData } from "./dataset.ts";
-import { evaluate, inferenceSpeed } from "./evaluate.ts";
-import { recalibrate } from "./recalibration.ts";
+import { evaluate, inferenceSpeed, recalibrate } from "@slimming/train";
 
 /** Options of {@linkcode sweepModel}. */
 export interface SweepOptions {

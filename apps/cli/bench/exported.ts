@@ -12,9 +12,9 @@ import { ONNX_FILE, TFJS_MODEL_FILE } from "@slimming/export";
 import { disposeTree, median, UsageError } from "@slimming/tensor-utils";
 import { useBackend } from "@slimming/kernels";
 import {
+  archInfoOfTag,
   architecture,
   architectureOf,
-  archInfoOfTag,
   type ModelSpec,
 } from "@slimming/architectures";
 import {
@@ -24,7 +24,7 @@ import {
   parseOptions,
   requiredString,
 } from "../cli_args.ts";
-import { loadModel } from "../checkpoint.ts";
+import { loadModel } from "@slimming/train";
 
 const SPECS: OptionSpecs = {
   "tfjs-backend": {

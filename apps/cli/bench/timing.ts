@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { augmentRng, makeBatch, syntheticCifar } from "@slimming/cifar";
 import { type Architecture, architectureOf, type ModelParams } from "@slimming/architectures";
 import { countLaunches, type LaunchCounts } from "@slimming/kernels";
-import { disposeState, type TrainState, trainStep } from "../train_step.ts";
+import { disposeState, type TrainState, trainStep } from "@slimming/train";
 import type { BenchResult } from "./table.ts";
 
 /** The median (mean of the middle two for an even count). */
@@ -71,7 +71,11 @@ export function dataShare(stepMs: number, batch: number): BenchResult["dataShare
  * Random gammas with a few large ones per BN layer, like a sparsity-trained model (layer
  * `i`'s drawn with seed `seed + i`); every other tensor is the given model's.
  */
-export function sparseLooking(arch: Architecture<ModelParams>, params: ModelParams, seed: number): ModelParams {
+export function sparseLooking(
+  arch: Architecture<ModelParams>,
+  params: ModelParams,
+  seed: number,
+): ModelParams {
   let layer = 0;
   const values = arch.ops.trainableLeaves(params).map(([name, t]) => {
     if (!name.endsWith(".gamma")) return t;

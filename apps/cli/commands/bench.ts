@@ -19,7 +19,7 @@ import {
   requiredString,
   stringOption,
 } from "../cli_args.ts";
-import { inferenceSpeed } from "../evaluate.ts";
+import { inferenceSpeed } from "@slimming/train";
 import { type BenchResult, type BenchRow, benchTable } from "../bench/table.ts";
 import {
   cpuName,
@@ -38,14 +38,14 @@ import { exportedBench, type ExportedTiming } from "../bench/exported.ts";
 import { TRAINING_OPTIONS } from "./training_options.ts";
 import { datasetOption } from "../dataset.ts";
 import {
-  type Architecture,
-  architecture,
+  ARCH_NAMES,
   archChoices,
   archInfo,
-  ARCH_NAMES,
+  type Architecture,
+  architecture,
   DEFAULT_ARCH,
-  type ModelParams,
   modelName,
+  type ModelParams,
 } from "@slimming/architectures";
 
 export { type BenchResult, type BenchRow, benchTable } from "../bench/table.ts";
@@ -221,9 +221,7 @@ async function measureRow(
   const launches = backend === "webgpu" ? await launchesPerStep(params, batch) : undefined;
   disposeTree(params);
   const row = {
-    model: `${arch.title}-${depth} x${width}${
-      classes === 10 ? "" : `, ${classes} classes`
-    }`,
+    model: `${arch.title}-${depth} x${width}${classes === 10 ? "" : `, ${classes} classes`}`,
     backend,
     trainImagesPerSecond: median(train),
     inferImagesPerSecond: median(infer),

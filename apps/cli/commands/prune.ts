@@ -20,10 +20,9 @@ import {
 } from "../cli_args.ts";
 import type { LoadedData } from "../dataset.ts";
 import { type MultiPassSetting, pruneModel } from "../prune_model.ts";
-import { architectureOf, archInfo, DEFAULT_ARCH } from "@slimming/architectures";
+import { archInfo, architectureOf, DEFAULT_ARCH } from "@slimming/architectures";
 import { pruneTable } from "../prune_table.ts";
-import { createProgressPrinter } from "../progress.ts";
-import { runTraining } from "../training.ts";
+import { createProgressPrinter, runTraining } from "@slimming/train";
 import {
   DEFAULT_MIN_CHANNELS,
   JSON_OPTION,

@@ -5,13 +5,8 @@
  * @module
  */
 import { UsageError } from "@slimming/tensor-utils";
-import {
-  architecture,
-  archChoices,
-  archesWithOption,
-  DEFAULT_ARCH,
-} from "@slimming/architectures";
-import { describeSpec } from "../checkpoint.ts";
+import { archChoices, archesWithOption, architecture, DEFAULT_ARCH } from "@slimming/architectures";
+import { describeSpec, type TrainingResult } from "@slimming/train";
 import {
   type Command,
   defineCommand,
@@ -20,7 +15,6 @@ import {
   requiredNumber,
   stringOption,
 } from "../cli_args.ts";
-import type { TrainingResult } from "../training.ts";
 import {
   prepareRun,
   runConfig,

@@ -22,7 +22,13 @@ import {
   type LoadedData,
 } from "../dataset.ts";
 import type { CifarSpec } from "@slimming/cifar";
-import { createProgressPrinter } from "../progress.ts";
+import {
+  createProgressPrinter,
+  disposeState,
+  runTraining,
+  type TrainingOptions,
+  type TrainingResult,
+} from "@slimming/train";
 import {
   type LrSchedule,
   lrSteps,
@@ -30,8 +36,6 @@ import {
   scheduleOf,
   SCHEDULES,
 } from "@slimming/run-format";
-import { disposeState } from "../train_step.ts";
-import { runTraining, type TrainingOptions, type TrainingResult } from "../training.ts";
 import type { RunConfig } from "@slimming/run-format";
 import { archField, type ModelSpec } from "@slimming/architectures";
 import { JSON_OPTION } from "../closing.ts";

@@ -9,7 +9,7 @@ import {
   prunedLayerNames,
   type PruneSummary,
 } from "@slimming/run-format";
-import { formatDuration } from "../progress.ts";
+import { formatDuration } from "@slimming/train";
 
 /** Events of a prune: the min-channels guard, an accuracy collapse, masked and slim apart. */
 export function pruneEvents(pruned: PruneSummary, dir: string): LabEvent[] {

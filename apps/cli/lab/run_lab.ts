@@ -22,7 +22,7 @@ import { prepareRun } from "../commands/training_options.ts";
 import { existsSync, UsageError } from "@slimming/tensor-utils/core";
 import { LAB_FILES } from "@slimming/run-format";
 import { labClosing, printClosing } from "../closing.ts";
-import { createProgressPrinter } from "../progress.ts";
+import { createProgressPrinter } from "@slimming/train";
 import { holdFolder } from "../run_folder.ts";
 import { foreignRun } from "../run_kind.ts";
 import type { LabContext, StageOutcome } from "./context.ts";

@@ -236,7 +236,11 @@ function mean(values: readonly number[]): number {
 }
 
 /** The line printed after an epoch of `epochs`, with the ETA from the mean epoch time. */
-export function epochLine(record: EpochRecord, epochs: number, history: readonly EpochRecord[]) {
+export function epochLine(
+  record: EpochRecord,
+  epochs: number,
+  history: readonly EpochRecord[],
+): string {
   const epochsLeft = epochs - record.epoch;
   return `epoch ${record.epoch}/${epochs}  lr ${record.lr.toPrecision(2)}  train loss ${
     record.trainLoss.toFixed(4)
