@@ -16,6 +16,7 @@ export type {
   CfgItem,
   EpochRecord,
   LabEvent,
+  LabInfo,
   LabStage,
   LabSummary,
   PruneCounts,
@@ -73,6 +74,13 @@ export {
   writeRunConfig,
   writeSweepSummary,
 } from "./io.ts";
+export {
+  parseHistory,
+  parseLabInfo,
+  parsePruneSummary,
+  parseRunConfig,
+  parseSweepSummary,
+} from "./validate.ts";
 export { type LabScale, PAPER_SETTING, scaledDownFrom, scheduleWords } from "./scale.ts";
 /** How the report names a lab's network and the reference script that prunes it. */
 export {

@@ -313,3 +313,11 @@ export interface LabSummary {
   readonly startedAt: string;
   readonly finishedAt?: string;
 }
+
+/**
+ * `lab.json` as validated: the fields a reader's structure depends on are required; the
+ * ones only displayed may be missing.
+ */
+export type LabInfo =
+  & Partial<Omit<LabSummary, "stages" | "events" | "lambdas" | "ratios">>
+  & Pick<LabSummary, "stages" | "events" | "lambdas" | "ratios">;

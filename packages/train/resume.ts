@@ -8,7 +8,6 @@
 import {
   CheckpointError,
   exists,
-  readJsonIfExists,
   readSafetensors,
   sha256Hex,
   UsageError,
@@ -16,6 +15,8 @@ import {
 import {
   datasetOf,
   type EpochRecord,
+  readHistory,
+  readRunConfig,
   RUN_FILES,
   type RunConfig,
   writeRunConfig,
@@ -101,8 +102,8 @@ async function loadResumePoint(out: string, config: RunConfig): Promise<ResumePo
     if (!Number.isSafeInteger(epoch) || epoch < 1) {
       throw new CheckpointError(`${lastPath}: no epoch in its metadata, cannot resume from it`);
     }
-    const history = (await readJsonIfExists<EpochRecord[]>(`${out}/${RUN_FILES.history}`)) ?? [];
-    if (!Array.isArray(history) || history.length < epoch) {
+    const history = (await readHistory(out)) ?? [];
+    if (history.length < epoch) {
       throw new CheckpointError(`${out}/${RUN_FILES.history} has fewer than ${epoch} epochs`);
     }
     const modelHash = await sha256Hex(lastBytes);
@@ -150,7 +151,7 @@ export async function startingPoint(
       `${out} already holds a run: pass --resume to continue it, or choose another --out`,
     );
   }
-  const saved = await readJsonIfExists<RunConfig>(`${out}/${RUN_FILES.config}`);
+  const saved = await readRunConfig(out);
   if (saved) checkSameConfig(saved, config, out);
   const point = await loadResumePoint(out, config);
   progress.note(`resuming ${out} after epoch ${point.epoch}/${config.epochs}`);
