@@ -56,7 +56,10 @@ export {
   type ModelParams,
 } from "./info.ts";
 
-/** Every architecture's tfjs part, in {@linkcode ARCH_INFOS} order. */
+/**
+ * Every architecture's tfjs part, in {@linkcode ARCH_INFOS} order, loaded once through each
+ * descriptor's `load()` (so a descriptor's own modules must not import this module).
+ */
 const ARCHITECTURES: readonly Architecture<ModelParams>[] = await Promise.all(
   ARCH_INFOS.map((info) => info.load() as Promise<unknown> as Promise<Architecture<ModelParams>>),
 );

@@ -5,12 +5,8 @@
  * @module
  */
 import type { Architecture } from "@slimming/architectures/descriptor";
-import {
-  densenetAbsGammasAsync,
-  maskDensenet,
-  pruneDensenetFromAbsGammas,
-  type PruneReport,
-} from "@slimming/slimming";
+import type { PruneReport } from "@slimming/slimming";
+import { densenetAbsGammasAsync, maskDensenet, pruneDensenetFromAbsGammas } from "./prune.ts";
 import { densenetModelSpec, densenetSpecOf, info } from "./info.ts";
 import { type DensenetParams, initDensenet } from "./params.ts";
 import { densenetOps } from "./ops.ts";

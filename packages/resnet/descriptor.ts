@@ -6,11 +6,7 @@
  * @module
  */
 import type { Architecture } from "@slimming/architectures/descriptor";
-import {
-  maskResnetParams,
-  pruneResnetFromAbsGammas,
-  resnetLiveAbsGammas,
-} from "@slimming/slimming";
+import { maskResnetParams, pruneResnetFromAbsGammas, resnetLiveAbsGammas } from "./prune.ts";
 import { info, resnetShapeOf, resnetSpec } from "./info.ts";
 import { initResnet, type ResnetParams } from "./params.ts";
 import { resnetOps } from "./ops.ts";
