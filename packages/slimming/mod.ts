@@ -57,5 +57,3 @@ export {
 export { type ChannelDecision, planPrune, pruneDecision } from "./selection.ts";
 export { composeMasks, mergePassReports } from "./merge_passes.ts";
 export { validateRatio } from "./_validate.ts";
-export { countFlops, countParams } from "@slimming/vgg";
-export type { Cfg, CfgItem, VggParams } from "@slimming/vgg";
