@@ -15,11 +15,10 @@ import {
 } from "@slimming/export";
 import { disposeTree, type NamedArray } from "@slimming/tensor-utils";
 import { forward, toStateDict, type VggParams } from "@slimming/vgg";
-import { defaultResnetCfg, type ResnetParams, resnetPlanes } from "@slimming/resnet";
+import { defaultResnetCfg, pruneResnet, type ResnetParams, resnetPlanes } from "@slimming/resnet";
 import { randomResnetParams } from "@slimming/resnet/testing";
-import { densenetBnWidths, type DensenetParams } from "@slimming/densenet";
+import { densenetBnWidths, type DensenetParams, pruneDensenet } from "@slimming/densenet";
 import { randomDensenet } from "@slimming/densenet/testing";
-import { pruneDensenet, pruneResnet } from "@slimming/slimming";
 
 /** Exports `params` as `format` into the new folder `dir`. */
 export async function exportTo(

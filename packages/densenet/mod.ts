@@ -12,3 +12,15 @@ export * from "./params.ts";
 export { forward, selectChannels } from "./forward.ts";
 export * from "./state_dict.ts";
 export { densenetOps } from "./ops.ts";
+export {
+  densenetAbsGammas,
+  densenetAbsGammasAsync,
+  densenetDecision,
+  type DensenetPruneOptions,
+  type DensenetPruneReport,
+  type DensenetPruneResult,
+  maskDensenet,
+  pruneDensenet,
+  pruneDensenetFromAbsGammas,
+  slimDensenet,
+} from "./prune.ts";

@@ -40,7 +40,8 @@ export function parseExportFormat(text: string): ExportFormat {
  * flat cfg.
  */
 export interface ExportSpec {
-  readonly arch: "vgg" | "resnet" | "densenet";
+  /** The architecture's tag (an architecture this package has no graph for is a UsageError). */
+  readonly arch: string;
   readonly cfg: Cfg;
   readonly depth?: number;
   readonly planes?: readonly number[];
@@ -86,6 +87,7 @@ function archGraph(
       fields: { arch: "resnet", depth, planes: [...planes], cfg },
     };
   }
+  if (spec.arch !== "densenet") throw new UsageError(`no export graph for a ${spec.arch}`);
   const growthRate = required(spec, "growthRate");
   return {
     graph: densenetGraphFromStateDict({ depth, growthRate, cfg }, stateDict),

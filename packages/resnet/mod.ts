@@ -34,3 +34,12 @@ export {
   resnetShapeFromMetadata,
   toStateDict,
 } from "./state_dict.ts";
+export {
+  maskResnetParams,
+  pruneResnet,
+  pruneResnetFromAbsGammas,
+  pruneResnetWithMasks,
+  resnetLiveAbsGammas,
+  type ResnetPruneOptions,
+  type ResnetPruneResult,
+} from "./prune.ts";

@@ -13,8 +13,8 @@ import {
   writeFolderAtomic,
 } from "@slimming/export";
 import { disposeTree, readSafetensors } from "@slimming/tensor-utils";
-import { CheckpointError, prepareOutDir } from "@slimming/tensor-utils/core";
-import { ARCH_NAMES, architectureOfMetadata } from "../architecture.ts";
+import { prepareOutDir, UsageError } from "@slimming/tensor-utils/core";
+import { architectureOfMetadata } from "@slimming/architectures";
 import { JSON_OPTION } from "../closing.ts";
 import { checkpointSpec } from "../dataset_guard.ts";
 import {
@@ -81,15 +81,11 @@ export const exportCommand: Command<ExportSummary> = defineCommand(
     if (folderExists(out)) prepareOutDir(out);
     else prepareOutDir(parentOf(out), "the folder of --out");
     const file = await readSafetensors(checkpoint);
-    const arch = file.metadata.arch ?? "vgg";
-    if (!(ARCH_NAMES as readonly string[]).includes(arch)) {
-      throw new CheckpointError(
-        `${checkpoint}: arch ${JSON.stringify(arch)} in its metadata is none of ${
-          ARCH_NAMES.join(", ")
-        }`,
-      );
+    // An unknown arch tag is a CheckpointError (the registry's rule for untagged files).
+    const architecture = architectureOfMetadata(file.metadata, checkpoint);
+    if (!architecture.capabilities.exportFormats.includes(format)) {
+      throw new UsageError(`--format ${format} is not implemented for the ${architecture.title}`);
     }
-    const architecture = architectureOfMetadata(file.metadata);
     // fromStateDict checks every tensor against the spec (a CheckpointError otherwise).
     const params = architecture.fromStateDict(file, checkpoint);
     const modelSpec = architecture.specOf(params);

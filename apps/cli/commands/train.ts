@@ -4,10 +4,9 @@
  *
  * @module
  */
-import { parseCfg } from "@slimming/vgg";
 import { UsageError } from "@slimming/tensor-utils";
-import { architecture } from "../architecture.ts";
-import { describeSpec } from "../checkpoint.ts";
+import { archChoices, archesWithOption, architecture, DEFAULT_ARCH } from "@slimming/architectures";
+import { describeSpec, type TrainingResult } from "@slimming/train";
 import {
   type Command,
   defineCommand,
@@ -16,7 +15,6 @@ import {
   requiredNumber,
   stringOption,
 } from "../cli_args.ts";
-import type { TrainingResult } from "../training.ts";
 import {
   prepareRun,
   runConfig,
@@ -30,8 +28,8 @@ const SPECS: OptionSpecs = {
   arch: {
     type: "string",
     value: "NAME",
-    help: "vgg, resnet (pre-activation, bottleneck) or densenet",
-    default: "vgg",
+    help: archChoices({ notes: true }),
+    default: DEFAULT_ARCH,
   },
   depth: {
     type: "string",
@@ -69,14 +67,17 @@ export const trainCommand: Command<TrainingResult> = defineCommand(
     const setup = trainingSetup(values);
     const lambda = requiredNumber(values, "lambda", { min: 0 });
     const width = requiredNumber(values, "width", { min: 0, minExclusive: true });
-    const arch = architecture(stringOption(values, "arch") ?? "vgg");
+    const arch = architecture(stringOption(values, "arch") ?? DEFAULT_ARCH);
     const cfgText = stringOption(values, "cfg");
-    if (cfgText && arch.name !== "vgg") {
-      throw new UsageError(`--cfg is for --arch vgg; use --depth and --width with ${arch.name}`);
+    const parseCfg = arch.options.cfg;
+    if (cfgText && !parseCfg) {
+      throw new UsageError(
+        `--cfg is for --arch ${archesWithOption("cfg")}; use --depth and --width with ${arch.name}`,
+      );
     }
     const growthRate = numberOption(values, "growth-rate", { integer: true, min: 1 });
-    if (growthRate !== undefined && arch.name !== "densenet") {
-      throw new UsageError("--growth-rate is for --arch densenet");
+    if (growthRate !== undefined && !arch.options.growthRate) {
+      throw new UsageError(`--growth-rate is for --arch ${archesWithOption("growthRate")}`);
     }
     const depth = cfgText
       ? undefined
@@ -84,7 +85,7 @@ export const trainCommand: Command<TrainingResult> = defineCommand(
     const spec = arch.specFor({
       depth,
       width,
-      ...(cfgText ? { cfg: parseCfg(cfgText) } : {}),
+      ...(cfgText && parseCfg ? { cfg: parseCfg(cfgText) } : {}),
       ...(growthRate !== undefined ? { growthRate } : {}),
     });
     const run = { ...setup, command: "train" as const, json: values.json === true };

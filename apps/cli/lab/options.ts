@@ -4,7 +4,13 @@
  * @module
  */
 import { UsageError } from "@slimming/tensor-utils/core";
-import { architecture, type ArchName } from "../architecture.ts";
+import {
+  archChoices,
+  archesWithOption,
+  archInfo,
+  type ArchName,
+  DEFAULT_ARCH,
+} from "@slimming/architectures/info";
 import {
   booleanOption,
   numberOption,
@@ -28,7 +34,7 @@ export const LAB_SPECS: OptionSpecs = {
   arch: {
     type: "string",
     value: "NAME",
-    help: "vgg, resnet or densenet (the profile's architecture, else vgg)",
+    help: `${archChoices()} (the profile's architecture, else ${DEFAULT_ARCH})`,
   },
   out: { type: "string", value: "DIR", help: "lab folder", default: "runs/lab" },
   dataset: TRAINING_OPTIONS.dataset,
@@ -211,9 +217,9 @@ function lambdasOf(
 function depthOf(values: ParsedOptions, profile: LabProfile, arch: ArchName): number {
   const given = numberOption(values, "depth", { integer: true });
   const depth = given ??
-    (arch === (profile.arch ?? "vgg") ? profile.depth : architecture(arch).defaultDepth);
+    (arch === (profile.arch ?? DEFAULT_ARCH) ? profile.depth : archInfo(arch).defaultDepth);
   // Builds the spec only to validate the depth (a UsageError naming the valid ones).
-  architecture(arch).specFor({ depth, width: 1 });
+  archInfo(arch).specFor({ depth, width: 1 });
   return depth;
 }
 
@@ -283,13 +289,13 @@ function sweepOf(values: ParsedOptions, profile: LabProfile): LabSweep | undefin
 /** Validates the lab's options (UsageError on the first bad one). */
 export function labOptions(values: ParsedOptions): LabOptions {
   const [profileName, baseProfile] = profileOf(values);
-  const arch = architecture(stringOption(values, "arch") ?? baseProfile.arch ?? "vgg").name;
+  const arch = archInfo(stringOption(values, "arch") ?? baseProfile.arch ?? DEFAULT_ARCH).name;
   const profile = profileForArch(baseProfile, arch);
   const depth = depthOf(values, profile, arch);
   const growthRate = numberOption(values, "growth-rate", { integer: true, min: 1 }) ??
-    (arch === "densenet" ? profile.growthRate : undefined);
-  if (growthRate !== undefined && arch !== "densenet") {
-    throw new UsageError("--growth-rate is for --arch densenet");
+    (archInfo(arch).options.growthRate ? profile.growthRate : undefined);
+  if (growthRate !== undefined && !archInfo(arch).options.growthRate) {
+    throw new UsageError(`--growth-rate is for --arch ${archesWithOption("growthRate")}`);
   }
   const { lambdas, pruneLambda } = lambdasOf(values, profile);
   const scale = scaleOf(values, profile, depth);

@@ -15,7 +15,7 @@ import {
   type ScalePlan,
   type ScaleRequest,
 } from "@slimming/run-format";
-import { loadModel } from "../checkpoint.ts";
+import { loadModel } from "@slimming/train";
 import { UsageError } from "@slimming/tensor-utils/core";
 import type { LabContext } from "./context.ts";
 import { measureSpeed } from "./measure.ts";

@@ -127,9 +127,7 @@ export function writePruning({ report, lab, figures }: SectionContext): void {
   for (const p of lab.prunes) {
     if (!p.summary) continue;
     const guarded = p.summary.guardedLayers.map((i) =>
-      `${convLayerName(p.summary!.cfgBefore, i, p.summary!.layerNames)} (${p.summary!.kept[i]} of ${
-        p.summary!.channelsBefore[i]
-      })`
+      `${convLayerName(p.summary!, i)} (${p.summary!.kept[i]} of ${p.summary!.channelsBefore[i]})`
     );
     report.paragraph(
       `Ratio ${formatRatio(p.ratio)}: cfg ${formatCfg(p.summary.cfg)}` +

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { batchesOf, type CifarSplit, makeBatch } from "@slimming/cifar";
-import { architectureOf, type ModelParams } from "./architecture.ts";
+import { architectureOf, type ModelParams } from "@slimming/architectures";
 import { evalBatch } from "./train_step.ts";
 
 /** Loss and accuracy (percent) over a split. */

@@ -13,8 +13,8 @@
  */
 import { removeStaleTempFiles } from "@slimming/tensor-utils";
 import { type EpochRecord, RUN_FILES, type RunConfig } from "@slimming/run-format";
-import type { ModelParams } from "./architecture.ts";
-import type { LoadedData } from "./dataset.ts";
+import type { ModelParams } from "@slimming/architectures";
+import type { LoadedData } from "./data.ts";
 import { commitEpoch, type EpochFinish, epochImages, epochLine, trainEpoch } from "./epoch.ts";
 import { evaluate } from "./evaluate.ts";
 import { createProgressPrinter, type ProgressPrinter } from "./progress.ts";

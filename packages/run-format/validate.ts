@@ -1,12 +1,15 @@
 /**
- * Shape checks for the JSON files of a runs folder. Each parser takes the parsed JSON and
- * the file's path and either returns it typed or throws a one-line {@linkcode DataError}
- * naming the file and the field. Fields the report only displays are checked when present.
+ * Shape checks for the JSON files of a runs folder, the one place the run format's records
+ * are validated: the readers of `io.ts`, the report and the CLI's resume all go through
+ * them. Each parser takes the parsed JSON and the file's path and either returns it typed
+ * or throws a one-line {@linkcode DataError} naming the file and the field. Fields only
+ * displayed are checked when present; a recorded `arch` must be a registered architecture.
  *
  * @module
  */
 import { DataError } from "@slimming/tensor-utils/core";
-import { DATASET_TITLES } from "@slimming/run-format";
+import { ARCH_NAMES, isArchName } from "@slimming/architectures/info";
+import { DATASET_TITLES } from "./dataset.ts";
 import type {
   EpochRecord,
   LabEvent,
@@ -15,7 +18,7 @@ import type {
   PruneSummary,
   RunConfig,
   SweepSummary,
-} from "./lab_types.ts";
+} from "./records.ts";
 
 type Json = Record<string, unknown>;
 
@@ -99,6 +102,13 @@ function checkDataset(record: Json, path: string): void {
   }
 }
 
+/** A recorded architecture must be a registered one (absent: the registry's untagged one). */
+function checkArch(record: Json, path: string): void {
+  if (record.arch !== undefined && !isArchName(record.arch)) {
+    fail(path, `"arch" should be one of ${ARCH_NAMES.join(", ")}`);
+  }
+}
+
 /** Checks `lab.json`: `stages`, `lambdas` and `ratios` are required; `events` defaults to []. */
 export function parseLabInfo(json: unknown, path: string): LabInfo {
   const lab = expectObject(json, path, "lab.json");
@@ -114,6 +124,7 @@ export function parseLabInfo(json: unknown, path: string): LabInfo {
     checkOptional(lab, path, field, "string");
   }
   checkDataset(lab, path);
+  checkArch(lab, path);
   for (
     const field of [
       "depth",
@@ -147,6 +158,7 @@ export function parseRunConfig(json: unknown, path: string): RunConfig {
   checkOptional(config, path, "dataset", "string");
   checkOptional(config, path, "teacher", "string");
   checkDataset(config, path);
+  checkArch(config, path);
   checkOptional(config, path, "cfg", "array");
   checkOptional(config, path, "lrSteps", "array");
   return config as unknown as RunConfig;
@@ -174,6 +186,7 @@ export function parseHistory(json: unknown, path: string): EpochRecord[] {
 /** Checks `prune.json`: numbers where numbers are expected, per-layer lists of equal length. */
 export function parsePruneSummary(json: unknown, path: string): PruneSummary {
   const prune = expectObject(json, path, "prune.json");
+  checkArch(prune, path);
   for (const field of ["ratio", "threshold"]) {
     if (typeof prune[field] !== "number") fail(path, `"${field}" should be a number`);
   }
@@ -205,6 +218,7 @@ export function parsePruneSummary(json: unknown, path: string): PruneSummary {
 /** Checks a `sweep.json`: its layers, and each point's ratio, kept channels and accuracies. */
 export function parseSweepSummary(json: unknown, path: string): SweepSummary {
   const sweep = expectObject(json, path, "sweep.json");
+  checkArch(sweep, path);
   const before = expectNumbers(sweep.channelsBefore, path, "channelsBefore");
   for (const field of ["paramsBefore", "flopsBefore", "testAccBefore", "testImages"]) {
     if (typeof sweep[field] !== "number") fail(path, `"${field}" should be a number`);

@@ -25,15 +25,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { UsageError } from "@slimming/tensor-utils";
 import {
-  countDensenetFlops,
-  countDensenetParams,
-  type DensenetParams,
-  mapUnits,
-  selectedBns,
-} from "@slimming/densenet";
-import { absCopy } from "./gammas.ts";
-import { type StepDecision, stepDecision, type StepOptions } from "./step_decision.ts";
-import { validateRatio } from "./_validate.ts";
+  absCopy,
+  type StepDecision,
+  stepDecision,
+  type StepOptions,
+  validateRatio,
+} from "@slimming/slimming";
+import { countDensenetFlops, countDensenetParams } from "./counts.ts";
+import { type DensenetParams, mapUnits, selectedBns } from "./params.ts";
 
 /** What a DenseNet pruning step did; the fields of `PruneReport`, with flat cfg lists. */
 export interface DensenetPruneReport {

@@ -8,14 +8,14 @@ import {
   forward,
   type ResnetParams,
   trainableLeaves,
-} from "@slimming/resnet";
-import { arbResnetShape, randomImages, randomResnetParams } from "@slimming/resnet/testing";
+} from "./mod.ts";
+import { arbResnetShape, randomImages, randomResnetParams } from "./testing.ts";
 import {
   maskResnetParams,
   pruneResnet,
   pruneResnetWithMasks,
   resnetLiveAbsGammas,
-} from "./prune_resnet.ts";
+} from "./prune.ts";
 
 await tf.setBackend("cpu");
 

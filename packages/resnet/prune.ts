@@ -28,17 +28,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type BatchNormState, UsageError } from "@slimming/tensor-utils";
-import {
-  batchNorms,
-  type BottleneckParams,
-  countResnetFlops,
-  countResnetParams,
-  resnetBnNames,
-  type ResnetParams,
-} from "@slimming/resnet";
-import { stepDecision, type StepOptions } from "./step_decision.ts";
-import { validateRatio } from "./_validate.ts";
-import type { StepReport } from "./step_report.ts";
+import { stepDecision, type StepOptions, type StepReport, validateRatio } from "@slimming/slimming";
+import { resnetBnNames } from "./cfg.ts";
+import { countResnetFlops, countResnetParams } from "./counts.ts";
+import { batchNorms, type BottleneckParams, type ResnetParams } from "./params.ts";
 
 /** A pruned ResNet, its cfg, the masks that made it and the report. */
 export interface ResnetPruneResult {
@@ -216,6 +209,7 @@ export function pruneResnetWithMasks(
   });
   const head = kept[kept.length - 1];
   return {
+    arch: params.arch,
     depth: params.depth,
     planes: params.planes,
     cfg: kept.map((k) => k.length),

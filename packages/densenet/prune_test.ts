@@ -9,15 +9,9 @@ import {
   forward,
   selectedBns,
   trainableLeaves,
-} from "@slimming/densenet";
-import {
-  arbFullSpec,
-  arbGammaKind,
-  maxAbsDiff,
-  randomDensenet,
-  randomImages,
-} from "@slimming/densenet/testing";
-import { densenetAbsGammas, maskDensenet, pruneDensenet, slimDensenet } from "./prune_densenet.ts";
+} from "./mod.ts";
+import { arbFullSpec, arbGammaKind, maxAbsDiff, randomDensenet, randomImages } from "./testing.ts";
+import { densenetAbsGammas, maskDensenet, pruneDensenet, slimDensenet } from "./prune.ts";
 
 await tf.setBackend("cpu");
 

@@ -25,7 +25,7 @@ import { formatDuration, type ProgressPrinter } from "./progress.ts";
 import { disposeState, type Distillation, type TrainState, trainStep } from "./train_step.ts";
 import type { SgdOptions } from "./sgd.ts";
 import type { Rng } from "@slimming/tensor-utils/core";
-import { architectureOf, type ModelParams } from "./architecture.ts";
+import { architectureOf, type ModelParams } from "@slimming/architectures";
 
 /** The training half of an epoch's record. */
 export interface EpochTraining {
@@ -236,7 +236,11 @@ function mean(values: readonly number[]): number {
 }
 
 /** The line printed after an epoch of `epochs`, with the ETA from the mean epoch time. */
-export function epochLine(record: EpochRecord, epochs: number, history: readonly EpochRecord[]) {
+export function epochLine(
+  record: EpochRecord,
+  epochs: number,
+  history: readonly EpochRecord[],
+): string {
   const epochsLeft = epochs - record.epoch;
   return `epoch ${record.epoch}/${epochs}  lr ${record.lr.toPrecision(2)}  train loss ${
     record.trainLoss.toFixed(4)

@@ -8,7 +8,6 @@
 import {
   CheckpointError,
   exists,
-  readJsonIfExists,
   readSafetensors,
   sha256Hex,
   UsageError,
@@ -16,11 +15,13 @@ import {
 import {
   datasetOf,
   type EpochRecord,
+  readHistory,
+  readRunConfig,
   RUN_FILES,
   type RunConfig,
   writeRunConfig,
 } from "@slimming/run-format";
-import type { ModelParams, ModelSpec } from "./architecture.ts";
+import { archInfoOfTag, type ModelParams, type ModelSpec } from "@slimming/architectures";
 import { loadModel, loadOptimizer, saveModel } from "./checkpoint.ts";
 import type { ProgressPrinter } from "./progress.ts";
 import { disposeState, type TrainState } from "./train_step.ts";
@@ -47,13 +48,12 @@ const comparedOptions = [
 ] as const;
 
 /** The model a run config describes. */
-export function specOfConfig(config: RunConfig): ModelSpec {
+export function specOfConfig(config: RunConfig, source = RUN_FILES.config): ModelSpec {
+  const info = archInfoOfTag(config.arch, source);
   return {
-    arch: config.arch ?? "vgg",
+    arch: info.name,
     cfg: [...config.cfg],
-    ...(config.arch && config.arch !== "vgg" && config.depth !== undefined
-      ? { depth: config.depth }
-      : {}),
+    ...(!info.cfgHasDepth && config.depth !== undefined ? { depth: config.depth } : {}),
     ...(config.growthRate !== undefined ? { growthRate: config.growthRate } : {}),
   };
 }
@@ -102,8 +102,8 @@ async function loadResumePoint(out: string, config: RunConfig): Promise<ResumePo
     if (!Number.isSafeInteger(epoch) || epoch < 1) {
       throw new CheckpointError(`${lastPath}: no epoch in its metadata, cannot resume from it`);
     }
-    const history = (await readJsonIfExists<EpochRecord[]>(`${out}/${RUN_FILES.history}`)) ?? [];
-    if (!Array.isArray(history) || history.length < epoch) {
+    const history = (await readHistory(out)) ?? [];
+    if (history.length < epoch) {
       throw new CheckpointError(`${out}/${RUN_FILES.history} has fewer than ${epoch} epochs`);
     }
     const modelHash = await sha256Hex(lastBytes);
@@ -151,7 +151,7 @@ export async function startingPoint(
       `${out} already holds a run: pass --resume to continue it, or choose another --out`,
     );
   }
-  const saved = await readJsonIfExists<RunConfig>(`${out}/${RUN_FILES.config}`);
+  const saved = await readRunConfig(out);
   if (saved) checkSameConfig(saved, config, out);
   const point = await loadResumePoint(out, config);
   progress.note(`resuming ${out} after epoch ${point.epoch}/${config.epochs}`);

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { createRng } from "@slimming/tensor-utils";
 import { batchesOf, type CifarSplit, epochOrder, makeBatch } from "@slimming/cifar";
 import { recalibrateBatchNorm } from "@slimming/slimming";
-import { architectureOf, type ModelParams } from "./architecture.ts";
+import { architectureOf, type ModelParams } from "@slimming/architectures";
 
 /** Batch size of the recalibration passes (statistics are averaged over batches). */
 export const RECALIBRATION_BATCH = 100;

@@ -13,14 +13,14 @@ import {
   readSafetensors,
   writeFileAtomic,
 } from "@slimming/tensor-utils";
-import type { Cfg, CfgItem } from "@slimming/vgg";
 import {
   architectureOf,
   architectureOfMetadata,
+  type CfgItem,
   type ModelParams,
   type ModelSpec,
   sameSpec,
-} from "./architecture.ts";
+} from "@slimming/architectures";
 
 /** Encodes a model as safetensors bytes with its spec (arch, cfg) and `extra` in the metadata. */
 export async function encodeModel(
@@ -51,7 +51,7 @@ export interface LoadedModel {
 /** The model spec (arch, cfg) in a checkpoint's metadata, without building its tensors. */
 export async function checkpointSpec(path: string): Promise<ModelSpec> {
   const { metadata } = await readSafetensors(path);
-  return architectureOfMetadata(metadata).specFromMetadata(metadata, path);
+  return architectureOfMetadata(metadata, path).specFromMetadata(metadata, path);
 }
 
 /** The cfg in a checkpoint's metadata, without building its tensors. */
@@ -62,13 +62,12 @@ export async function checkpointCfg(path: string): Promise<CfgItem[]> {
 /** Reads a model checkpoint; any problem is a one-line CheckpointError naming the file. */
 export async function loadModel(
   path: string,
-  options: { expectedCfg?: Cfg; expectedSpec?: ModelSpec } = {},
+  options: { expectedSpec?: ModelSpec } = {},
 ): Promise<LoadedModel> {
   const file = await readSafetensors(path);
-  const arch = architectureOfMetadata(file.metadata);
+  const arch = architectureOfMetadata(file.metadata, path);
   const spec = arch.specFromMetadata(file.metadata, path);
-  const expected = options.expectedSpec ??
-    (options.expectedCfg ? { arch: "vgg", cfg: [...options.expectedCfg] } : undefined);
+  const expected = options.expectedSpec;
   if (expected && !sameSpec(spec, expected)) {
     throw new CheckpointError(
       `${path}: it holds ${describeSpec(spec)}, not the expected ${describeSpec(expected)}`,
@@ -77,7 +76,7 @@ export async function loadModel(
   return { params: arch.fromStateDict(file, path), metadata: file.metadata };
 }
 
-/** One-line description of a spec for messages: `vgg cfg [..]`, `resnet-20 cfg [..]`. */
+/** One-line description of a spec for messages: `<arch> cfg [..]`, `<arch>-<depth> cfg [..]`. */
 export function describeSpec(spec: ModelSpec): string {
   const name = spec.depth === undefined ? spec.arch : `${spec.arch}-${spec.depth}`;
   return `${name} cfg ${JSON.stringify(spec.cfg)}`;

@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { architectureOf, type ModelParams } from "./architecture.ts";
+import { architectureOf, type ModelParams } from "@slimming/architectures";
 import { type MomentumBuffers, type SgdOptions, sgdStep } from "./sgd.ts";
 
 /**
