@@ -9,6 +9,7 @@
  */
 import type { ModelOps, NamedArray, SafetensorsFile } from "@slimming/tensor-utils";
 import type { PruneReport } from "@slimming/slimming/core";
+import type { ExportGraphBuilder } from "@slimming/export/graph";
 import type { CfgItem } from "@slimming/vgg/cfg";
 import type { ArchName } from "./info.ts";
 
@@ -122,6 +123,8 @@ export interface ArchInfo<N extends string = string, P = unknown> {
   readonly cfgHasDepth: boolean;
   /** The depth a new model has without `--depth`. */
   readonly defaultDepth: number;
+  /** The depths it builds, for `--depth`'s help, e.g. "11, 13, 16 or 19", "9n+2". */
+  readonly depths: string;
   /** The reference's pruning script, e.g. "vggprune.py". */
   readonly referenceScript: string;
   /** The network the paper (or the reference) trains: its depth, growth rate. */
@@ -203,4 +206,10 @@ export interface Architecture<P> extends ArchInfo<ArchName, P> {
   ): ArchPruneResult<P>;
   /** The masked model: pruned channels' BN gamma and beta zeroed, shapes unchanged. */
   mask(params: P, masks: readonly (readonly boolean[])[]): P;
+  /**
+   * Its export graph from a checkpoint's spec and state_dict, for `export` (plain arrays;
+   * written with `@slimming/export/graph`). Absent: VGG's chain of layers, which the export
+   * package writes itself; any other architecture that declares an export format has one.
+   */
+  readonly exportGraph?: ExportGraphBuilder;
 }

@@ -85,6 +85,7 @@ export const info: ArchInfo<typeof DENSENET_TAG, DensenetParams> = {
   title: "DenseNet",
   cfgHasDepth: false,
   defaultDepth: DEFAULT_DEPTH,
+  depths: "3n+4",
   referenceScript: "denseprune.py",
   paperNetwork: { depth: DEFAULT_DEPTH, growthRate: DEFAULT_GROWTH_RATE },
   options: { growthRate: true },

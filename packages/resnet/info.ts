@@ -80,6 +80,7 @@ export const info: ArchInfo<typeof RESNET_TAG, ResnetParams> = {
   note: "pre-activation, bottleneck",
   cfgHasDepth: false,
   defaultDepth: DEFAULT_DEPTH,
+  depths: "9n+2",
   referenceScript: "resprune.py",
   paperNetwork: { depth: DEFAULT_DEPTH },
   options: { growthRate: false },
