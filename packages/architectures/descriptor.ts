@@ -76,10 +76,13 @@ export interface NetworkFields {
 export interface PublishedRow {
   /** The row's label in the report's table, e.g. "paper, 70% pruned". */
   readonly label: string;
-  /** Who published it, the label of its mark on the pruning curve. */
-  readonly source: "paper" | "reference code";
-  /** Share of the channels pruned. */
-  readonly ratio: number;
+  /**
+   * Who published it, the label of its mark on the pruning curve: "paper", "reference code",
+   * or a later method's name (e.g. "DepGraph").
+   */
+  readonly source: string;
+  /** Share of the channels pruned (absent: not given; marked by its FLOPs alone). */
+  readonly ratio?: number;
   readonly baselineAcc: number;
   /** Before fine-tuning, where given. */
   readonly slimAcc?: number;
@@ -125,8 +128,17 @@ export interface ArchInfo<N extends string = string, P = unknown> {
   readonly defaultDepth: number;
   /** The depths it builds, for `--depth`'s help, e.g. "11, 13, 16 or 19", "9n+2". */
   readonly depths: string;
-  /** The reference's pruning script, e.g. "vggprune.py". */
+  /**
+   * The reference's pruning script, e.g. "vggprune.py", which the report names ("vggprune.py's
+   * slim model"); for a network the reference has none for, the module of this lab's prune
+   * (then {@linkcode ArchInfo.noReferenceScript} says so).
+   */
   readonly referenceScript: string;
+  /**
+   * Set where the reference has no pruning script for this network: how the report says the
+   * slim model is built instead of "exactly as the reference's <script> builds it".
+   */
+  readonly noReferenceScript?: string;
   /** The network the paper (or the reference) trains: its depth, growth rate. */
   readonly paperNetwork: NetworkFields;
   /** The command-line model options it takes. */
@@ -142,6 +154,12 @@ export interface ArchInfo<N extends string = string, P = unknown> {
   countFlops(spec: ModelSpec, numClasses: number): number;
   /** Published results by data set (`cifar10`, `cifar100`). */
   readonly published: Readonly<Partial<Record<string, PublishedComparison>>>;
+  /**
+   * The module of `tests/tools/` holding its PyTorch twin, which `bench` times beside it (a
+   * `bench_model(request, classes)` function builds it from bench's request: `cfg`, `depth`,
+   * `planes`, `growthRate`); absent: bench's own PyTorch VGG.
+   */
+  readonly torchTwin?: string;
   /** The reference's settings for it, as lab-profile changes (absent: the profile's own). */
   readonly referenceLab?: LabChanges;
   /** The quick lab profile's changes for it (absent: the profile's own). */

@@ -88,6 +88,7 @@ export {
   type ModelFields,
   modelName,
   prunedLayerNames,
+  pruneOrigin,
   pruneScript,
 } from "./model_name.ts";
 export {

@@ -198,6 +198,7 @@ async function measureRow(
   // What PyTorch needs to build the same model (bench/torch_bench.py).
   const model = {
     arch: arch.name,
+    ...(arch.torchTwin ? { twin: arch.torchTwin } : {}),
     cfg,
     depth,
     ...(spec.planes ? { planes: spec.planes } : {}),
