@@ -141,6 +141,11 @@ export interface ArchInfo<N extends string = string, P = unknown> {
   readonly noReferenceScript?: string;
   /** The network the paper (or the reference) trains: its depth, growth rate. */
   readonly paperNetwork: NetworkFields;
+  /**
+   * The BN scaling factors its sparsity term covers, as the report says them (absent: "all BN
+   * scaling factors").
+   */
+  readonly sparsityScope?: string;
   /** The command-line model options it takes. */
   readonly options: ModelOptions;
   readonly capabilities: Capabilities;

@@ -90,6 +90,7 @@ export {
   prunedLayerNames,
   pruneOrigin,
   pruneScript,
+  sparsityScope,
 } from "./model_name.ts";
 export {
   learningRateAt,

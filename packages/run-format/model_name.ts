@@ -25,6 +25,11 @@ export function pruneScript(arch: string | undefined): string {
   return archInfoOfTag(arch, "record").referenceScript;
 }
 
+/** The BN scaling factors an architecture's sparsity term covers (its `sparsityScope`). */
+export function sparsityScope(arch: string | undefined): string {
+  return archInfoOfTag(arch, "record").sparsityScope ?? "all BN scaling factors";
+}
+
 /**
  * How the slim model of an architecture is built, for the report: "exactly as the reference's
  * vggprune.py builds it", or its descriptor's `noReferenceScript` where the reference has none.
