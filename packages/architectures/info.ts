@@ -11,6 +11,7 @@ import { CheckpointError, UsageError } from "@slimming/tensor-utils/core";
 import { info as vgg } from "@slimming/vgg/info";
 import { info as resnet } from "@slimming/resnet/info";
 import { info as densenet } from "@slimming/densenet/info";
+import { info as cifarResnet } from "@slimming/cifar-resnet/info";
 import type { ArchInfo } from "./descriptor.ts";
 
 export type {
@@ -27,7 +28,7 @@ export type {
 } from "./descriptor.ts";
 
 /** Every architecture, in the order `--arch`'s help lists them. */
-export const ARCH_INFOS = [vgg, resnet, densenet] as const;
+export const ARCH_INFOS = [vgg, resnet, densenet, cifarResnet] as const;
 
 /** An architecture's tag: `--arch`'s value and the `arch` field of files and trees. */
 export type ArchName = (typeof ARCH_INFOS)[number]["name"];
