@@ -14,6 +14,7 @@ import {
   writeFolderAtomic,
 } from "@slimming/export";
 import { disposeTree, type NamedArray } from "@slimming/tensor-utils";
+import { architecture } from "@slimming/architectures";
 import { forward, toStateDict, type VggParams } from "@slimming/vgg";
 import { defaultResnetCfg, pruneResnet, type ResnetParams, resnetPlanes } from "@slimming/resnet";
 import { randomResnetParams } from "@slimming/resnet/testing";
@@ -126,7 +127,10 @@ export function relativeError(a: Float32Array, b: Float32Array): number {
   return diff / scale;
 }
 
-/** Exports the model `spec` with the tensors of `stateDict` as `format` into the new folder `dir`. */
+/**
+ * Exports the model `spec` with the tensors of `stateDict` as `format` into the new folder
+ * `dir`, through its architecture's export graph (the registry's descriptor for its tag).
+ */
 export async function exportSpecTo(
   spec: ExportSpec,
   stateDict: Record<string, NamedArray>,
@@ -141,6 +145,7 @@ export async function exportSpecTo(
     std: CIFAR10_STD,
     classes: CIFAR10_CLASSES,
     source: "test",
+    graph: architecture(spec.arch).exportGraph,
   });
   await writeFolderAtomic(dir, files);
 }

@@ -140,12 +140,12 @@ function finetuneAccuracy(lab: LabData, measure: MeasureText): Figure | undefine
 
 /** The published fine-tuned results for the lab's network and data set, as curve marks. */
 export function publishedMarks(lab: LabData): CurveMark[] {
-  const mark = (label: string, accuracy: number, ratio: number, flopsKept?: number) => ({
+  const mark = (label: string, accuracy: number, ratio?: number, flopsKept?: number) => ({
     label,
     kind: "published" as const,
     color: "black",
     accuracy,
-    ratio,
+    ...(ratio === undefined ? {} : { ratio }),
     ...(flopsKept === undefined ? {} : { flopsKept }),
   });
   const rows = archInfoOfTag(lab.info.arch, "lab.json").published[datasetOf(lab.info)]?.rows;

@@ -9,6 +9,7 @@
  */
 import type { ModelOps, NamedArray, SafetensorsFile } from "@slimming/tensor-utils";
 import type { PruneReport } from "@slimming/slimming/core";
+import type { ExportGraphBuilder } from "@slimming/export/graph";
 import type { CfgItem } from "@slimming/vgg/cfg";
 import type { ArchName } from "./info.ts";
 
@@ -75,10 +76,13 @@ export interface NetworkFields {
 export interface PublishedRow {
   /** The row's label in the report's table, e.g. "paper, 70% pruned". */
   readonly label: string;
-  /** Who published it, the label of its mark on the pruning curve. */
-  readonly source: "paper" | "reference code";
-  /** Share of the channels pruned. */
-  readonly ratio: number;
+  /**
+   * Who published it, the label of its mark on the pruning curve: "paper", "reference code",
+   * or a later method's name (e.g. "DepGraph").
+   */
+  readonly source: string;
+  /** Share of the channels pruned (absent: not given; marked by its FLOPs alone). */
+  readonly ratio?: number;
   readonly baselineAcc: number;
   /** Before fine-tuning, where given. */
   readonly slimAcc?: number;
@@ -122,10 +126,26 @@ export interface ArchInfo<N extends string = string, P = unknown> {
   readonly cfgHasDepth: boolean;
   /** The depth a new model has without `--depth`. */
   readonly defaultDepth: number;
-  /** The reference's pruning script, e.g. "vggprune.py". */
+  /** The depths it builds, for `--depth`'s help, e.g. "11, 13, 16 or 19", "9n+2". */
+  readonly depths: string;
+  /**
+   * The reference's pruning script, e.g. "vggprune.py", which the report names ("vggprune.py's
+   * slim model"); for a network the reference has none for, the module of this lab's prune
+   * (then {@linkcode ArchInfo.noReferenceScript} says so).
+   */
   readonly referenceScript: string;
+  /**
+   * Set where the reference has no pruning script for this network: how the report says the
+   * slim model is built instead of "exactly as the reference's <script> builds it".
+   */
+  readonly noReferenceScript?: string;
   /** The network the paper (or the reference) trains: its depth, growth rate. */
   readonly paperNetwork: NetworkFields;
+  /**
+   * The BN scaling factors its sparsity term covers, as the report says them (absent: "all BN
+   * scaling factors").
+   */
+  readonly sparsityScope?: string;
   /** The command-line model options it takes. */
   readonly options: ModelOptions;
   readonly capabilities: Capabilities;
@@ -139,6 +159,12 @@ export interface ArchInfo<N extends string = string, P = unknown> {
   countFlops(spec: ModelSpec, numClasses: number): number;
   /** Published results by data set (`cifar10`, `cifar100`). */
   readonly published: Readonly<Partial<Record<string, PublishedComparison>>>;
+  /**
+   * The module of `tests/tools/` holding its PyTorch twin, which `bench` times beside it (a
+   * `bench_model(request, classes)` function builds it from bench's request: `cfg`, `depth`,
+   * `planes`, `growthRate`); absent: bench's own PyTorch VGG.
+   */
+  readonly torchTwin?: string;
   /** The reference's settings for it, as lab-profile changes (absent: the profile's own). */
   readonly referenceLab?: LabChanges;
   /** The quick lab profile's changes for it (absent: the profile's own). */
@@ -203,4 +229,10 @@ export interface Architecture<P> extends ArchInfo<ArchName, P> {
   ): ArchPruneResult<P>;
   /** The masked model: pruned channels' BN gamma and beta zeroed, shapes unchanged. */
   mask(params: P, masks: readonly (readonly boolean[])[]): P;
+  /**
+   * Its export graph from a checkpoint's spec and state_dict, for `export` (plain arrays;
+   * written with `@slimming/export/graph`). Absent: VGG's chain of layers, which the export
+   * package writes itself; any other architecture that declares an export format has one.
+   */
+  readonly exportGraph?: ExportGraphBuilder;
 }

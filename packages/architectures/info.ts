@@ -11,6 +11,7 @@ import { CheckpointError, UsageError } from "@slimming/tensor-utils/core";
 import { info as vgg } from "@slimming/vgg/info";
 import { info as resnet } from "@slimming/resnet/info";
 import { info as densenet } from "@slimming/densenet/info";
+import { info as cifarResnet } from "@slimming/cifar-resnet/info";
 import type { ArchInfo } from "./descriptor.ts";
 
 export type {
@@ -27,7 +28,7 @@ export type {
 } from "./descriptor.ts";
 
 /** Every architecture, in the order `--arch`'s help lists them. */
-export const ARCH_INFOS = [vgg, resnet, densenet] as const;
+export const ARCH_INFOS = [vgg, resnet, densenet, cifarResnet] as const;
 
 /** An architecture's tag: `--arch`'s value and the `arch` field of files and trees. */
 export type ArchName = (typeof ARCH_INFOS)[number]["name"];
@@ -99,12 +100,39 @@ export function archesWithOption(option: keyof ArchInfo["options"]): string {
 
 /** `--arch`'s help: the names, with each one's note when `notes`: "vgg, resnet (...) or densenet". */
 export function archChoices(options: { notes?: boolean } = {}): string {
-  const words = ARCH_INFOS.map((info: ArchInfo) =>
-    options.notes && info.note ? `${info.name} (${info.note})` : info.name
+  return listWords(
+    ARCH_INFOS.map((info: ArchInfo) =>
+      options.notes && info.note ? `${info.name} (${info.note})` : info.name
+    ),
   );
+}
+
+/** "a, b or c". */
+function listWords(words: readonly string[]): string {
   return words.length < 2
     ? words.join("")
     : `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`;
+}
+
+/** The architectures' titles for a command's description: "VGG, pre-activation ResNet or DenseNet". */
+export function archTitles(): string {
+  return listWords(ARCH_INFOS.map((info: ArchInfo) => info.title));
+}
+
+/**
+ * `--depth`'s help: each tag with the depths it builds and its default (`defaults: false`
+ * leaves the default out, `rules: false` the depths): "vgg 11, 13, 16 or 19 (19); resnet 9n+2
+ * (164); densenet 3n+4 (40)".
+ */
+export function depthChoices(options: { rules?: boolean; defaults?: boolean } = {}): string {
+  const { rules = true, defaults = true } = options;
+  const choice = (info: ArchInfo): string => {
+    if (!rules) return defaults ? `${info.name} ${info.defaultDepth}` : info.name;
+    return defaults
+      ? `${info.name} ${info.depths} (${info.defaultDepth})`
+      : `${info.name} ${info.depths}`;
+  };
+  return ARCH_INFOS.map(choice).join(rules ? "; " : ", ");
 }
 
 /**

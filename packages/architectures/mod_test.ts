@@ -7,14 +7,15 @@ import {
   architectureOf,
   architectureOfMetadata,
   type ArchName,
+  DEFAULT_ARCH,
   requireCapability,
   sameSpec,
 } from "./mod.ts";
 
 await tf.setBackend("cpu");
 
-/** A small model of each architecture. */
-const SMALL: Record<ArchName, { depth: number; width: number }> = {
+/** A small model of the first architectures; any other is tried at its default depth, width 1/4. */
+const SMALL: Partial<Record<ArchName, { depth: number; width: number }>> = {
   vgg: { depth: 11, width: 0.125 },
   resnet: { depth: 11, width: 0.25 },
   densenet: { depth: 7, width: 0.5 },
@@ -25,7 +26,7 @@ Deno.test("each descriptor's trees and checkpoints carry its tag, which the regi
     const arch = architecture(name);
     assert.equal(arch.name, name);
     assert.equal(arch.ops.arch, name);
-    const spec = arch.specFor(SMALL[name]);
+    const spec = arch.specFor(SMALL[name] ?? { width: 0.25 });
     const params = arch.init(spec, { seed: 1, numClasses: 10 });
     try {
       assert.equal(params.arch, name);
@@ -57,5 +58,13 @@ Deno.test("requireCapability passes what a descriptor declares", () => {
       if (arch.capabilities[capability]) requireCapability(arch, capability);
       else assert.throws(() => requireCapability(arch, capability), UsageError);
     }
+  }
+});
+
+Deno.test("every architecture that declares an export format has an export graph, but VGG", () => {
+  for (const name of ARCH_NAMES) {
+    const arch = architecture(name);
+    if (name === DEFAULT_ARCH || arch.capabilities.exportFormats.length === 0) continue;
+    assert.equal(typeof arch.exportGraph, "function", name);
   }
 });

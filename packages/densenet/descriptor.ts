@@ -5,6 +5,7 @@
  * @module
  */
 import type { Architecture } from "@slimming/architectures/descriptor";
+import { densenetExportGraph } from "./export_graph.ts";
 import type { PruneReport } from "@slimming/slimming";
 import { densenetAbsGammasAsync, maskDensenet, pruneDensenetFromAbsGammas } from "./prune.ts";
 import { densenetModelSpec, densenetSpecOf, info } from "./info.ts";
@@ -32,4 +33,5 @@ export const descriptor: Architecture<DensenetParams> = {
     return { ...rest, report: report as PruneReport };
   },
   mask: maskDensenet,
+  exportGraph: densenetExportGraph,
 };

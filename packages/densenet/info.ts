@@ -85,6 +85,7 @@ export const info: ArchInfo<typeof DENSENET_TAG, DensenetParams> = {
   title: "DenseNet",
   cfgHasDepth: false,
   defaultDepth: DEFAULT_DEPTH,
+  depths: "3n+4",
   referenceScript: "denseprune.py",
   paperNetwork: { depth: DEFAULT_DEPTH, growthRate: DEFAULT_GROWTH_RATE },
   options: { growthRate: true },
@@ -102,6 +103,7 @@ export const info: ArchInfo<typeof DENSENET_TAG, DensenetParams> = {
   layerNames: (spec) => densenetBnLabels(spec.depth ?? DEFAULT_DEPTH),
   countParams: (spec, numClasses) => countDensenetParams(densenetSpecOf(spec), numClasses),
   countFlops: (spec, numClasses) => countDensenetFlops(densenetSpecOf(spec), numClasses),
+  torchTwin: "densenet_ref",
   published: { cifar10: CIFAR10 },
   // The reference's setting (its README): λ = 1e-5, pruned at 40% and 60%.
   referenceLab: { depth: DEFAULT_DEPTH, lambdas: [0, 1e-5, 1e-4], ratios: [0.4, 0.6] },

@@ -24,3 +24,8 @@ export {
   pruneDensenetFromAbsGammas,
   slimDensenet,
 } from "./prune.ts";
+export {
+  densenetExportGraph,
+  type DensenetExportSpec,
+  densenetGraphFromStateDict,
+} from "./export_graph.ts";

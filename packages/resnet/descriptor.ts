@@ -6,6 +6,7 @@
  * @module
  */
 import type { Architecture } from "@slimming/architectures/descriptor";
+import { resnetExportGraph } from "./export_graph.ts";
 import { maskResnetParams, pruneResnetFromAbsGammas, resnetLiveAbsGammas } from "./prune.ts";
 import { info, resnetShapeOf, resnetSpec } from "./info.ts";
 import { initResnet, type ResnetParams } from "./params.ts";
@@ -34,4 +35,5 @@ export const descriptor: Architecture<ResnetParams> = {
   absGammas: resnetLiveAbsGammas,
   prune: (params, abs, ratio, options) => pruneResnetFromAbsGammas(params, abs, ratio, options),
   mask: maskResnetParams,
+  exportGraph: resnetExportGraph,
 };

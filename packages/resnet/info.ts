@@ -80,6 +80,7 @@ export const info: ArchInfo<typeof RESNET_TAG, ResnetParams> = {
   note: "pre-activation, bottleneck",
   cfgHasDepth: false,
   defaultDepth: DEFAULT_DEPTH,
+  depths: "9n+2",
   referenceScript: "resprune.py",
   paperNetwork: { depth: DEFAULT_DEPTH },
   options: { growthRate: false },
@@ -101,6 +102,7 @@ export const info: ArchInfo<typeof RESNET_TAG, ResnetParams> = {
     const { depth, planes, cfg } = resnetShapeOf(spec);
     return countResnetFlops(cfg, depth, numClasses, planes);
   },
+  torchTwin: "preresnet_ref",
   published: { cifar10: CIFAR10 },
   // The reference's setting (its README): λ = 1e-5, pruned at 40% and 60%.
   referenceLab: { depth: DEFAULT_DEPTH, lambdas: [0, 1e-5, 1e-4], ratios: [0.4, 0.6] },

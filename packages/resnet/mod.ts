@@ -43,3 +43,8 @@ export {
   type ResnetPruneOptions,
   type ResnetPruneResult,
 } from "./prune.ts";
+export {
+  resnetExportGraph,
+  type ResnetExportSpec,
+  resnetGraphFromStateDict,
+} from "./export_graph.ts";

@@ -88,7 +88,9 @@ export {
   type ModelFields,
   modelName,
   prunedLayerNames,
+  pruneOrigin,
   pruneScript,
+  sparsityScope,
 } from "./model_name.ts";
 export {
   learningRateAt,

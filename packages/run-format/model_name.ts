@@ -25,6 +25,20 @@ export function pruneScript(arch: string | undefined): string {
   return archInfoOfTag(arch, "record").referenceScript;
 }
 
+/** The BN scaling factors an architecture's sparsity term covers (its `sparsityScope`). */
+export function sparsityScope(arch: string | undefined): string {
+  return archInfoOfTag(arch, "record").sparsityScope ?? "all BN scaling factors";
+}
+
+/**
+ * How the slim model of an architecture is built, for the report: "exactly as the reference's
+ * vggprune.py builds it", or its descriptor's `noReferenceScript` where the reference has none.
+ */
+export function pruneOrigin(arch: string | undefined): string {
+  const info = archInfoOfTag(arch, "record");
+  return info.noReferenceScript ?? `exactly as the reference's ${info.referenceScript} builds it`;
+}
+
 /** The fields of a prune.json (or sweep.json) that name its BN layers. */
 export interface LayerFields {
   readonly arch?: string;

@@ -86,6 +86,7 @@ export const info: ArchInfo<typeof VGG_TAG, VggParams> = {
   title: "VGG",
   cfgHasDepth: true,
   defaultDepth: 19,
+  depths: "11, 13, 16 or 19",
   referenceScript: "vggprune.py",
   paperNetwork: { depth: 19 },
   options: { cfg: parseCfg, growthRate: false },

@@ -44,6 +44,7 @@ import {
   type Architecture,
   architecture,
   DEFAULT_ARCH,
+  depthChoices,
   modelName,
   type ModelParams,
 } from "@slimming/architectures";
@@ -64,7 +65,7 @@ const SPECS: OptionSpecs = {
   depth: {
     type: "string",
     value: "N",
-    help: "depth (VGG 19, ResNet 164, DenseNet 40 by default)",
+    help: `depth (by default ${depthChoices({ rules: false })})`,
   },
   widths: {
     type: "string",
@@ -197,6 +198,7 @@ async function measureRow(
   // What PyTorch needs to build the same model (bench/torch_bench.py).
   const model = {
     arch: arch.name,
+    ...(arch.torchTwin ? { twin: arch.torchTwin } : {}),
     cfg,
     depth,
     ...(spec.planes ? { planes: spec.planes } : {}),

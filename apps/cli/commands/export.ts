@@ -14,7 +14,7 @@ import {
 } from "@slimming/export";
 import { disposeTree, readSafetensors } from "@slimming/tensor-utils";
 import { prepareOutDir, UsageError } from "@slimming/tensor-utils/core";
-import { architectureOfMetadata } from "@slimming/architectures";
+import { architectureOfMetadata, archTitles } from "@slimming/architectures";
 import { JSON_OPTION } from "../closing.ts";
 import { checkpointSpec } from "../dataset_guard.ts";
 import {
@@ -64,7 +64,7 @@ export interface ExportSummary {
 /** Runs `export` with command-line arguments. */
 export const exportCommand: Command<ExportSummary> = defineCommand(
   "export",
-  "Export a checkpoint (VGG, pre-activation ResNet or DenseNet; full or pruned) for\n" +
+  `Export a checkpoint (${archTitles()}; full or pruned) for\n` +
     "inference: tfjs (model.json + weights, NHWC input, for stock tf.loadLayersModel) or onnx\n" +
     "(model.onnx, opset 13, NCHW input). Input: normalised float32 images, any batch size;\n" +
     "output: the logits (10 for CIFAR-10, 100 for CIFAR-100). Mean/std, the class names and\n" +
@@ -99,6 +99,7 @@ export const exportCommand: Command<ExportSummary> = defineCommand(
       std: spec.std,
       classes: spec.classNames,
       source: checkpoint,
+      graph: architecture.exportGraph,
     });
     await writeFolderAtomic(out, files);
     const sizes = Object.fromEntries(

@@ -5,7 +5,14 @@
  * @module
  */
 import { UsageError } from "@slimming/tensor-utils";
-import { archChoices, archesWithOption, architecture, DEFAULT_ARCH } from "@slimming/architectures";
+import {
+  archChoices,
+  archesWithOption,
+  architecture,
+  archTitles,
+  DEFAULT_ARCH,
+  depthChoices,
+} from "@slimming/architectures";
 import { describeSpec, type TrainingResult } from "@slimming/train";
 import {
   type Command,
@@ -34,7 +41,7 @@ const SPECS: OptionSpecs = {
   depth: {
     type: "string",
     value: "N",
-    help: "depth: VGG 11, 13, 16 or 19 (19); ResNet 9n+2 (164); DenseNet 3n+4 (40)",
+    help: `depth: ${depthChoices()}`,
   },
   "growth-rate": { type: "string", value: "N", help: "DenseNet growth rate (default 12)" },
   width: {
@@ -60,7 +67,7 @@ const SPECS: OptionSpecs = {
 /** Runs `train` with command-line arguments; resolves with the training result. */
 export const trainCommand: Command<TrainingResult> = defineCommand(
   "train",
-  "Train a VGG (or pre-activation ResNet, DenseNet) with batch norm on CIFAR-10 (or --dataset\n" +
+  `Train a model (${archTitles()}) with batch norm on CIFAR-10 (or --dataset\n` +
     "cifar100) with Network Slimming's L1 penalty on the BN scaling factors.",
   SPECS,
   async (values, log) => {

@@ -10,6 +10,7 @@ import {
   archInfo,
   type ArchName,
   DEFAULT_ARCH,
+  depthChoices,
 } from "@slimming/architectures/info";
 import {
   booleanOption,
@@ -74,7 +75,7 @@ export const LAB_SPECS: OptionSpecs = {
   depth: {
     type: "string",
     value: "N",
-    help: "depth (profile; VGG 11/13/16/19, ResNet 9n+2, DenseNet 3n+4)",
+    help: `depth (profile; ${depthChoices({ defaults: false })})`,
   },
   "growth-rate": { type: "string", value: "N", help: "DenseNet growth rate (profile; 12)" },
   width: { type: "string", value: "X", help: "channel width multiplier (profile)" },

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { pruneScript } from "@slimming/run-format";
+import { pruneOrigin } from "@slimming/run-format";
 import {
   formatAccuracy,
   formatCfg,
@@ -88,10 +88,8 @@ export function writePruning({ report, lab, figures }: SectionContext): void {
       "or below it are removed, with the matching input channels of the next layer; a layer " +
       "that would keep fewer than the minimum keeps its largest-|γ| channels instead (the " +
       "guard). “Masked” zeroes the pruned γ inside the full network; " +
-      "“slim” is the smaller network built from the kept channels, before fine-tuning, exactly " +
-      `as the reference's ${
-        pruneScript(lab.info.arch)
-      } builds it; “BN recalibrated” is the same network with ` +
+      "“slim” is the smaller network built from the kept channels, before fine-tuning, " +
+      `${pruneOrigin(lab.info.arch)}; “BN recalibrated” is the same network with ` +
       "each BN layer's running mean and variance re-estimated by forward passes over training " +
       "images, augmented as in training where the table says so (no weight changes; the " +
       "problems section says what it did). FLOPs " +

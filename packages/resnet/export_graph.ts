@@ -3,20 +3,25 @@
  * `models/preresnet.py`) from its state_dict: stem conv, per block BN -> select -> ReLU ->
  * conv1x1, BN -> ReLU -> conv3x3 (stride 2 opening stages 2 and 3), BN -> ReLU -> conv1x1,
  * plus the block input or its downsampling conv; then the final BN -> select -> ReLU, 8x8
- * average pool and the linear layer. Node names are the reference's module names.
+ * average pool and the linear layer. Node names are the reference's module names. Plain arrays,
+ * no tfjs: the descriptor's `exportGraph` ({@linkcode resnetExportGraph}).
  *
  * @module
  */
 import type { NamedArray } from "@slimming/tensor-utils/core";
 import {
-  blockShapes,
-  blocksPerStage,
-  RESNET_EXPANSION,
-  type ResnetPlanes,
-} from "@slimming/resnet/cfg";
-import { type ExportGraph, GRAPH_INPUT, GraphAssembler } from "./graph.ts";
-import { BN_EPS } from "./inference_model.ts";
-import { stateDictArrays } from "./state_dict_arrays.ts";
+  type ArchExport,
+  BN_EPS,
+  type ExportGraph,
+  type ExportSpec,
+  GRAPH_INPUT,
+  GraphAssembler,
+  requiredSpecField,
+  specChannels,
+  stateDictArrays,
+} from "@slimming/export/graph";
+import { blocksPerStage, RESNET_EXPANSION, RESNET_PLANES, type ResnetPlanes } from "./cfg.ts";
+import { blockShapes } from "./counts.ts";
 
 /** The shape of a ResNet to export (a checkpoint's metadata). */
 export interface ResnetExportSpec {
@@ -100,4 +105,22 @@ export function resnetGraphFromStateDict(
       "logits out",
     logits,
   );
+}
+
+/**
+ * The ResNet's export graph builder (its descriptor's `exportGraph`): the graph of a
+ * checkpoint's spec (stage widths default to the reference's) and the spec fields its
+ * exported metadata names.
+ */
+export function resnetExportGraph(
+  spec: ExportSpec,
+  stateDict: Readonly<Record<string, NamedArray>>,
+): ArchExport {
+  const cfg = specChannels(spec);
+  const depth = requiredSpecField(spec, "depth");
+  const planes = (spec.planes ?? RESNET_PLANES) as ResnetPlanes;
+  return {
+    graph: resnetGraphFromStateDict({ depth, planes, cfg }, stateDict),
+    fields: { arch: "resnet", depth, planes: [...planes], cfg },
+  };
 }

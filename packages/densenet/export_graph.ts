@@ -3,19 +3,24 @@
  * from its state_dict: conv3x3; three dense blocks whose layers are BN -> select -> ReLU ->
  * conv3x3 concatenated after their input; between blocks BN -> select -> ReLU -> conv1x1 ->
  * 2x2 average pool; then BN -> select -> ReLU, 8x8 average pool and the linear layer. Node
- * names are the reference's module names.
+ * names are the reference's module names. Plain arrays, no tfjs: the descriptor's
+ * `exportGraph` ({@linkcode densenetExportGraph}).
  *
  * @module
  */
 import type { NamedArray } from "@slimming/tensor-utils/core";
 import {
-  denseLayersPerBlock,
-  densenetBnWidths,
-  validateDensenetSpec,
-} from "@slimming/densenet/cfg";
-import { type ExportGraph, GRAPH_INPUT, GraphAssembler } from "./graph.ts";
-import { BN_EPS } from "./inference_model.ts";
-import { stateDictArrays } from "./state_dict_arrays.ts";
+  type ArchExport,
+  BN_EPS,
+  type ExportGraph,
+  type ExportSpec,
+  GRAPH_INPUT,
+  GraphAssembler,
+  requiredSpecField,
+  specChannels,
+  stateDictArrays,
+} from "@slimming/export/graph";
+import { denseLayersPerBlock, densenetBnWidths, validateDensenetSpec } from "./cfg.ts";
 
 /** The shape of a DenseNet to export (a checkpoint's metadata). */
 export interface DensenetExportSpec {
@@ -81,4 +86,21 @@ export function densenetGraphFromStateDict(
       "float32 in, logits out",
     logits,
   );
+}
+
+/**
+ * The DenseNet's export graph builder (its descriptor's `exportGraph`): the graph of a
+ * checkpoint's spec and the spec fields its exported metadata names.
+ */
+export function densenetExportGraph(
+  spec: ExportSpec,
+  stateDict: Readonly<Record<string, NamedArray>>,
+): ArchExport {
+  const cfg = specChannels(spec);
+  const depth = requiredSpecField(spec, "depth");
+  const growthRate = requiredSpecField(spec, "growthRate");
+  return {
+    graph: densenetGraphFromStateDict({ depth, growthRate, cfg }, stateDict),
+    fields: { arch: "densenet", depth, growthRate, cfg },
+  };
 }
