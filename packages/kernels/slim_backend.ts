@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Kernel, KernelTable, StockKernels } from "./backend_util.ts";
+import { bnKernels, registerBnGradients } from "./bn_kernels.ts";
 import { broadcastKernels } from "./broadcast_kernels.ts";
 import { channelKernels, registerGatherGradient } from "./channel_kernels.ts";
 import { fusedConvKernels } from "./conv_kernels.ts";
@@ -28,6 +29,7 @@ export function slimKernels(lib: KernelLib, stock: StockKernels): KernelTable {
     ...fusedConvKernels(lib, stock),
     ...stockConvKernels(lib, stock),
     ...preactKernels(lib, stock),
+    ...bnKernels(lib, stock),
     ...channelKernels(lib, stock),
     ...elementwiseKernels(lib, stock),
     ...broadcastKernels(lib, stock),
@@ -43,6 +45,7 @@ export function slimKernels(lib: KernelLib, stock: StockKernels): KernelTable {
  */
 export function registerSlimBackend(lib: KernelLib, priority = 0): void {
   registerFusedGradients();
+  registerBnGradients();
   registerGatherGradient();
   if (tf.findBackendFactory(lib.name)) return;
   tf.registerBackend(lib.name, () => {
