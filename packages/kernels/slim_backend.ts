@@ -1,7 +1,8 @@
 /**
  * A tfjs backend whose hot kernels are a {@linkcode KernelLib}: the stock `cpu` backend
  * (tensors are JS typed arrays, output buffers pooled) with the fused VGG and pre-activation
- * kernels added and the convolution, pooling, channel gather/concatenation, same-shape
+ * kernels added (and, where the lib has them, BN without ReLU and the residual add -> ReLU:
+ * `bn_kernels.ts`) and the convolution, pooling, channel gather/concatenation, same-shape
  * addition, broadcasting subtraction/multiplication/division and the head's matmul kernels
  * replaced. Every other op falls through to the stock cpu kernels.
  *
