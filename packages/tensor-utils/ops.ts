@@ -40,6 +40,18 @@ export const FUSED = {
    * (the running-statistics BN -> ReLU of {@linkcode bnRelu}).
    */
   affineRelu: "SlimAffineRelu",
+  /**
+   * Training: batch-statistics BN without a ReLU (a residual block's last BN and its
+   * projection's). Inputs x, gamma, beta, runningMean, runningVar; attrs eps, momentum;
+   * outputs [y, mean, biased var, new running mean, new running var] (`bn.ts`).
+   */
+  bn: "SlimBn",
+  /** Backward of {@linkcode FUSED.bn}: inputs dy, x, gamma, mean, variance; outputs [dx, dgamma, dbeta]. */
+  bnGrad: "SlimBnGrad",
+  /** `max(0, a + b)` of two float32 tensors of one shape (the residual addition's ReLU). */
+  addRelu: "SlimAddRelu",
+  /** ReLU backward from its output: inputs dy, y; output `dy * (y > 0)`. */
+  reluGrad: "SlimReluGrad",
 } as const;
 
 /** Batch-norm state of one layer. */
