@@ -107,8 +107,12 @@ export interface LabChanges {
   readonly epochs?: number;
   readonly finetuneEpochs?: number;
   readonly subset?: number;
+  /** Class-balanced test subset each epoch's evaluation runs on. */
+  readonly testSubset?: number;
   readonly lambdas?: readonly number[];
   readonly ratios?: readonly number[];
+  /** The lab's pruning sweep: its ratios and test images (absent: the profile's). */
+  readonly sweep?: { readonly ratios: readonly number[]; readonly testImages?: number };
 }
 
 /**
