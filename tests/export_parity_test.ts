@@ -8,8 +8,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { loadCifar, makeBatch } from "@slimming/cifar";
 import { disposeTree } from "@slimming/tensor-utils";
-import { prune } from "@slimming/slimming";
-import type { VggParams } from "@slimming/vgg";
+import { prune, type VggParams } from "@slimming/vgg";
 import { nhwcToNchw, randomBnVgg, randomImages, SMALL_CFG } from "@slimming/export/testing";
 import { exportTo, onnxLogits, ourLogits, relativeError, tfjsLogits } from "./export_helpers.ts";
 

@@ -6,12 +6,9 @@
  */
 import type { Architecture } from "@slimming/architectures/descriptor";
 import { UsageError } from "@slimming/tensor-utils";
-import {
-  absGammasOfLayers,
-  maskParams,
-  pruneLayerCappedFromAbsGammas,
-  pruneRoundedFromAbsGammas,
-} from "@slimming/slimming";
+import { maskParams } from "./mask_params.ts";
+import { absGammasAsync } from "./prune.ts";
+import { pruneLayerCappedFromAbsGammas, pruneRoundedFromAbsGammas } from "./prune_passes.ts";
 import { info } from "./info.ts";
 import { VGG_TAG } from "./cfg.ts";
 import { initVgg, type VggParams } from "./params.ts";
@@ -32,7 +29,7 @@ export const descriptor: Architecture<VggParams> = {
     cfg: cfgFromMetadata(metadata, source),
   }),
   fromStateDict: (file, source) => fromStateDict(file, { source }),
-  absGammas: (params) => absGammasOfLayers(params.features.map((layer) => layer.bn)),
+  absGammas: absGammasAsync,
   prune: (params, abs, ratio, { minChannels, roundTo = 1, maxLayerRatio }) => {
     if (maxLayerRatio === undefined) {
       return pruneRoundedFromAbsGammas(params, abs, ratio, { minChannels, roundTo });
