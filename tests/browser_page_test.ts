@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { CIFAR10_MEAN, CIFAR10_STD, normalizePixel } from "@slimming/cifar";
 import { disposeTree } from "@slimming/tensor-utils";
 import { prune } from "@slimming/vgg";
-import { randomBnVgg, SMALL_CFG } from "@slimming/export/testing";
+import { randomBnVgg, SMALL_CFG } from "@slimming/vgg/testing";
 import { startServer } from "../examples/browser/serve.ts";
 import { exportTo, ourLogits, relativeError } from "./export_helpers.ts";
 import { findChromium, openPage } from "./chromium.ts";

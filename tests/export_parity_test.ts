@@ -9,7 +9,8 @@ import * as tf from "@tensorflow/tfjs";
 import { loadCifar, makeBatch } from "@slimming/cifar";
 import { disposeTree } from "@slimming/tensor-utils";
 import { prune, type VggParams } from "@slimming/vgg";
-import { nhwcToNchw, randomBnVgg, randomImages, SMALL_CFG } from "@slimming/export/testing";
+import { nhwcToNchw, randomImages } from "@slimming/export/testing";
+import { randomBnVgg, SMALL_CFG } from "@slimming/vgg/testing";
 import { exportTo, onnxLogits, ourLogits, relativeError, tfjsLogits } from "./export_helpers.ts";
 
 const TOLERANCE = 1e-4;

@@ -1,6 +1,6 @@
 /**
  * VGG's descriptor, tfjs part (export path `@slimming/vgg/descriptor`): build, run, store,
- * count and prune a {@linkcode VggParams} for the commands.
+ * count, prune and export a {@linkcode VggParams} for the commands.
  *
  * @module
  */
@@ -9,6 +9,7 @@ import { UsageError } from "@slimming/tensor-utils";
 import { maskParams } from "./mask_params.ts";
 import { absGammasAsync } from "./prune.ts";
 import { pruneLayerCappedFromAbsGammas, pruneRoundedFromAbsGammas } from "./prune_passes.ts";
+import { vggExportChain } from "./export_chain.ts";
 import { info } from "./info.ts";
 import { VGG_TAG } from "./cfg.ts";
 import { initVgg, type VggParams } from "./params.ts";
@@ -38,4 +39,5 @@ export const descriptor: Architecture<VggParams> = {
     return pruneLayerCappedFromAbsGammas(params, abs, ratio, { minChannels, maxLayerRatio });
   },
   mask: maskParams,
+  exportChain: vggExportChain,
 };

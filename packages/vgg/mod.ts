@@ -14,3 +14,4 @@ export * from "./ops.ts";
 export * from "./prune.ts";
 export * from "./prune_passes.ts";
 export * from "./mask_params.ts";
+export * from "./export_chain.ts";
