@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { disposeTree, encodeSafetensors } from "@slimming/tensor-utils";
 import { checkpointMetadata, countParams, toStateDict } from "@slimming/vgg";
 import type { ExportedTiming } from "../apps/cli/bench/exported.ts";
-import { randomBnVgg, SMALL_CFG } from "@slimming/export/testing";
+import { randomBnVgg, SMALL_CFG } from "@slimming/vgg/testing";
 import { runCli } from "./cli_helpers.ts";
 
 Deno.test("bench --exported times ONNX Runtime, stock tfjs and ours", async () => {

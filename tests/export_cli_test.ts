@@ -19,7 +19,8 @@ import {
   forward as densenetForward,
   toStateDict as densenetStateDict,
 } from "@slimming/densenet";
-import { nhwcToNchw, randomBnVgg, randomImages, SMALL_CFG } from "@slimming/export/testing";
+import { nhwcToNchw, randomImages } from "@slimming/export/testing";
+import { randomBnVgg, SMALL_CFG } from "@slimming/vgg/testing";
 import { runCli } from "./cli_helpers.ts";
 import {
   forwardLogits,

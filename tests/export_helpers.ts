@@ -15,7 +15,7 @@ import {
 } from "@slimming/export";
 import { disposeTree, type NamedArray } from "@slimming/tensor-utils";
 import { architecture } from "@slimming/architectures";
-import { forward, toStateDict, type VggParams } from "@slimming/vgg";
+import { forward, toStateDict, VGG_TAG, vggExportChain, type VggParams } from "@slimming/vgg";
 import { defaultResnetCfg, pruneResnet, type ResnetParams, resnetPlanes } from "@slimming/resnet";
 import { randomResnetParams } from "@slimming/resnet/testing";
 import { densenetBnWidths, type DensenetParams, pruneDensenet } from "@slimming/densenet";
@@ -28,13 +28,15 @@ export async function exportTo(
   dir: string,
   foldBn = true,
 ): Promise<void> {
-  const files = exportFiles(params.cfg, await toStateDict(params), {
+  const spec = { arch: VGG_TAG, cfg: [...params.cfg] };
+  const files = exportFiles(spec, await toStateDict(params), {
     format,
     foldBn,
     mean: CIFAR10_MEAN,
     std: CIFAR10_STD,
     classes: CIFAR10_CLASSES,
     source: "test",
+    chain: vggExportChain,
   });
   await writeFolderAtomic(dir, files);
 }
@@ -146,6 +148,7 @@ export async function exportSpecTo(
     classes: CIFAR10_CLASSES,
     source: "test",
     graph: architecture(spec.arch).exportGraph,
+    chain: architecture(spec.arch).exportChain,
   });
   await writeFolderAtomic(dir, files);
 }

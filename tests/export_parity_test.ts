@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { loadCifar, makeBatch } from "@slimming/cifar";
 import { disposeTree } from "@slimming/tensor-utils";
-import { prune } from "@slimming/slimming";
-import type { VggParams } from "@slimming/vgg";
-import { nhwcToNchw, randomBnVgg, randomImages, SMALL_CFG } from "@slimming/export/testing";
+import { prune, type VggParams } from "@slimming/vgg";
+import { nhwcToNchw, randomImages } from "@slimming/export/testing";
+import { randomBnVgg, SMALL_CFG } from "@slimming/vgg/testing";
 import { exportTo, onnxLogits, ourLogits, relativeError, tfjsLogits } from "./export_helpers.ts";
 
 const TOLERANCE = 1e-4;

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { disposeTree, encodeSafetensors, readSafetensors } from "@slimming/tensor-utils";
 import { cfgFromMetadata, checkpointMetadata, convChannels, toStateDict } from "@slimming/vgg";
 import type { PruneSummary } from "@slimming/run-format";
-import { randomBnVgg, SMALL_CFG } from "@slimming/export/testing";
+import { randomBnVgg, SMALL_CFG } from "@slimming/vgg/testing";
 import { runCli, syntheticArchive } from "./cli_helpers.ts";
 
 Deno.test("prune --round-to 8 at 0.9: multiples of 8, both counts recorded", async () => {

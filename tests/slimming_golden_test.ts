@@ -2,14 +2,17 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { disposeTree } from "@slimming/tensor-utils";
 import {
+  channelMasks,
   convChannels,
   forward,
   fromStateDict,
+  gammaThreshold,
+  maskParams,
+  prune,
   toStateDict,
   validateCfg,
   type VggParams,
 } from "@slimming/vgg";
-import { channelMasks, gammaThreshold, maskParams, prune } from "@slimming/slimming";
 import {
   type Golden,
   goldenInput,

@@ -6,9 +6,8 @@ import assert from "node:assert/strict";
 import { loadCifar } from "@slimming/cifar";
 import { disposeTree, DivergenceError } from "@slimming/tensor-utils";
 import { disposeBackends, useBackend } from "@slimming/kernels";
-import { prune } from "@slimming/slimming";
 import { kernelBackends } from "@slimming/kernels/testing";
-import { initVgg, parseCfg } from "@slimming/vgg";
+import { initVgg, parseCfg, prune } from "@slimming/vgg";
 import {
   createProgressPrinter,
   evaluate,

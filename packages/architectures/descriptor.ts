@@ -9,7 +9,7 @@
  */
 import type { ModelOps, NamedArray, SafetensorsFile } from "@slimming/tensor-utils";
 import type { PruneReport } from "@slimming/slimming/core";
-import type { ExportGraphBuilder } from "@slimming/export/graph";
+import type { ExportChainBuilder, ExportGraphBuilder } from "@slimming/export/graph";
 import type { CfgItem } from "@slimming/vgg/cfg";
 import type { ArchName } from "./info.ts";
 
@@ -235,8 +235,13 @@ export interface Architecture<P> extends ArchInfo<ArchName, P> {
   mask(params: P, masks: readonly (readonly boolean[])[]): P;
   /**
    * Its export graph from a checkpoint's spec and state_dict, for `export` (plain arrays;
-   * written with `@slimming/export/graph`). Absent: VGG's chain of layers, which the export
-   * package writes itself; any other architecture that declares an export format has one.
+   * written with `@slimming/export/graph`). An architecture that declares an export format
+   * has this or {@linkcode exportChain}.
    */
   readonly exportGraph?: ExportGraphBuilder;
+  /**
+   * Its layer chain from a checkpoint's spec and state_dict, for `export`, where it exports
+   * as a chain of layers (a Sequential tfjs model, a chain of ONNX nodes): VGG's export.
+   */
+  readonly exportChain?: ExportChainBuilder;
 }

@@ -5,10 +5,9 @@
  */
 import type { NamedArray } from "@slimming/tensor-utils/core";
 import { UsageError } from "@slimming/tensor-utils/core";
-import type { Cfg } from "@slimming/vgg";
 import type { ExportGraphBuilder, ExportSpec } from "./graph.ts";
 import { foldGraphBatchNorm } from "./graph_fold.ts";
-import { foldBatchNorm, inferenceModelFromStateDict } from "./inference_model.ts";
+import { type ExportChainBuilder, foldBatchNorm } from "./inference_model.ts";
 import type { ExportMetadata } from "./metadata.ts";
 import { onnxGraphBytes } from "./onnx_graph.ts";
 import { onnxModelBytes } from "./onnx_model.ts";
@@ -44,26 +43,29 @@ export interface ExportOptions {
   readonly classes: readonly string[];
   readonly source: string;
   /**
-   * The architecture's export graph builder (its descriptor's `exportGraph`): how any
-   * architecture but VGG exports. A VGG exports as a chain of layers without one.
+   * The architecture's export graph builder (its descriptor's `exportGraph`), for an
+   * architecture exported as a graph.
    */
   readonly graph?: ExportGraphBuilder;
+  /**
+   * The architecture's layer chain builder (its descriptor's `exportChain`), for an
+   * architecture exported as a chain of layers; it takes precedence over `graph`.
+   */
+  readonly chain?: ExportChainBuilder;
 }
 
 /**
- * The files (name -> content) of the exported model of `spec` + `stateDict`. A bare cfg list
- * is a VGG's (`{ arch: "vgg", cfg }`), whose export is unchanged: a Sequential tfjs model and
- * a chain of ONNX nodes. Any other architecture exports as the graph its `options.graph`
- * builds (a functional tfjs model); without a builder it is a UsageError.
+ * The files (name -> content) of the exported model of `spec` + `stateDict`. An architecture
+ * with a layer chain builder (`options.chain`) exports as a Sequential tfjs model and a chain
+ * of ONNX nodes, its metadata naming only its cfg; one with a graph builder (`options.graph`)
+ * as the graph it builds (a functional tfjs model). Without a builder it is a UsageError.
  */
 export function exportFiles(
-  spec: ExportSpec | Cfg,
+  spec: ExportSpec,
   stateDict: Readonly<Record<string, NamedArray>>,
   options: ExportOptions,
 ): Record<string, Uint8Array | string> {
-  const arch: ExportSpec = Array.isArray(spec)
-    ? { arch: "vgg", cfg: spec as Cfg }
-    : spec as ExportSpec;
+  const arch = spec;
   const foldBn = options.foldBn ?? true;
   const common = {
     mean: [...options.mean],
@@ -71,12 +73,12 @@ export function exportFiles(
     layout: options.format === "onnx" ? "NCHW" as const : "NHWC" as const,
   };
   const tail = { foldBn, classes: [...options.classes], source: options.source };
-  if (arch.arch === "vgg") {
-    const unfolded = inferenceModelFromStateDict(arch.cfg, stateDict);
-    const model = foldBn ? foldBatchNorm(unfolded) : unfolded;
+  if (options.chain) {
+    const built = options.chain(arch, stateDict);
+    const chain = foldBn ? { ...built, model: foldBatchNorm(built.model) } : built;
     const metadata: ExportMetadata = { ...common, cfg: [...arch.cfg], ...tail };
-    if (options.format === "onnx") return { [ONNX_FILE]: onnxModelBytes(model, metadata) };
-    const { modelJson, weights } = tfjsLayersArtifacts(model, metadata);
+    if (options.format === "onnx") return { [ONNX_FILE]: onnxModelBytes(chain, metadata) };
+    const { modelJson, weights } = tfjsLayersArtifacts(chain, metadata);
     return {
       [TFJS_MODEL_FILE]: JSON.stringify(modelJson, null, 1),
       [TFJS_WEIGHTS_FILE]: weights,

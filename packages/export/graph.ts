@@ -8,7 +8,6 @@
  */
 import type { NamedArray } from "@slimming/tensor-utils/core";
 import { UsageError } from "@slimming/tensor-utils/core";
-import type { Cfg } from "@slimming/vgg/cfg";
 import type { BatchNormArrays } from "./inference_model.ts";
 
 /** The name of the graph's input: normalised images, 3 channels, 32 x 32. */
@@ -104,7 +103,7 @@ export type GraphNode =
 
 /** A whole model: nodes in an order where every input comes first; `output` gives the logits. */
 export interface ExportGraph {
-  /** A short name ("resnet", "densenet"). */
+  /** A short name (the architecture's tag). */
   readonly name: string;
   /** One line describing the model (the ONNX doc string). */
   readonly title: string;
@@ -259,14 +258,20 @@ export class GraphAssembler {
 }
 
 /**
+ * An exported model's cfg: a flat list of channel counts, where a layer chain's may also hold
+ * `"M"` for a 2x2 max-pool.
+ */
+export type ExportCfg = readonly (number | "M")[];
+
+/**
  * What model a state_dict holds, as a checkpoint's metadata says (an architecture
- * descriptor's `specOf` gives one): its `arch` tag, its cfg (VGG's list, or the flat channel
- * list of an architecture exported as a graph) and whatever else its shape needs.
+ * descriptor's `specOf` gives one): its `arch` tag, its cfg (a layer chain's list with its
+ * pools, or the flat channel list of an architecture exported as a graph) and whatever else its shape needs.
  */
 export interface ExportSpec {
   /** The architecture's tag. */
   readonly arch: string;
-  readonly cfg: Cfg;
+  readonly cfg: ExportCfg;
   readonly depth?: number;
   readonly planes?: readonly number[];
   readonly growthRate?: number;

@@ -17,6 +17,7 @@ export {
   type BnSelectReluNames,
   type ConcatNode,
   type ConvNode,
+  type ExportCfg,
   type ExportGraph,
   type ExportGraphBuilder,
   type ExportSpec,
@@ -32,4 +33,10 @@ export {
   specChannels,
 } from "./graph.ts";
 export { type StateDictArrays, stateDictArrays } from "./state_dict_arrays.ts";
-export type { BatchNormArrays } from "./inference_model.ts";
+export type {
+  ArchChain,
+  BatchNormArrays,
+  ConvLayer,
+  ExportChainBuilder,
+  InferenceModel,
+} from "./inference_model.ts";

@@ -1,12 +1,13 @@
 /**
- * A VGG-BN model as plain arrays for export, read from its PyTorch state_dict (the checkpoint
- * form), and batch-norm folding. No tensors, no files.
+ * A layer chain as plain arrays for export (conv3x3-BN-ReLU layers with 2x2 max-pools between
+ * them, then a 2x2 average pool and a linear head), what an architecture exported as a chain
+ * builds from its state_dict (its descriptor's `exportChain`), and batch-norm folding. No
+ * tensors, no files.
  *
  * @module
  */
 import type { NamedArray } from "@slimming/tensor-utils/core";
-import { BN_EPS } from "./graph.ts";
-import { type Cfg, convChannels, featureIndices } from "@slimming/vgg";
+import { BN_EPS, type ExportCfg, type ExportSpec } from "./graph.ts";
 
 /** Eval-mode batch norm of one layer (PyTorch's running statistics). */
 export interface BatchNormArrays {
@@ -29,9 +30,12 @@ export interface ConvLayer {
   readonly bn?: BatchNormArrays;
 }
 
-/** A whole model: the cfg, one entry per conv layer, and the linear head ([classes, in]). */
+/**
+ * A whole chain: the cfg (a conv layer's output channels, or `"M"` for a 2x2 max-pool), one
+ * entry per conv layer, and the linear head ([classes, in]).
+ */
 export interface InferenceModel {
-  readonly cfg: Cfg;
+  readonly cfg: ExportCfg;
   readonly convs: readonly ConvLayer[];
   readonly head: { readonly weight: Float32Array; readonly bias: Float32Array };
   readonly numClasses: number;
@@ -39,49 +43,25 @@ export interface InferenceModel {
 
 export { BN_EPS };
 
-/**
- * The model in `stateDict` (names and layouts of `@slimming/vgg`'s `toStateDict`, already
- * checked against `cfg`, e.g. by `fromStateDict`).
- */
-export function inferenceModelFromStateDict(
-  cfg: Cfg,
-  stateDict: Readonly<Record<string, NamedArray>>,
-  eps = BN_EPS,
-): InferenceModel {
-  const get = (key: string): Float32Array => {
-    const entry = stateDict[key];
-    if (!entry || !(entry.data instanceof Float32Array)) {
-      throw new RangeError(`state_dict has no float32 ${key}`);
-    }
-    return entry.data;
-  };
-  const indices = featureIndices(cfg);
-  let inChannels = 3;
-  const convs = convChannels(cfg).map((out, i): ConvLayer => {
-    const bn = `feature.${indices[i].bn}`;
-    const layer: ConvLayer = {
-      inChannels,
-      outChannels: out,
-      weight: get(`feature.${indices[i].conv}.weight`),
-      bn: {
-        gamma: get(`${bn}.weight`),
-        beta: get(`${bn}.bias`),
-        mean: get(`${bn}.running_mean`),
-        variance: get(`${bn}.running_var`),
-        eps,
-      },
-    };
-    inChannels = out;
-    return layer;
-  });
-  const bias = get("classifier.bias");
-  return {
-    cfg: [...cfg],
-    convs,
-    head: { weight: get("classifier.weight"), bias },
-    numClasses: bias.length,
-  };
+/** An architecture's layer chain and the names its exported files give it. */
+export interface ArchChain {
+  readonly model: InferenceModel;
+  /** The model's name: the ONNX graph's and the tfjs Sequential model's. */
+  readonly name: string;
+  /** The ONNX model's doc string. */
+  readonly title: string;
 }
+
+/**
+ * Builds an architecture's layer chain from a spec and a state_dict (PyTorch names, OIHW):
+ * what an architecture exported as a chain of layers (a Sequential tfjs model, a chain of
+ * ONNX nodes) supplies through its descriptor (`exportChain`). A state_dict that does not
+ * fit is a RangeError.
+ */
+export type ExportChainBuilder = (
+  spec: ExportSpec,
+  stateDict: Readonly<Record<string, NamedArray>>,
+) => ArchChain;
 
 /**
  * An OIHW conv weight (`perOut` values per output channel) and optional bias with the BN after

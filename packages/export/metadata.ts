@@ -3,12 +3,13 @@
  *
  * @module
  */
-import type { Cfg } from "@slimming/vgg";
+import type { ExportCfg } from "./graph.ts";
 
 /**
  * Metadata stored in every exported model (tfjs `userDefinedMetadata`, ONNX `metadata_props`).
- * A VGG's has no `arch` (as VGG exports always were); any other architecture's names its
- * architecture and spec (its export graph's spec fields), like its checkpoints' metadata.
+ * A layer chain's has no `arch` (as such exports always were); an architecture exported as a
+ * graph names its architecture and spec (its export graph's spec fields), like its
+ * checkpoints' metadata.
  */
 export interface ExportMetadata {
   /** Per-channel mean subtracted from pixel / 255 (RGB). */
@@ -17,16 +18,16 @@ export interface ExportMetadata {
   readonly std: readonly number[];
   /** Input layout: "NHWC" (tfjs) or "NCHW" (ONNX). */
   readonly layout: "NHWC" | "NCHW";
-  /** The architecture's tag ("resnet", "densenet", ...); absent for a VGG. */
+  /** The architecture's tag; absent for a layer chain. */
   readonly arch?: string;
-  /** The depth, where the architecture's spec has one (ResNet, DenseNet). */
+  /** The depth, where the architecture's spec has one. */
   readonly depth?: number;
-  /** The stage widths, where the spec has them (ResNet). */
+  /** The stage widths, where the spec has them. */
   readonly planes?: readonly number[];
-  /** The growth rate, where the spec has one (DenseNet). */
+  /** The growth rate, where the spec has one. */
   readonly growthRate?: number;
-  /** The cfg: VGG's list, or a graph architecture's flat list of kept channels. */
-  readonly cfg: Cfg;
+  /** The cfg: a layer chain's list with its pools, or a graph's flat list of kept channels. */
+  readonly cfg: ExportCfg;
   /** Whether BN was folded into the convolutions. */
   readonly foldBn: boolean;
   /** Class names, in logit order. */

@@ -22,14 +22,15 @@ export {
   TFJS_MODEL_FILE,
 } from "./export_model.ts";
 export {
+  type ArchChain,
   type BatchNormArrays,
   BN_EPS,
   type ConvLayer,
+  type ExportChainBuilder,
   foldBatchNorm,
   foldBnIntoConv,
   foldConvBn,
   type InferenceModel,
-  inferenceModelFromStateDict,
   oihwToHwio,
   transpose2d,
 } from "./inference_model.ts";
@@ -42,6 +43,7 @@ export {
   type BnSelectReluNames,
   type ConcatNode,
   type ConvNode,
+  type ExportCfg,
   type ExportGraph,
   type ExportGraphBuilder,
   type ExportSpecFields,

@@ -1,5 +1,5 @@
 /**
- * The ONNX form (opset 13) of an inference model, encoded with `onnx-proto` (protobufjs code
+ * The ONNX form (opset 13) of a layer chain, encoded with `onnx-proto` (protobufjs code
  * generated from the official onnx.proto). Input "input" float32 NCHW [batch, 3, 32, 32]
  * (normalised), output "logits" [batch, classes]; the batch dimension is symbolic.
  *
@@ -7,7 +7,7 @@
  */
 import type { onnx as OnnxTypes } from "onnx-proto";
 import { type ExportMetadata, metadataEntries } from "./metadata.ts";
-import type { InferenceModel } from "./inference_model.ts";
+import type { ArchChain, InferenceModel } from "./inference_model.ts";
 import { float, GraphBuilder, int, ints, onnx, tensorValue } from "./onnx_builder.ts";
 
 /** The ONNX operator set the graph uses. */
@@ -58,8 +58,12 @@ function addFeatures(g: GraphBuilder, model: InferenceModel, input: string): str
   return h;
 }
 
-/** The encoded ModelProto of `model`, with `metadata` in its metadata_props (JSON values). */
-export function onnxModelBytes(model: InferenceModel, metadata: ExportMetadata): Uint8Array {
+/**
+ * The encoded ModelProto of `chain`'s model (named and titled as `chain` says), with
+ * `metadata` in its metadata_props (JSON values).
+ */
+export function onnxModelBytes(chain: ArchChain, metadata: ExportMetadata): Uint8Array {
+  const { model } = chain;
   const g = new GraphBuilder();
   let h = addFeatures(g, model, "input");
   h = g.op("AveragePool", "avgpool", [h], [ints("kernel_shape", [2, 2]), ints("strides", [2, 2])]);
@@ -81,10 +85,10 @@ export function onnxModelBytes(model: InferenceModel, metadata: ExportMetadata):
     producerName: "slimming",
     producerVersion: "0.1.0",
     opsetImport: [{ domain: "", version: ONNX_OPSET }],
-    docString: "VGG-BN (Network Slimming) for CIFAR-10: normalised NCHW float32 in, logits out",
+    docString: chain.title,
     metadataProps: metadataEntries(metadata),
     graph: {
-      name: "vgg",
+      name: chain.name,
       node: g.nodes,
       initializer: g.initializers,
       input: [tensorValue("input", ["batch", 3, 32, 32])],

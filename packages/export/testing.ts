@@ -1,44 +1,14 @@
 /**
- * Test models for the export tests: small VGGs with random BN statistics (so folding and
- * pruning are not trivial), as a parameter tree and as its state_dict; and an architecture's
- * ONNX and tfjs exports, decoded, for its export graph's tests.
+ * Helpers for the export tests: random images, NHWC to NCHW, and an architecture's ONNX and
+ * tfjs exports, decoded, for its export graph's tests.
  *
  * @module
  */
-import { createRng, disposeTree, type NamedArray } from "@slimming/tensor-utils";
-import { type Cfg, fromStateDict, initVgg, toStateDict, type VggParams } from "@slimming/vgg";
+import { createRng, type NamedArray } from "@slimming/tensor-utils";
 import { exportFiles, ONNX_FILE, TFJS_MODEL_FILE } from "./export_model.ts";
 import type { ExportGraphBuilder, ExportSpec } from "./graph.ts";
 import { decodeOnnxModel } from "./onnx_model.ts";
 import { TFJS_WEIGHTS_FILE } from "./tfjs_layers.ts";
-
-/** VGG-11 at width 1/8: 8, M, 16, M, 32, 32, M, 64, 64, M, 64, 64. */
-export const SMALL_CFG: Cfg = [8, "M", 16, "M", 32, 32, "M", 64, 64, "M", 64, 64];
-
-/**
- * A model of `cfg` with the reference initialisation for convs and head and random BN
- * tensors: |gamma| spread over [0.02, 1.5) with random signs, beta N(0, 0.2), running mean
- * N(0, 0.3), running variance in [0.3, 2), head bias N(0, 0.1). New tensors the caller disposes.
- */
-export async function randomBnVgg(cfg: Cfg, seed: number): Promise<VggParams> {
-  const init = initVgg({ cfg, seed });
-  const dict: Record<string, NamedArray> = await toStateDict(init);
-  disposeTree(init);
-  const rng = createRng(seed, 99);
-  for (const [key, entry] of Object.entries(dict)) {
-    if (!(entry.data instanceof Float32Array) || entry.shape.length !== 1) continue;
-    const data = entry.data;
-    for (let i = 0; i < data.length; i++) {
-      if (key.endsWith(".weight")) {
-        data[i] = (0.02 + 1.48 * rng.next()) * (rng.next() < 0.15 ? -1 : 1);
-      } else if (key.endsWith("running_mean")) data[i] = 0.3 * rng.normal();
-      else if (key.endsWith("running_var")) data[i] = 0.3 + 1.7 * rng.next();
-      else if (key === "classifier.bias") data[i] = 0.1 * rng.normal();
-      else if (key.endsWith(".bias")) data[i] = 0.2 * rng.normal();
-    }
-  }
-  return fromStateDict({ metadata: { cfg: JSON.stringify(cfg) }, tensors: dict });
-}
 
 /** `count` NHWC images [count, 32, 32, 3] of N(0, 1) values (already "normalised"). */
 export function randomImages(count: number, seed: number): Float32Array {

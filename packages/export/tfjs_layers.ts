@@ -6,7 +6,7 @@
  * @module
  */
 import type { ExportMetadata } from "./metadata.ts";
-import { type InferenceModel, oihwToHwio, transpose2d } from "./inference_model.ts";
+import { type ArchChain, type InferenceModel, oihwToHwio, transpose2d } from "./inference_model.ts";
 
 /** The weight shard's file name. */
 export const TFJS_WEIGHTS_FILE = "group1-shard1of1.bin";
@@ -86,11 +86,12 @@ function convLayers(model: InferenceModel, weights: WeightEntry[]): LayerJson[] 
   return layers;
 }
 
-/** model.json and the weight shard of `model`, with `metadata` as its `userDefinedMetadata`. */
-export function tfjsLayersArtifacts(
-  model: InferenceModel,
-  metadata: ExportMetadata,
-): TfjsArtifacts {
+/**
+ * model.json (a Sequential model named `chain.name`) and the weight shard of `chain`'s model,
+ * with `metadata` as its `userDefinedMetadata`.
+ */
+export function tfjsLayersArtifacts(chain: ArchChain, metadata: ExportMetadata): TfjsArtifacts {
+  const { model } = chain;
   const weights: WeightEntry[] = [];
   const layers = convLayers(model, weights);
   const last = model.convs[model.convs.length - 1].outChannels;
@@ -116,7 +117,7 @@ export function tfjsLayersArtifacts(
     convertedBy: null,
     modelTopology: {
       class_name: "Sequential",
-      config: { name: "vgg", layers },
+      config: { name: chain.name, layers },
       keras_version: "tfjs-layers 4.22.0",
       backend: "tensor_flow.js",
     },

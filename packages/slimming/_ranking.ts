@@ -5,7 +5,7 @@
  * @module
  */
 
-/** The global threshold over all layers' |gamma| (see `gammaThreshold`). */
+/** The global threshold over all layers' |gamma| (see `thresholdFromAbsGammas`). */
 export interface GammaThreshold {
   /** |gamma| at `index` of `sorted`; channels with |gamma| strictly above it are kept. */
   readonly threshold: number;

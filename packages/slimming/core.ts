@@ -1,7 +1,7 @@
 /**
  * The tfjs-free part of `@slimming/slimming` (export path `@slimming/slimming/core`):
- * channel selection and pruning reports computed from plain |gamma| arrays and cfg lists.
- * Importing it loads no tfjs.
+ * channel selection and pruning reports computed from plain |gamma| arrays and flat cfg
+ * lists. Importing it loads no tfjs.
  *
  * @module
  */
@@ -13,6 +13,13 @@ export {
   planPrune,
   pruneDecision,
 } from "./selection.ts";
-export { prunedCfg, type PruneReport } from "./report.ts";
+export {
+  buildPruneReport,
+  cfgChannels,
+  type CfgCounts,
+  type CfgEntry,
+  prunedCfg,
+  type PruneReport,
+} from "./report.ts";
 export { composeMasks, mergePassReports } from "./merge_passes.ts";
 export { validateRatio } from "./_validate.ts";

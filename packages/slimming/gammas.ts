@@ -5,7 +5,6 @@
  * @module
  */
 import { type BatchNormState, UsageError } from "@slimming/tensor-utils";
-import type { VggParams } from "@slimming/vgg";
 
 /** |values| as a new array; a NaN or infinite value is a UsageError naming the layer. */
 export function absCopy(values: ArrayLike<number>, layer: number): Float32Array {
@@ -23,21 +22,13 @@ export function absCopy(values: ArrayLike<number>, layer: number): Float32Array 
 }
 
 /**
- * |gamma| of every BN layer, in layer order, as new arrays. Reads synchronously
- * (`dataSync`): fine on the cpu and wasm backends; on a backend without synchronous reads
- * use {@linkcode absGammasAsync}. A NaN or infinite gamma is a UsageError.
+ * |gamma| of the given BN layers (any architecture's `ops.batchNorms(params)`), in their
+ * order, as new arrays. Reads synchronously (`dataSync`): fine on the cpu and wasm backends;
+ * on a backend without synchronous reads use {@linkcode absGammasOfLayers}. A NaN or
+ * infinite gamma is a UsageError.
  */
-export function absGammas(params: VggParams): Float32Array[] {
-  return params.features.map((layer, i) => absCopy(layer.bn.gamma.dataSync(), i));
-}
-
-/** {@linkcode absGammas}, read asynchronously so it works on every backend. */
-export async function absGammasAsync(params: VggParams): Promise<Float32Array[]> {
-  const out: Float32Array[] = [];
-  for (const [i, layer] of params.features.entries()) {
-    out.push(absCopy(await layer.bn.gamma.data(), i));
-  }
-  return out;
+export function absGammasOfLayersSync(layers: readonly BatchNormState[]): Float32Array[] {
+  return layers.map((bn, i) => absCopy(bn.gamma.dataSync(), i));
 }
 
 /**

@@ -4,18 +4,15 @@
  *
  * @module
  */
-import type { VggParams } from "@slimming/vgg";
-import { absGammas } from "./gammas.ts";
 import { flooredMasks, guardFloor, raisedLayers, rankThreshold } from "./_ranking.ts";
 import { validateMaxLayerRatio, validateMinChannels, validateRatio } from "./_validate.ts";
-import { pruneByDecision, type PruneResult } from "./prune.ts";
 import type { PruneReport } from "./report.ts";
 
-/** Options of {@linkcode pruneLayerCapped}. */
+/** Options of a capped pass ({@linkcode cappedMasks}). */
 export interface LayerCapOptions {
   /** Largest fraction of a layer's channels one pass may remove, in [0, 1] (default 0.5). */
   readonly maxLayerRatio?: number;
-  /** Fewest channels any layer keeps (default 1); see `channelMasks`. */
+  /** Fewest channels any layer keeps (default 1); see `masksFromAbsGammas`. */
   readonly minChannels?: number;
 }
 
@@ -25,12 +22,6 @@ export interface CappedPruneReport extends PruneReport {
   readonly maxLayerRatio: number;
   /** Layers (0-based, BN order) where the cap kept more channels than the threshold did. */
   readonly cappedLayers: number[];
-}
-
-/** A capped pruning pass: the smaller model, its cfg, masks and report. */
-export interface CappedPruneResult extends PruneResult {
-  /** What the pass did, the cap included. */
-  readonly report: CappedPruneReport;
 }
 
 /**
@@ -83,39 +74,4 @@ export function cappedMasks(
     maxLayerRatio,
     cappedLayers: raisedLayers(thresholdKept, caps),
   };
-}
-
-/**
- * {@linkcode pruneLayerCapped} on |gamma| arrays already read (`absGammas` or
- * `absGammasAsync`); `abs` must come from `params`.
- */
-export function pruneLayerCappedFromAbsGammas(
-  params: VggParams,
-  abs: readonly Float32Array[],
-  ratio: number,
-  options: LayerCapOptions = {},
-): CappedPruneResult {
-  const { masks, threshold, guardedLayers, maxLayerRatio, cappedLayers } = cappedMasks(
-    abs,
-    ratio,
-    options,
-  );
-  const result = pruneByDecision(params, ratio, { masks, threshold, guardedLayers });
-  return { ...result, report: { ...result.report, maxLayerRatio, cappedLayers } };
-}
-
-/**
- * Prunes at the global `ratio` like `prune`, then caps each layer: a layer keeps at least
- * ceil((1 - maxLayerRatio) * channels) channels (default maxLayerRatio 0.5) and at least
- * `minChannels`, by its largest |gamma| (ties to the lower channel index). The paper's
- * multi-pass scheme uses a 50% threshold with this 50% per-layer cap. `params` is unchanged;
- * the result's tensors are new. Reads the gammas synchronously (see `absGammas`).
- */
-export function pruneLayerCapped(
-  params: VggParams,
-  ratio: number,
-  options: LayerCapOptions = {},
-): CappedPruneResult {
-  validateRatio(ratio);
-  return pruneLayerCappedFromAbsGammas(params, absGammas(params), ratio, options);
 }

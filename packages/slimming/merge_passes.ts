@@ -6,7 +6,7 @@
 import type { PruneReport } from "./report.ts";
 
 /**
- * The reports of the passes of `multiPassPrune` as one: the first pass's "before" (cfg,
+ * The reports of the passes of a multi-pass prune as one: the first pass's "before" (cfg,
  * channels, params, FLOPs, total), the last pass's "after" (cfg, kept, params, FLOPs,
  * threshold), the requested per-pass `ratio`, channels pruned over all passes, and every
  * layer where the min-channels guard fired in any pass (ascending). Throws on no reports.

@@ -1,14 +1,11 @@
 /**
  * The paper's multi-pass scheme (Sec. 4.5, Table 4): prune with a per-layer cap, fine-tune,
- * repeat; generic over architectures through a {@linkcode PassPruner}, with VGG's
- * {@linkcode multiPassPrune} on top.
+ * repeat; generic over architectures through a {@linkcode PassPruner} (each architecture's
+ * package supplies its pass).
  *
  * @module
  */
 import { disposeTree, treeLeaves } from "@slimming/tensor-utils";
-import type { CfgItem, VggParams } from "@slimming/vgg";
-import { absGammasAsync } from "./gammas.ts";
-import { type CappedPruneReport, pruneLayerCappedFromAbsGammas } from "./layer_cap.ts";
 import { composeMasks } from "./merge_passes.ts";
 import type { PruneReport } from "./report.ts";
 import {
@@ -23,7 +20,7 @@ import {
  * prune and hands back the model to continue with: the same tree, or a new one, in which
  * case every tensor of the given tree that the new one does not hold is disposed for it.
  */
-export type FineTune<P = VggParams> = (params: P, pass: number) => Promise<P> | P;
+export type FineTune<P> = (params: P, pass: number) => Promise<P> | P;
 
 /** One capped pass of an architecture: what {@linkcode multiPassPruneWith} calls. */
 export interface PassPruner<P, R extends PruneReport = PruneReport> {
@@ -38,8 +35,8 @@ export interface PassPruner<P, R extends PruneReport = PruneReport> {
   ): { readonly params: P; readonly masks: boolean[][]; readonly report: R };
 }
 
-/** Options of {@linkcode multiPassPrune} and {@linkcode multiPassPruneWith}. */
-export interface MultiPassOptions<P = VggParams> {
+/** Options of {@linkcode multiPassPruneWith}. */
+export interface MultiPassOptions<P> {
   /** Number of prune-then-fine-tune passes (a positive integer). */
   readonly passes: number;
   /** Global ratio of each pass, of the channels the model has at that pass, in [0, 1). */
@@ -64,12 +61,6 @@ export interface PassesResult<P, R extends PruneReport = PruneReport> {
    * these computes what the final model computes.
    */
   readonly masks: boolean[][];
-}
-
-/** The final VGG, its cfg, what each pass did and what the passes kept. */
-export interface MultiPassResult extends PassesResult<VggParams, CappedPruneReport> {
-  /** The final model's cfg. */
-  readonly cfg: CfgItem[];
 }
 
 function disposeReplaced<P>(given: P, returned: P): void {
@@ -119,22 +110,4 @@ export async function multiPassPruneWith<P, R extends PruneReport>(
     throw error;
   }
   return { params: current, reports, masks: masks ?? [] };
-}
-
-/** VGG's pass: `absGammasAsync` and `pruneLayerCappedFromAbsGammas`. */
-const VGG_PASS: PassPruner<VggParams, CappedPruneReport> = {
-  absGammas: absGammasAsync,
-  prune: pruneLayerCappedFromAbsGammas,
-};
-
-/**
- * Multi-pass pruning of a VGG ({@linkcode multiPassPruneWith} with `pruneLayerCapped`'s
- * pass; gammas read asynchronously, so any backend works).
- */
-export async function multiPassPrune(
-  params: VggParams,
-  options: MultiPassOptions,
-): Promise<MultiPassResult> {
-  const result = await multiPassPruneWith(params, VGG_PASS, options);
-  return { ...result, cfg: [...result.params.cfg] };
 }

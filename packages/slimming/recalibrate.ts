@@ -4,7 +4,7 @@
  *
  * Removing a channel removes its constant ReLU(β) contribution to the next layer, so the
  * next layers' input distributions shift and the running means and variances that
- * `vggprune.py` copies no longer fit them. Averaging fresh batch statistics repairs that.
+ * the reference's pruning copies no longer fit them. Averaging fresh batch statistics repairs that.
  *
  * @module
  */
@@ -13,9 +13,9 @@ import { UsageError } from "@slimming/tensor-utils/core";
 import { cloneTree, type ModelOps, type RunningStats } from "@slimming/tensor-utils";
 
 /**
- * A new model (of the architecture `ops` works on) equal to `params` except that each BN layer's running mean and variance are the
- * average of its batch statistics over `batches` (NHWC images, already normalised, no
- * augmentation): batch k enters with weight 1/(k+1), PyTorch's `momentum=None` cumulative
+ * A new model (of the architecture `ops` works on) equal to `params` except that each BN
+ * layer's running mean and variance are the average of its batch statistics over `batches`
+ * (NHWC images, already normalised, no augmentation): batch k enters with weight 1/(k+1), PyTorch's `momentum=None` cumulative
  * average. Every tensor of the result is new (the caller disposes it); `params` is not changed.
  */
 export async function recalibrateBatchNorm<P>(

@@ -3,7 +3,20 @@
  *
  * @module
  */
-import { type Cfg, type CfgItem, convChannels, countFlops, countParams } from "@slimming/vgg/cfg";
+
+/**
+ * One entry of an architecture's flat cfg: a BN layer's channel count, or the marker `"M"`
+ * (a layer without channels of its own, a pool) that pruning leaves where it is.
+ */
+export type CfgEntry = number | "M";
+
+/** An architecture's parameter and FLOP counts of a flat cfg, for the report. */
+export interface CfgCounts {
+  /** Trainable parameters of the model of `cfg` with `numClasses` outputs. */
+  params(cfg: readonly CfgEntry[], numClasses: number): number;
+  /** FLOPs of one 32x32 forward pass of that model. */
+  flops(cfg: readonly CfgEntry[], numClasses: number): number;
+}
 
 /** Summary of one pruning step. */
 export interface PruneReport {
@@ -22,38 +35,45 @@ export interface PruneReport {
   /** Layers (0-based, BN order) where the minChannels guard fired. */
   readonly guardedLayers: number[];
   /** The cfg before pruning. */
-  readonly cfgBefore: CfgItem[];
-  /** The cfg after pruning: each conv's count replaced by its kept channels. */
-  readonly cfg: CfgItem[];
-  /** Trainable parameters before (vgg's `countParams`). */
+  readonly cfgBefore: CfgEntry[];
+  /** The cfg after pruning: each channel count replaced by its kept channels. */
+  readonly cfg: CfgEntry[];
+  /** Trainable parameters before (the architecture's parameter count). */
   readonly paramsBefore: number;
   /** Trainable parameters after. */
   readonly paramsAfter: number;
-  /** FLOPs of one 32x32 forward pass before (vgg's `countFlops`). */
+  /** FLOPs of one 32x32 forward pass before (the architecture's FLOP count). */
   readonly flopsBefore: number;
   /** FLOPs of one 32x32 forward pass after. */
   readonly flopsAfter: number;
 }
 
-/** `cfg` with each conv layer's channel count replaced by `kept`, pools unchanged. */
-export function prunedCfg(cfg: Cfg, kept: readonly number[]): CfgItem[] {
+/** The channel counts of `cfg`, in order (its `"M"` markers left out). */
+export function cfgChannels(cfg: readonly CfgEntry[]): number[] {
+  return cfg.filter((v): v is number => v !== "M");
+}
+
+/** `cfg` with each channel count replaced by `kept`, in order, `"M"` markers unchanged. */
+export function prunedCfg(cfg: readonly CfgEntry[], kept: readonly number[]): CfgEntry[] {
   let layer = 0;
   return cfg.map((v) => (v === "M" ? v : kept[layer++]));
 }
 
-/** The report of pruning `cfgBefore` to `kept` channels per layer. */
+/** The report of pruning `cfgBefore` to `kept` channels per layer, counted by `counts`. */
 export function buildPruneReport(fields: {
   ratio: number;
   threshold: number;
-  cfgBefore: Cfg;
+  cfgBefore: readonly CfgEntry[];
   kept: readonly number[];
   guardedLayers: readonly number[];
   numClasses: number;
+  counts: CfgCounts;
 }): PruneReport {
-  const channelsBefore = convChannels(fields.cfgBefore);
+  const channelsBefore = cfgChannels(fields.cfgBefore);
   const total = channelsBefore.reduce((a, b) => a + b, 0);
   const cfg = prunedCfg(fields.cfgBefore, fields.kept);
   const keptTotal = fields.kept.reduce((a, b) => a + b, 0);
+  const { counts, numClasses } = fields;
   return {
     ratio: fields.ratio,
     threshold: fields.threshold,
@@ -64,9 +84,9 @@ export function buildPruneReport(fields: {
     guardedLayers: [...fields.guardedLayers],
     cfgBefore: [...fields.cfgBefore],
     cfg,
-    paramsBefore: countParams(fields.cfgBefore, fields.numClasses),
-    paramsAfter: countParams(cfg, fields.numClasses),
-    flopsBefore: countFlops(fields.cfgBefore, fields.numClasses),
-    flopsAfter: countFlops(cfg, fields.numClasses),
+    paramsBefore: counts.params(fields.cfgBefore, numClasses),
+    paramsAfter: counts.params(cfg, numClasses),
+    flopsBefore: counts.flops(fields.cfgBefore, numClasses),
+    flopsAfter: counts.flops(cfg, numClasses),
   };
 }

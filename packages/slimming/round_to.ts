@@ -6,12 +6,7 @@
  * @module
  */
 import { UsageError } from "@slimming/tensor-utils";
-import type { VggParams } from "@slimming/vgg";
-import { absGammas } from "./gammas.ts";
-import { masksFromAbsGammas } from "./masks.ts";
-import { pruneByDecision, type PruneResult } from "./prune.ts";
-import { countKept, rankThreshold } from "./_ranking.ts";
-import { validateMinChannels, validateRatio } from "./_validate.ts";
+import { countKept } from "./_ranking.ts";
 
 /** Masks after rounding, with the kept counts before and after. */
 export interface RoundedMasks {
@@ -59,47 +54,10 @@ export function roundKeptUp(
   return { masks: rounded, keptBefore, keptAfter: rounded.map(countKept) };
 }
 
-/** Options of {@linkcode pruneRoundedFromAbsGammas}. */
+/** Options of a one-shot prune whose kept counts are rounded up (`--round-to`). */
 export interface RoundedPruneOptions {
   /** Fewest channels any layer keeps (default 1), applied before rounding. */
   readonly minChannels?: number;
   /** Each layer's kept count is rounded up to a multiple of this (1: no rounding). */
   readonly roundTo: number;
-}
-
-/** A pruning result whose kept counts were rounded, and the counts before rounding. */
-export interface RoundedPruneResult extends PruneResult {
-  readonly keptBeforeRounding: number[];
-}
-
-/**
- * `prune` (global threshold, min-channels guard) followed by {@linkcode roundKeptUp}: the
- * smaller model keeps each layer's count rounded up to a multiple of `roundTo`.
- */
-export function pruneRoundedFromAbsGammas(
-  params: VggParams,
-  abs: readonly Float32Array[],
-  ratio: number,
-  options: RoundedPruneOptions,
-): RoundedPruneResult {
-  validateRatio(ratio);
-  const minChannels = validateMinChannels(options.minChannels ?? 1);
-  const { threshold } = rankThreshold(abs, ratio);
-  const guarded = masksFromAbsGammas(abs, threshold, { minChannels });
-  const { masks, keptBefore } = roundKeptUp(abs, guarded.masks, options.roundTo);
-  const result = pruneByDecision(params, ratio, {
-    masks,
-    threshold,
-    guardedLayers: guarded.guardedLayers,
-  });
-  return { ...result, keptBeforeRounding: keptBefore };
-}
-
-/** {@linkcode pruneRoundedFromAbsGammas} reading the gammas synchronously. */
-export function pruneRounded(
-  params: VggParams,
-  ratio: number,
-  options: RoundedPruneOptions,
-): RoundedPruneResult {
-  return pruneRoundedFromAbsGammas(params, absGammas(params), ratio, options);
 }

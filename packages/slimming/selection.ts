@@ -1,17 +1,16 @@
 /**
  * Channel selection on plain |gamma| arrays, no tensors: the guarded keep masks of a
  * threshold, and the whole one-shot pruning decision (threshold, masks, report) of a cfg.
- * `prune` makes the smaller model from this decision; tools that only need the numbers
- * (a report fixture, a planner) call it directly without loading tfjs.
+ * An architecture's pruning makes the smaller model from this decision; tools that only need
+ * the numbers (a report fixture, a planner) call it directly without loading tfjs.
  *
  * @module
  */
-import type { Cfg } from "@slimming/vgg/cfg";
 import { flooredMasks, guardFloor, raisedLayers, rankThreshold } from "./_ranking.ts";
 import { validateMinChannels, validateRatio } from "./_validate.ts";
-import { buildPruneReport, type PruneReport } from "./report.ts";
+import { buildPruneReport, type CfgCounts, type CfgEntry, type PruneReport } from "./report.ts";
 
-/** Options of {@linkcode masksFromAbsGammas} (and `channelMasks`). */
+/** Options of {@linkcode masksFromAbsGammas}. */
 export interface ChannelMaskOptions {
   /**
    * Fewest channels a layer keeps (default 1). A layer the threshold leaves with fewer keeps
@@ -31,7 +30,12 @@ export interface ChannelMasks {
   readonly guardedLayers: number[];
 }
 
-/** `channelMasks` on |gamma| arrays already read. */
+/**
+ * Per-layer keep masks on |gamma| arrays (one per BN layer): a channel is kept when
+ * `|gamma| > threshold`. A layer that would keep fewer than `minChannels` keeps its
+ * `minChannels` largest |gamma| instead (ties to the lower channel index) and is listed in
+ * `guardedLayers`.
+ */
 export function masksFromAbsGammas(
   abs: readonly Float32Array[],
   threshold: number,
@@ -49,8 +53,8 @@ export interface ChannelDecision extends ChannelMasks {
 }
 
 /**
- * The decision of `prune` at `ratio` on |gamma| arrays (one per BN layer): the
- * `vggprune.py` threshold over all layers and the masks guarded by `minChannels`.
+ * The one-shot decision at `ratio` on |gamma| arrays (one per BN layer): the reference's
+ * global threshold over all layers and the masks guarded by `minChannels`.
  */
 export function pruneDecision(
   abs: readonly Float32Array[],
@@ -63,14 +67,15 @@ export function pruneDecision(
 }
 
 /**
- * What `prune(params, ratio, options)` reports, computed from the cfg and |gamma| arrays
- * alone (the same code path as `prune`, without building the smaller model).
+ * What a one-shot prune at `ratio` reports, computed from a flat cfg (one channel count
+ * per BN layer, `"M"` markers aside), the |gamma| arrays and the architecture's `counts`
+ * alone (the decision pruning makes, without building the smaller model).
  */
 export function planPrune(
-  cfg: Cfg,
+  cfg: readonly CfgEntry[],
   abs: readonly Float32Array[],
   ratio: number,
-  options: ChannelMaskOptions & { readonly numClasses?: number } = {},
+  options: ChannelMaskOptions & { readonly numClasses?: number; readonly counts: CfgCounts },
 ): PruneReport {
   const decision = pruneDecision(abs, ratio, options);
   return buildPruneReport({
@@ -80,5 +85,6 @@ export function planPrune(
     kept: decision.kept,
     guardedLayers: decision.guardedLayers,
     numClasses: options.numClasses ?? 10,
+    counts: options.counts,
   });
 }

@@ -6,7 +6,6 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { VggParams } from "@slimming/vgg";
 import { validateLambda } from "./_validate.ts";
 
 /**
@@ -20,15 +19,17 @@ export function sparsityGradient(gamma: tf.Tensor, lambda: number): tf.Tensor {
 }
 
 /**
- * lambda * sum |gamma| over every BN layer of `params`, as a new scalar tensor (the caller
- * disposes it), for reporting. It is differentiable, but tfjs's gradient of |x| at x = 0 is
- * -1, not the reference's sign(0) = 0: to reproduce `updateBN`, add
- * {@linkcode sparsityGradient} to the gamma gradients instead of differentiating this.
+ * lambda * sum |gamma| over the given BN scaling factors (any architecture's
+ * `ops.batchNorms(params).map((bn) => bn.gamma)`, or the gammas its sparsity term covers), as
+ * a new scalar tensor (the caller disposes it), for reporting. It is differentiable, but
+ * tfjs's gradient of |x| at x = 0 is -1, not the reference's sign(0) = 0: to reproduce
+ * `updateBN`, add {@linkcode sparsityGradient} to the gamma gradients instead of
+ * differentiating this.
  */
-export function sparsityPenalty(params: VggParams, lambda: number): tf.Scalar {
+export function sparsityPenalty(gammas: readonly tf.Tensor[], lambda: number): tf.Scalar {
   validateLambda(lambda);
   return tf.tidy(() => {
-    const sums = params.features.map((layer) => tf.sum(tf.abs(layer.bn.gamma)));
+    const sums = gammas.map((gamma) => tf.sum(tf.abs(gamma)));
     const total = sums.length === 0 ? tf.scalar(0) : tf.addN(sums);
     return tf.mul(total, tf.scalar(lambda)) as tf.Scalar;
   });

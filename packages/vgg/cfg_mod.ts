@@ -19,4 +19,4 @@ export {
   VGG_DEPTHS,
   VGG_TAG,
 } from "./cfg.ts";
-export { countFlops, countParams } from "./counts.ts";
+export { countFlops, countParams, vggCounts } from "./counts.ts";

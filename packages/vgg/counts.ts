@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { CfgCounts } from "@slimming/slimming/core";
 import type { Cfg } from "./cfg.ts";
 
 /**
@@ -39,3 +40,9 @@ export function countFlops(cfg: Cfg, numClasses = 10, inputSize = 32): number {
   macs += inChannels * numClasses;
   return 2 * macs;
 }
+
+/** VGG's counts for `@slimming/slimming`'s pruning reports (`countParams`, `countFlops`). */
+export const vggCounts: CfgCounts = {
+  params: (cfg, numClasses) => countParams(cfg, numClasses),
+  flops: (cfg, numClasses) => countFlops(cfg, numClasses),
+};

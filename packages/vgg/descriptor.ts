@@ -1,17 +1,15 @@
 /**
  * VGG's descriptor, tfjs part (export path `@slimming/vgg/descriptor`): build, run, store,
- * count and prune a {@linkcode VggParams} for the commands.
+ * count, prune and export a {@linkcode VggParams} for the commands.
  *
  * @module
  */
 import type { Architecture } from "@slimming/architectures/descriptor";
 import { UsageError } from "@slimming/tensor-utils";
-import {
-  absGammasOfLayers,
-  maskParams,
-  pruneLayerCappedFromAbsGammas,
-  pruneRoundedFromAbsGammas,
-} from "@slimming/slimming";
+import { maskParams } from "./mask_params.ts";
+import { absGammasAsync } from "./prune.ts";
+import { pruneLayerCappedFromAbsGammas, pruneRoundedFromAbsGammas } from "./prune_passes.ts";
+import { vggExportChain } from "./export_chain.ts";
 import { info } from "./info.ts";
 import { VGG_TAG } from "./cfg.ts";
 import { initVgg, type VggParams } from "./params.ts";
@@ -32,7 +30,7 @@ export const descriptor: Architecture<VggParams> = {
     cfg: cfgFromMetadata(metadata, source),
   }),
   fromStateDict: (file, source) => fromStateDict(file, { source }),
-  absGammas: (params) => absGammasOfLayers(params.features.map((layer) => layer.bn)),
+  absGammas: absGammasAsync,
   prune: (params, abs, ratio, { minChannels, roundTo = 1, maxLayerRatio }) => {
     if (maxLayerRatio === undefined) {
       return pruneRoundedFromAbsGammas(params, abs, ratio, { minChannels, roundTo });
@@ -41,4 +39,5 @@ export const descriptor: Architecture<VggParams> = {
     return pruneLayerCappedFromAbsGammas(params, abs, ratio, { minChannels, maxLayerRatio });
   },
   mask: maskParams,
+  exportChain: vggExportChain,
 };

@@ -1,7 +1,7 @@
 /**
  * VGG with batch norm for CIFAR, as in the Network Slimming reference's `models/vgg.py`:
- * cfg lists, initialisation, a pure forward pass, parameter and FLOP counts, and the
- * PyTorch state_dict form of the parameters.
+ * cfg lists, initialisation, a pure forward pass, parameter and FLOP counts, the PyTorch
+ * state_dict form of the parameters, and its Network Slimming pruning (`vggprune.py`).
  *
  * @module
  */
@@ -11,3 +11,7 @@ export * from "./forward.ts";
 export * from "./counts.ts";
 export * from "./state_dict.ts";
 export * from "./ops.ts";
+export * from "./prune.ts";
+export * from "./prune_passes.ts";
+export * from "./mask_params.ts";
+export * from "./export_chain.ts";

@@ -16,7 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
-import { createRng, disposeTree } from "@slimming/tensor-utils";
+import { createRng, disposeTree, type NamedArray } from "@slimming/tensor-utils";
 import {
   type GammaKind,
   gammaValues,
@@ -25,7 +25,8 @@ import {
   tensorOf,
 } from "@slimming/tensor-utils/testing";
 import { type Cfg, type CfgItem, convChannels, VGG_TAG } from "./cfg.ts";
-import type { VggParams } from "./params.ts";
+import { initVgg, type VggParams } from "./params.ts";
+import { fromStateDict, toStateDict } from "./state_dict.ts";
 
 /** A cfg of the given conv widths with 4 max-pools, pool j placed after conv `after[j]`. */
 export function cfgOf(convs: readonly number[], after: readonly number[]): CfgItem[] {
@@ -154,4 +155,32 @@ export function snapshot(params: VggParams): Record<string, number[]> {
   out["classifier.weight"] = Array.from(params.classifier.weight.dataSync());
   out["classifier.bias"] = Array.from(params.classifier.bias.dataSync());
   return out;
+}
+
+/** VGG-11 at width 1/8: 8, M, 16, M, 32, 32, M, 64, 64, M, 64, 64. */
+export const SMALL_CFG: Cfg = [8, "M", 16, "M", 32, 32, "M", 64, 64, "M", 64, 64];
+
+/**
+ * A model of `cfg` with the reference initialisation for convs and head and random BN
+ * tensors: |gamma| spread over [0.02, 1.5) with random signs, beta N(0, 0.2), running mean
+ * N(0, 0.3), running variance in [0.3, 2), head bias N(0, 0.1). New tensors the caller disposes.
+ */
+export async function randomBnVgg(cfg: Cfg, seed: number): Promise<VggParams> {
+  const init = initVgg({ cfg, seed });
+  const dict: Record<string, NamedArray> = await toStateDict(init);
+  disposeTree(init);
+  const rng = createRng(seed, 99);
+  for (const [key, entry] of Object.entries(dict)) {
+    if (!(entry.data instanceof Float32Array) || entry.shape.length !== 1) continue;
+    const data = entry.data;
+    for (let i = 0; i < data.length; i++) {
+      if (key.endsWith(".weight")) {
+        data[i] = (0.02 + 1.48 * rng.next()) * (rng.next() < 0.15 ? -1 : 1);
+      } else if (key.endsWith("running_mean")) data[i] = 0.3 * rng.normal();
+      else if (key.endsWith("running_var")) data[i] = 0.3 + 1.7 * rng.next();
+      else if (key === "classifier.bias") data[i] = 0.1 * rng.normal();
+      else if (key.endsWith(".bias")) data[i] = 0.2 * rng.normal();
+    }
+  }
+  return fromStateDict({ metadata: { cfg: JSON.stringify(cfg) }, tensors: dict });
 }

@@ -100,6 +100,7 @@ export const exportCommand: Command<ExportSummary> = defineCommand(
       classes: spec.classNames,
       source: checkpoint,
       graph: architecture.exportGraph,
+      chain: architecture.exportChain,
     });
     await writeFolderAtomic(out, files);
     const sizes = Object.fromEntries(

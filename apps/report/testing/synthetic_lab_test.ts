@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { labPlan, readLabSummary } from "@slimming/run-format";
 import { planPrune } from "@slimming/slimming/core";
-import { countFlops, countParams } from "@slimming/vgg/cfg";
+import { countFlops, countParams, vggCounts } from "@slimming/vgg/cfg";
 import { readBnGammas } from "../gammas.ts";
 import { QUARTER_VGG19, writeSyntheticLab } from "./synthetic_lab.ts";
 
@@ -19,7 +19,10 @@ Deno.test("the synthetic lab's prunes are slimming's decision on its own checkpo
     const abs = gammas.map((g) => g.values.map(Math.abs));
     for (const ratio of lab.summary.ratios) {
       const summary = lab.prunes[`prune-${Math.round(ratio * 100)}`];
-      const report = planPrune(QUARTER_VGG19, abs, ratio, { minChannels: summary.minChannels });
+      const report = planPrune(QUARTER_VGG19, abs, ratio, {
+        minChannels: summary.minChannels,
+        counts: vggCounts,
+      });
       assert.equal(summary.threshold, report.threshold);
       assert.deepEqual(summary.kept, report.kept);
       assert.deepEqual(summary.guardedLayers, report.guardedLayers);

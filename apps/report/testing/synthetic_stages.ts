@@ -19,7 +19,8 @@ import {
   writeRunConfig,
   writeSweepSummary,
 } from "@slimming/run-format";
-import { planPrune } from "@slimming/slimming/core";
+import { type CfgCounts, planPrune } from "@slimming/slimming/core";
+import { archInfo, DEFAULT_ARCH } from "@slimming/architectures/info";
 import {
   checkpoint,
   FIXTURE_IMAGES_PER_SECOND,
@@ -29,6 +30,14 @@ import {
   history,
   layerGammas,
 } from "./synthetic_inputs.ts";
+
+/** The default architecture's counts of a flat cfg: the synthetic lab's models are its. */
+export const FIXTURE_COUNTS: CfgCounts = {
+  params: (cfg, numClasses) =>
+    archInfo(DEFAULT_ARCH).countParams({ arch: DEFAULT_ARCH, cfg: [...cfg] }, numClasses),
+  flops: (cfg, numClasses) =>
+    archInfo(DEFAULT_ARCH).countFlops({ arch: DEFAULT_ARCH, cfg: [...cfg] }, numClasses),
+};
 
 /** prune.json of pruning the model of `gammas` at `ratio`: slimming's decision and counts. */
 export function fixturePrune(
@@ -40,7 +49,7 @@ export function fixturePrune(
   dir: string,
 ): PruneSummary {
   const abs = gammas.map((g) => g.map(Math.abs));
-  const report = planPrune(cfg, abs, ratio, { minChannels });
+  const report = planPrune(cfg, abs, ratio, { minChannels, counts: FIXTURE_COUNTS });
   const accuracy = fixturePruneAccuracy(ratio, testAccBefore);
   return pruneSummary(report, {
     ratio,
@@ -188,7 +197,10 @@ export async function sweepStage(
   const model = written.models[index];
   const abs = model.gammas.map((g) => g.map(Math.abs));
   const reports = plan.ratios.map((ratio) =>
-    planPrune(settings.cfg, abs, ratio, { minChannels: settings.minChannels })
+    planPrune(settings.cfg, abs, ratio, {
+      minChannels: settings.minChannels,
+      counts: FIXTURE_COUNTS,
+    })
   );
   const summary: SweepSummary = {
     checkpoint: stage.source ?? "",

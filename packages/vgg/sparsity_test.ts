@@ -2,15 +2,19 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { disposeTree, UsageError } from "@slimming/tensor-utils";
-import type { VggParams } from "@slimming/vgg";
-import { sparsityGradient, sparsityPenalty } from "./sparsity.ts";
-import { arbCfg, randomParams } from "@slimming/vgg/testing";
+import { sparsityGradient, sparsityPenalty } from "@slimming/slimming";
+import type { VggParams } from "./mod.ts";
+import { arbCfg, randomParams } from "./testing.ts";
 
 await tf.setBackend("cpu");
 
 /** A one-layer stand-in holding only what sparsityPenalty reads. */
-function gammaOnly(gamma: tf.Tensor1D): VggParams {
-  return { features: [{ bn: { gamma } }] } as unknown as VggParams;
+function gammaOnly(gamma: tf.Tensor1D): tf.Tensor[] {
+  return [gamma];
+}
+
+function gammasOf(params: VggParams): tf.Tensor[] {
+  return params.features.map((layer) => layer.bn.gamma);
 }
 
 Deno.test("sparsityGradient is lambda * sign(gamma) with sign(0) = 0", () => {
@@ -63,7 +67,7 @@ Deno.test("sparsityPenalty is lambda * sum |gamma| over all layers, and tf.grad 
         const params = randomParams(cfg, seed, kind);
         const before = tf.memory().numTensors;
         const lambda = 1e-4;
-        const penalty = sparsityPenalty(params, lambda);
+        const penalty = sparsityPenalty(gammasOf(params), lambda);
         const expected = lambda *
           params.features.reduce(
             (s, l) => s + Array.from(l.bn.gamma.dataSync()).reduce((a, g) => a + Math.abs(g), 0),

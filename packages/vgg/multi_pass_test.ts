@@ -2,11 +2,17 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { disposeTree, UsageError } from "@slimming/tensor-utils";
-import { type CfgItem, convChannels, forward, type VggParams } from "@slimming/vgg";
-import { maskParams } from "./mask_params.ts";
-import { layerCapFloor, pruneLayerCapped } from "./layer_cap.ts";
-import { multiPassPrune } from "./multi_pass.ts";
-import { arbCfg, arbGammaKind, randomParams, snapshot } from "@slimming/vgg/testing";
+import { layerCapFloor } from "@slimming/slimming";
+import {
+  type CfgItem,
+  convChannels,
+  forward,
+  maskParams,
+  multiPassPrune,
+  pruneLayerCapped,
+  type VggParams,
+} from "./mod.ts";
+import { arbCfg, arbGammaKind, randomParams, snapshot } from "./testing.ts";
 
 await tf.setBackend("cpu");
 

@@ -2,18 +2,9 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { UsageError } from "@slimming/tensor-utils";
-import { gammaThreshold } from "./threshold.ts";
-import { multiPassPrune } from "./multi_pass.ts";
-import { prune } from "./prune.ts";
-import { pruneLayerCapped } from "./layer_cap.ts";
-import { validateRatio } from "./_validate.ts";
-import {
-  absPerLayer,
-  arbCfg,
-  arbGammaKind,
-  arbRatio,
-  withRandomParams,
-} from "@slimming/vgg/testing";
+import { validateRatio } from "@slimming/slimming";
+import { gammaThreshold, multiPassPrune, prune, pruneLayerCapped } from "./mod.ts";
+import { absPerLayer, arbCfg, arbGammaKind, arbRatio, withRandomParams } from "./testing.ts";
 
 await tf.setBackend("cpu");
 

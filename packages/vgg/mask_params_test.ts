@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { disposeTree } from "@slimming/tensor-utils";
-import { maskParams } from "./mask_params.ts";
-import { randomParams, snapshot } from "@slimming/vgg/testing";
+import { maskParams } from "./mod.ts";
+import { randomParams, snapshot } from "./testing.ts";
 
 await tf.setBackend("cpu");
 

@@ -15,12 +15,13 @@ import {
   countParams,
   forward,
   fromStateDict,
+  maskParams,
+  prune,
+  pruneWithMasks,
   toStateDict,
   trainableLeaves,
   type VggParams,
-} from "@slimming/vgg";
-import { maskParams } from "./mask_params.ts";
-import { prune, pruneWithMasks } from "./prune.ts";
+} from "./mod.ts";
 import {
   arbCfg,
   arbGammaKind,
@@ -29,7 +30,7 @@ import {
   randomImages,
   randomParams,
   snapshot,
-} from "@slimming/vgg/testing";
+} from "./testing.ts";
 
 await tf.setBackend("cpu");
 

@@ -1,20 +1,88 @@
 /**
- * Physical pruning (`vggprune.py`): a smaller model holding copies of the kept weights.
+ * VGG's Network Slimming pruning (`vggprune.py`): the |gamma| of its BN layers, the global
+ * threshold and keep masks on them, and the physically smaller model holding copies of the
+ * kept weights (convs lose input and output channels). The channel decisions themselves are
+ * `@slimming/slimming`'s, shared by every architecture.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { UsageError } from "@slimming/tensor-utils";
-import type { CfgItem, ConvBnParams, VggParams } from "@slimming/vgg";
-import { absGammas } from "./gammas.ts";
-import { checkMasksFit } from "./_masks_check.ts";
-import { pruneDecision } from "./selection.ts";
-import { validateMinChannels, validateRatio } from "./_validate.ts";
-import { buildPruneReport, prunedCfg, type PruneReport } from "./report.ts";
+import {
+  absGammasOfLayers,
+  absGammasOfLayersSync,
+  buildPruneReport,
+  type ChannelMaskOptions,
+  type ChannelMasks,
+  type GammaThreshold,
+  masksFromAbsGammas,
+  prunedCfg,
+  pruneDecision,
+  type PruneReport,
+  thresholdFromAbsGammas,
+  validateMinChannels,
+  validateRatio,
+} from "@slimming/slimming";
+import type { CfgItem } from "./cfg.ts";
+import { vggCounts } from "./counts.ts";
+import type { ConvBnParams, VggParams } from "./params.ts";
+
+/**
+ * |gamma| of every BN layer, in layer order, as new arrays. Reads synchronously
+ * (`dataSync`): fine on the cpu and wasm backends; on a backend without synchronous reads
+ * use {@linkcode absGammasAsync}. A NaN or infinite gamma is a UsageError.
+ */
+export function absGammas(params: VggParams): Float32Array[] {
+  return absGammasOfLayersSync(params.features.map((layer) => layer.bn));
+}
+
+/** {@linkcode absGammas}, read asynchronously so it works on every backend. */
+export function absGammasAsync(params: VggParams): Promise<Float32Array[]> {
+  return absGammasOfLayers(params.features.map((layer) => layer.bn));
+}
+
+/**
+ * The pruning threshold of `vggprune.py`: every |gamma| of every BN layer in one list,
+ * sorted ascending, `threshold = sorted[floor(total * ratio)]`. A channel is kept when
+ * `|gamma| > threshold`; since the comparison is strict, the element at the index is itself
+ * pruned, so `floor(total * ratio) + 1` channels go (more when other |gamma| tie with the
+ * threshold). `ratio` must be a finite number in [0, 1), else a UsageError. Reads the gammas
+ * synchronously (see {@linkcode absGammas}).
+ */
+export function gammaThreshold(params: VggParams, ratio: number): GammaThreshold {
+  validateRatio(ratio);
+  return thresholdFromAbsGammas(absGammas(params), ratio);
+}
+
+/**
+ * Per-layer keep masks: a channel is kept when `|gamma| > threshold`. A layer that would
+ * keep fewer than `minChannels` keeps its `minChannels` largest |gamma| instead (ties to the
+ * lower channel index) and is listed in `guardedLayers`. Reads the gammas synchronously.
+ */
+export function channelMasks(
+  params: VggParams,
+  threshold: number,
+  options: ChannelMaskOptions = {},
+): ChannelMasks {
+  return masksFromAbsGammas(absGammas(params), threshold, options);
+}
+
+/** Throws a UsageError unless `masks` has one mask per BN layer of the layer's width. */
+export function checkMasksFit(params: VggParams, masks: readonly (readonly boolean[])[]): void {
+  if (masks.length !== params.features.length) {
+    throw new UsageError(`${masks.length} masks for ${params.features.length} BN layers`);
+  }
+  masks.forEach((mask, i) => {
+    const channels = params.features[i].bn.gamma.shape[0];
+    if (mask.length !== channels) {
+      throw new UsageError(`mask ${i} has ${mask.length} entries for ${channels} channels`);
+    }
+  });
+}
 
 /** Options of {@linkcode prune}. */
 export interface PruneOptions {
-  /** Fewest channels any layer keeps (default 1); see `channelMasks`. */
+  /** Fewest channels any layer keeps (default 1); see {@linkcode channelMasks}. */
   readonly minChannels?: number;
 }
 
@@ -100,6 +168,7 @@ export function pruneByDecision(
 ): PruneResult {
   const slim = pruneWithMasks(params, decision.masks);
   const report = buildPruneReport({
+    counts: vggCounts,
     ratio,
     threshold: decision.threshold,
     cfgBefore: params.cfg,

@@ -2,12 +2,9 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { disposeTree } from "@slimming/tensor-utils";
-import { convChannels } from "@slimming/vgg";
-import { channelMasks } from "./masks.ts";
-import { gammaThreshold } from "./threshold.ts";
-import { layerCapFloor, pruneLayerCapped } from "./layer_cap.ts";
-import { prune } from "./prune.ts";
-import { arbCfg, arbGammaKind, arbRatio, randomParams, snapshot } from "@slimming/vgg/testing";
+import { layerCapFloor } from "@slimming/slimming";
+import { channelMasks, convChannels, gammaThreshold, prune, pruneLayerCapped } from "./mod.ts";
+import { arbCfg, arbGammaKind, arbRatio, randomParams, snapshot } from "./testing.ts";
 
 await tf.setBackend("cpu");
 

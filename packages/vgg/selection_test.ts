@@ -2,10 +2,9 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import * as tf from "@tensorflow/tfjs";
 import { disposeTree } from "@slimming/tensor-utils";
-import { absGammas } from "./gammas.ts";
-import { prune } from "./prune.ts";
-import { planPrune, pruneDecision } from "./selection.ts";
-import { arbCfg, type GammaKind, randomParams } from "@slimming/vgg/testing";
+import { planPrune, pruneDecision } from "@slimming/slimming";
+import { absGammas, prune, vggCounts } from "./mod.ts";
+import { arbCfg, type GammaKind, randomParams } from "./testing.ts";
 
 Deno.test("planPrune reports what prune does, from plain arrays", () => {
   fc.assert(
@@ -25,7 +24,7 @@ Deno.test("planPrune reports what prune does, from plain arrays", () => {
           disposeTree(params);
           return; // an emptied layer without the guard: prune refuses, nothing to compare
         }
-        const plan = planPrune(cfg, absGammas(params), ratio, { minChannels });
+        const plan = planPrune(cfg, absGammas(params), ratio, { minChannels, counts: vggCounts });
         disposeTree(params);
         disposeTree(result.params);
         assert.deepEqual(plan, result.report);

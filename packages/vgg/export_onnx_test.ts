@@ -1,18 +1,24 @@
 import assert from "node:assert/strict";
 import { disposeTree } from "@slimming/tensor-utils";
-import { toStateDict } from "@slimming/vgg";
-import { exportFiles, ONNX_FILE } from "./export_model.ts";
-import { decodeOnnxModel, ONNX_OPSET } from "./onnx_model.ts";
+import { decodeOnnxModel, exportFiles, ONNX_FILE, ONNX_OPSET } from "@slimming/export";
+import { toStateDict, VGG_TAG, vggExportChain } from "./mod.ts";
 import { randomBnVgg, SMALL_CFG } from "./testing.ts";
 
-const options = { mean: [0.1, 0.2, 0.3], std: [1, 2, 3], classes: ["a"], source: "x" };
+const options = {
+  mean: [0.1, 0.2, 0.3],
+  std: [1, 2, 3],
+  classes: ["a"],
+  source: "x",
+  chain: vggExportChain,
+};
+const spec = { arch: VGG_TAG, cfg: SMALL_CFG };
 
 Deno.test("ONNX export: opset 13, symbolic batch, NCHW input, metadata, BN folded or kept", async () => {
   const params = await randomBnVgg(SMALL_CFG, 1);
   const dict = await toStateDict(params);
   disposeTree(params);
   for (const foldBn of [true, false]) {
-    const bytes = exportFiles(params.cfg, dict, { ...options, format: "onnx", foldBn })[ONNX_FILE];
+    const bytes = exportFiles(spec, dict, { ...options, format: "onnx", foldBn })[ONNX_FILE];
     const model = decodeOnnxModel(bytes as Uint8Array);
     assert.equal(Number(model.opsetImport![0].version), ONNX_OPSET);
     const input = model.graph!.input![0].type!.tensorType!.shape!.dim!;

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { disposeTree } from "@slimming/tensor-utils";
-import { forward, vggOps } from "@slimming/vgg";
-import { recalibrateBatchNorm } from "./recalibrate.ts";
-import { cfgOf, randomParams } from "@slimming/vgg/testing";
+import { recalibrateBatchNorm } from "@slimming/slimming";
+import { forward, vggOps } from "./mod.ts";
+import { cfgOf, randomParams } from "./testing.ts";
 
 /** Per-channel mean and unbiased variance of the first conv's output on `x`. */
 function firstLayerStats(weight: tf.Tensor4D, x: tf.Tensor4D): { mean: number[]; var: number[] } {

@@ -5,8 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { cloneTree } from "@slimming/tensor-utils";
-import type { VggParams } from "@slimming/vgg";
-import { checkMasksFit } from "./_masks_check.ts";
+import type { VggParams } from "./params.ts";
+import { checkMasksFit } from "./prune.ts";
 
 function zeroWhereMasked(values: tf.Tensor1D, mask: readonly boolean[]): tf.Tensor1D {
   return tf.tidy(() => {

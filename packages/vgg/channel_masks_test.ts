@@ -2,17 +2,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { UsageError } from "@slimming/tensor-utils";
-import { type CfgItem, convChannels } from "@slimming/vgg";
-import { channelMasks } from "./masks.ts";
-import { gammaThreshold } from "./threshold.ts";
-import { prune } from "./prune.ts";
-import {
-  absPerLayer,
-  arbCfg,
-  arbGammaKind,
-  arbRatio,
-  withRandomParams,
-} from "@slimming/vgg/testing";
+import { type CfgItem, channelMasks, convChannels, gammaThreshold, prune } from "./mod.ts";
+import { absPerLayer, arbCfg, arbGammaKind, arbRatio, withRandomParams } from "./testing.ts";
 
 await tf.setBackend("cpu");
 

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import * as tf from "@tensorflow/tfjs";
 import { disposeTree, UsageError } from "@slimming/tensor-utils";
-import { prune } from "./prune.ts";
-import { pruneRounded, roundedCount, roundKeptUp, validateRoundTo } from "./round_to.ts";
-import { randomParams } from "@slimming/vgg/testing";
+import { roundedCount, roundKeptUp, validateRoundTo } from "@slimming/slimming";
+import { prune, pruneRounded } from "./mod.ts";
+import { randomParams } from "./testing.ts";
 
 const layer = fc.integer({ min: 1, max: 40 }).chain((width) =>
   fc.record({

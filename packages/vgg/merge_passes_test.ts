@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { composeMasks, mergePassReports } from "./merge_passes.ts";
-import { planPrune } from "./selection.ts";
-import { countFlops, countParams } from "@slimming/vgg/cfg";
+import { composeMasks, mergePassReports, planPrune } from "@slimming/slimming";
+import { countFlops, countParams, vggCounts } from "./mod.ts";
 
 const CFG = [8, "M", 6, "M", 4, "M", 4, "M", 2] as const;
 
@@ -12,8 +11,14 @@ function gammas(seed: number, widths: readonly number[]): Float32Array[] {
 }
 
 Deno.test("mergePassReports: first pass's before, last pass's after, guards of every pass", () => {
-  const first = planPrune([...CFG], gammas(1, [8, 6, 4, 4, 2]), 0.5, { minChannels: 2 });
-  const second = planPrune(first.cfg, gammas(2, first.kept), 0.5, { minChannels: 2 });
+  const first = planPrune([...CFG], gammas(1, [8, 6, 4, 4, 2]), 0.5, {
+    minChannels: 2,
+    counts: vggCounts,
+  });
+  const second = planPrune(first.cfg, gammas(2, first.kept), 0.5, {
+    minChannels: 2,
+    counts: vggCounts,
+  });
   const merged = mergePassReports([first, second], 0.5);
   assert.equal(merged.ratio, 0.5);
   assert.deepEqual(merged.cfgBefore, [...CFG]);
@@ -35,7 +40,7 @@ Deno.test("mergePassReports: first pass's before, last pass's after, guards of e
 });
 
 Deno.test("mergePassReports: sorted union of guarded layers; one pass is itself", () => {
-  const a = planPrune([...CFG], gammas(3, [8, 6, 4, 4, 2]), 0.3);
+  const a = planPrune([...CFG], gammas(3, [8, 6, 4, 4, 2]), 0.3, { counts: vggCounts });
   assert.deepEqual(mergePassReports([a], 0.3), a);
   const withGuards = (g: number[]) => ({ ...a, guardedLayers: g });
   assert.deepEqual(
