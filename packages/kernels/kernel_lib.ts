@@ -138,6 +138,35 @@ export interface KernelLib {
     outChannels: number,
     stride: number,
   ): Float32Array;
+  /**
+   * Training forward of the pre-activation BN (batch statistics) -> ReLU -> 1x1 conv, stride 1:
+   * the conv's output and the BN's per-channel mean and biased variance; the activation is not
+   * stored (see {@linkcode KernelLib.conv1x1GradFilterBnRelu}). `shape` is the input's.
+   */
+  bnReluConv1x1(
+    x: Float32Array,
+    shape: Nhwc,
+    gamma: Float32Array,
+    beta: Float32Array,
+    eps: number,
+    weight: Float32Array,
+    outChannels: number,
+  ): { y: Float32Array; mean: Float32Array; variance: Float32Array };
+  /**
+   * Gradient of {@linkcode KernelLib.bnReluConv1x1} to its weight: the activation recomputed
+   * from x and the forward's mean and variance. `shape` is the input's.
+   */
+  conv1x1GradFilterBnRelu(
+    x: Float32Array,
+    dy: Float32Array,
+    shape: Nhwc,
+    outChannels: number,
+    gamma: Float32Array,
+    beta: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    eps: number,
+  ): Float32Array;
   /** Any other conv (see {@linkcode ConvGeometry}) by patches: forward. */
   convPatches(x: Float32Array, weight: Float32Array, g: ConvGeometry): Float32Array;
   /** Gradient of {@linkcode KernelLib.convPatches} to its input. */

@@ -209,6 +209,53 @@ export async function loadWasmLib(
         (i, o) => e.slim_conv1x1_grad_filter(i[0], i[1], n, h, w, cin, cout, stride, o[0]),
       )[0];
     },
+    bnReluConv1x1(x, [n, h, w, cin], gamma, beta, eps, weight, cout) {
+      const [y, mean, variance] = produce(
+        [x, gamma, beta, weight],
+        [n * h * w * cout, cin, cin],
+        (i, o) =>
+          e.slim_bn_relu_conv1x1(
+            i[0],
+            n,
+            h,
+            w,
+            cin,
+            i[1],
+            i[2],
+            eps,
+            i[3],
+            cout,
+            1,
+            o[0],
+            o[1],
+            o[2],
+          ),
+      );
+      return { y, mean, variance };
+    },
+    conv1x1GradFilterBnRelu(x, dy, [n, h, w, cin], cout, gamma, beta, mean, variance, eps) {
+      return produce(
+        [x, dy, gamma, beta, mean, variance],
+        [cin * cout],
+        (i, o) =>
+          e.slim_conv1x1_grad_filter_bn_relu(
+            i[0],
+            i[1],
+            n,
+            h,
+            w,
+            cin,
+            cout,
+            1,
+            i[2],
+            i[3],
+            i[4],
+            i[5],
+            eps,
+            o[0],
+          ),
+      )[0];
+    },
     convPatches(x, weight, g) {
       return produce(
         [x, weight],
