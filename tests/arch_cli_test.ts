@@ -1,5 +1,6 @@
 /**
- * `--arch resnet` and `--arch densenet` through the command line on a tiny synthetic run:
+ * `--arch resnet`, `--arch densenet` and `--arch cifar-resnet` through the command line on a
+ * tiny synthetic run:
  * train with the sparsity term, prune with channel selection and recalibration, fine-tune,
  * eval, resume and export; the checkpoints name their architecture and the prune record
  * names each BN layer.
@@ -8,8 +9,10 @@ import assert from "node:assert/strict";
 import { decodeOnnxModel } from "@slimming/export";
 import { readSafetensors } from "@slimming/tensor-utils";
 import type { EpochRecord, PruneSummary, RunConfig } from "@slimming/run-format";
-import { countResnetParams, resnetBnNames } from "@slimming/resnet/cfg";
-import { countDensenetParams, densenetBnLabels } from "@slimming/densenet/cfg";
+import { architecture } from "@slimming/architectures";
+import { resnetBnNames } from "@slimming/resnet/cfg";
+import { densenetBnLabels } from "@slimming/densenet/cfg";
+import { cifarResnetBnLabels } from "@slimming/cifar-resnet/cfg";
 import { runCli, syntheticArchive } from "./cli_helpers.ts";
 
 const ARCHS = [
@@ -18,6 +21,11 @@ const ARCHS = [
     arch: "densenet",
     flags: ["--depth", "7", "--growth-rate", "4"],
     names: densenetBnLabels(7),
+  },
+  {
+    arch: "cifar-resnet",
+    flags: ["--depth", "8", "--width", "0.25"],
+    names: cifarResnetBnLabels(8),
   },
 ] as const;
 
@@ -76,9 +84,8 @@ for (const { arch, flags, names } of ARCHS) {
       const slim = await readSafetensors(`${dir}/p50/pruned.safetensors`);
       const cfg = JSON.parse(slim.metadata.cfg) as number[];
       assert.deepEqual(cfg, summary.cfg);
-      const counted = arch === "resnet"
-        ? countResnetParams(cfg, 11, 10, JSON.parse(slim.metadata.planes))
-        : countDensenetParams({ depth: 7, growthRate: 4, cfg }, 10);
+      const descriptor = architecture(arch);
+      const counted = descriptor.countParams(descriptor.specFromMetadata(slim.metadata, "x"), 10);
       assert.equal(summary.paramsAfter, counted);
 
       const tuned = await runCli([

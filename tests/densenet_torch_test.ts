@@ -14,12 +14,13 @@ import {
   densenetOps,
   type DensenetParams,
   type DensenetSpec,
+  maskDensenet,
+  pruneDensenet,
   toStateDict,
 } from "@slimming/densenet";
 import { randomDensenet, randomImages } from "@slimming/densenet/testing";
-import { maskDensenet, pruneDensenet } from "@slimming/slimming";
 import { disposeTree, encodeSafetensors } from "@slimming/tensor-utils";
-import { type MomentumBuffers, sgdStep } from "@slimming/cli";
+import { type MomentumBuffers, sgdStep } from "@slimming/train";
 import { assertClose, haveTorch, runTwin as runTorchTwin } from "./torch_helpers.ts";
 
 const SPEC: DensenetSpec = {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import type { RunConfig } from "@slimming/run-format";
-import { distillationLoss } from "../apps/cli/train_step.ts";
+import { distillationLoss } from "@slimming/train";
 import { assertClose, haveTorch, runTwin } from "./torch_helpers.ts";
 import { runCli, syntheticArchive, TINY_CFG } from "./cli_helpers.ts";
 

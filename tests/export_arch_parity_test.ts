@@ -16,6 +16,7 @@ import {
 } from "@slimming/export";
 import { nhwcToNchw, randomImages } from "@slimming/export/testing";
 import { disposeTree, type NamedArray } from "@slimming/tensor-utils";
+import { architecture } from "@slimming/architectures";
 import {
   forward as resnetForward,
   type ResnetParams,
@@ -100,7 +101,14 @@ async function checkParity(name: string, c: Case, images: Float32Array): Promise
 
 /** The number of Gather nodes (channel selections) of `c`'s ONNX export. */
 function gatherCount(c: Case): number {
-  const options = { format: "onnx", mean: [0, 0, 0], std: [1, 1, 1], classes: [], source: "x" };
+  const options = {
+    format: "onnx",
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    classes: [],
+    source: "x",
+    graph: architecture(c.spec.arch).exportGraph,
+  };
   const bytes = exportFiles(c.spec, c.dict, options as ExportOptions)[ONNX_FILE] as Uint8Array;
   return decodeOnnxModel(bytes).graph!.node!.filter((n) => n.opType === "Gather").length;
 }

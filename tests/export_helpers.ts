@@ -14,12 +14,12 @@ import {
   writeFolderAtomic,
 } from "@slimming/export";
 import { disposeTree, type NamedArray } from "@slimming/tensor-utils";
+import { architecture } from "@slimming/architectures";
 import { forward, toStateDict, type VggParams } from "@slimming/vgg";
-import { defaultResnetCfg, type ResnetParams, resnetPlanes } from "@slimming/resnet";
+import { defaultResnetCfg, pruneResnet, type ResnetParams, resnetPlanes } from "@slimming/resnet";
 import { randomResnetParams } from "@slimming/resnet/testing";
-import { densenetBnWidths, type DensenetParams } from "@slimming/densenet";
+import { densenetBnWidths, type DensenetParams, pruneDensenet } from "@slimming/densenet";
 import { randomDensenet } from "@slimming/densenet/testing";
-import { pruneDensenet, pruneResnet } from "@slimming/slimming";
 
 /** Exports `params` as `format` into the new folder `dir`. */
 export async function exportTo(
@@ -127,7 +127,10 @@ export function relativeError(a: Float32Array, b: Float32Array): number {
   return diff / scale;
 }
 
-/** Exports the model `spec` with the tensors of `stateDict` as `format` into the new folder `dir`. */
+/**
+ * Exports the model `spec` with the tensors of `stateDict` as `format` into the new folder
+ * `dir`, through its architecture's export graph (the registry's descriptor for its tag).
+ */
 export async function exportSpecTo(
   spec: ExportSpec,
   stateDict: Record<string, NamedArray>,
@@ -142,6 +145,7 @@ export async function exportSpecTo(
     std: CIFAR10_STD,
     classes: CIFAR10_CLASSES,
     source: "test",
+    graph: architecture(spec.arch).exportGraph,
   });
   await writeFolderAtomic(dir, files);
 }

@@ -12,6 +12,8 @@ import { disposeTree, encodeSafetensors, type NamedArray } from "@slimming/tenso
 import {
   defaultResnetCfg,
   forward,
+  maskResnetParams,
+  pruneResnet,
   RESNET_PLANES,
   resnetCheckpointMetadata,
   resnetOps,
@@ -21,7 +23,7 @@ import {
   toStateDict,
 } from "@slimming/resnet";
 import { randomImages, randomResnetParams } from "@slimming/resnet/testing";
-import { maskResnetParams, pruneResnet, sparsityGradient } from "@slimming/slimming";
+import { sparsityGradient } from "@slimming/slimming";
 import {
   assertClose as assertRelClose,
   haveTorch,

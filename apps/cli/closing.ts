@@ -8,7 +8,7 @@ import { PRUNE_FILES, RUN_FILES } from "@slimming/run-format";
 import { LAB_FILES, planWords, stageStatusText } from "@slimming/run-format";
 import type { EpochRecord, LabSummary, PruneSummary } from "@slimming/run-format";
 import type { OptionSpec } from "./cli_args.ts";
-import { formatDuration } from "./progress.ts";
+import { formatDuration } from "@slimming/train";
 
 /**
  * The default of `--min-channels` in `prune` and `lab`. The reference vggprune.py has no

@@ -8,13 +8,13 @@ import {
   CIFAR10_SPEC,
   type CifarSpec,
   cifarSpec,
-  type CifarSplit,
   createProgressLine,
   DATASET_NAMES,
   loadCifar,
   resolveCifarSource,
   subsetBalanced,
 } from "@slimming/cifar";
+import type { LoadedData } from "@slimming/train";
 import { type OptionSpec, type ParsedOptions, requiredString } from "./cli_args.ts";
 
 /** The `--dataset` option: which data set, and so how many classes the model's head has. */
@@ -38,14 +38,7 @@ export function datasetOption(values: ParsedOptions): CifarSpec {
   return values.dataset === undefined ? CIFAR10_SPEC : cifarSpec(requiredString(values, "dataset"));
 }
 
-/** Train and test splits, which data set they are, and where they came from. */
-export interface LoadedData {
-  readonly train: CifarSplit;
-  readonly test: CifarSplit;
-  readonly source: string;
-  /** The data set: its name, class count, normalisation. */
-  readonly spec: CifarSpec;
-}
+export type { LoadedData };
 
 /** Options of {@linkcode loadData}. */
 export interface DataOptions {

@@ -12,12 +12,15 @@ import {
   pruneSummary,
   writePruneSummary,
 } from "@slimming/run-format";
-import { architectureOf, type ModelParams, requirePruneCapability } from "./architecture.ts";
-import { saveModel } from "./checkpoint.ts";
+import {
+  archField,
+  architectureOf,
+  type ModelParams,
+  requireCapability,
+} from "@slimming/architectures";
+import { evaluate, inferenceSpeed, recalibrate, saveModel } from "@slimming/train";
 import type { LoadedData } from "./dataset.ts";
-import { evaluate, inferenceSpeed } from "./evaluate.ts";
 import { nanLossWarning } from "./closing.ts";
-import { recalibrate } from "./recalibration.ts";
 
 /** Multi-pass pruning (the paper's Table 4): passes, per-pass layer cap, fine-tuning between. */
 export interface MultiPassSetting {
@@ -57,7 +60,7 @@ interface Pruned {
 async function pruneOnce(params: ModelParams, options: PruneModelOptions): Promise<Pruned> {
   const roundTo = options.roundTo ?? 1;
   const arch = architectureOf(params);
-  if (roundTo > 1) requirePruneCapability(arch, "roundTo");
+  if (roundTo > 1) requireCapability(arch, "roundTo");
   // Read asynchronously: a GPU backend (webgpu) cannot read tensors synchronously.
   const abs = await arch.absGammas(params);
   const result = arch.prune(params, abs, options.ratio, {
@@ -81,7 +84,7 @@ async function pruneInPasses(
   { passes, maxLayerRatio, fineTune }: MultiPassSetting,
 ): Promise<Pruned> {
   const arch = architectureOf(params);
-  requirePruneCapability(arch, "multiPass");
+  requireCapability(arch, "multiPass");
   // Each pass ranks and prunes through the architecture (its per-layer cap: maxLayerRatio).
   const pruner = { absGammas: arch.absGammas, prune: arch.prune };
   const multi = await multiPassPruneWith(params, pruner, {
@@ -109,6 +112,7 @@ async function recalibrated(
 ): Promise<{ params: ModelParams; testAcc: number } | undefined> {
   const images = Math.min(options.recalibrate ?? 0, options.data.train.count);
   if (images <= 0) return undefined;
+  requireCapability(architectureOf(slim), "recalibration");
   const params = await recalibrate(
     slim,
     options.data.train,
@@ -145,7 +149,7 @@ export async function pruneModel(
   const speedAfter = await inferenceSpeed(slim);
   const arch = architectureOf(params);
   const summary = pruneSummary(report, {
-    ...(arch.name === "vgg" ? {} : { arch: arch.name }),
+    ...archField(arch.name),
     layerNames: arch.layerNames(arch.specOf(params)),
     ratio: options.ratio,
     minChannels: options.minChannels,

@@ -7,10 +7,14 @@
  */
 import { disposeTree, UsageError } from "@slimming/tensor-utils";
 import type { SweepPoint, SweepSummary } from "@slimming/run-format";
-import { architectureOf, type ModelParams, requirePruneCapability } from "./architecture.ts";
+import {
+  archField,
+  architectureOf,
+  type ModelParams,
+  requireCapability,
+} from "@slimming/architectures";
 import type { LoadedData } from "./dataset.ts";
-import { evaluate, inferenceSpeed } from "./evaluate.ts";
-import { recalibrate } from "./recalibration.ts";
+import { evaluate, inferenceSpeed, recalibrate } from "@slimming/train";
 
 /** Options of {@linkcode sweepModel}. */
 export interface SweepOptions {
@@ -72,7 +76,7 @@ export async function sweepModel(
   const started = performance.now();
   const { data } = options;
   const arch = architectureOf(params);
-  if (options.roundTo > 1) requirePruneCapability(arch, "roundTo");
+  if (options.roundTo > 1) requireCapability(arch, "roundTo");
   const before = await evaluate(params, data.test);
   const speedBefore = await inferenceSpeed(params, 256, SPEED_ROUNDS);
   const abs = await arch.absGammas(params);
@@ -114,7 +118,7 @@ export async function sweepModel(
     options.onPoint?.(point, index);
   }
   return {
-    ...(arch.name === "vgg" ? {} : { arch: arch.name }),
+    ...archField(arch.name),
     checkpoint: options.checkpoint,
     layerNames: arch.layerNames(arch.specOf(params)),
     channelsBefore: [...(first?.channelsBefore ?? [])],

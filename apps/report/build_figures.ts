@@ -14,16 +14,11 @@ import { formatFraction, formatSignificant } from "./format.ts";
 import { type GammaSummary, NEAR_ZERO } from "./gamma_summary.ts";
 import { prunedLabel, sparsityLabel } from "./labels.ts";
 import type { LabData } from "./lab_types.ts";
-import { convLayerNames } from "./layers.ts";
 import { fineTuneStart } from "./fine_tune_start.ts";
 import { type CurveMark, pruningCurve } from "./figures/pruning_curve.ts";
 import { bestTestEpoch } from "./history.ts";
-import {
-  PAPER_VGG_CIFAR10,
-  REFERENCE_OTHER_CIFAR10,
-  REFERENCE_VGG_CIFAR100,
-} from "./sections/paper.ts";
-import { datasetOf } from "@slimming/run-format";
+import { datasetOf, prunedLayerNames } from "@slimming/run-format";
+import { archInfoOfTag } from "@slimming/architectures/info";
 
 /** File stems of the figures under `figures/`, in report order. */
 export const FIGURE_NAMES = [
@@ -92,7 +87,10 @@ function prunedChannels(lab: LabData, measure: MeasureText): Figure | undefined 
   const pruned = lab.prunes.flatMap((p, i) => p.summary ? [{ ...p.summary, index: i }] : []);
   if (pruned.length === 0) return undefined;
   const reference = pruned[0];
-  const names = reference.layerNames ?? convLayerNames(reference.cfgBefore ?? lab.info.cfg ?? []);
+  const names = prunedLayerNames({
+    ...reference,
+    cfgBefore: reference.cfgBefore ?? lab.info.cfg ?? [],
+  });
   return channelBars({
     name: "pruned_channels",
     layerNames: reference.channelsBefore.map((_, i) => names[i] ?? `${i + 1}`),
@@ -142,28 +140,25 @@ function finetuneAccuracy(lab: LabData, measure: MeasureText): Figure | undefine
 
 /** The published fine-tuned results for the lab's network and data set, as curve marks. */
 export function publishedMarks(lab: LabData): CurveMark[] {
-  const mark = (label: string, accuracy: number, ratio: number, flopsKept?: number) => ({
+  const mark = (label: string, accuracy: number, ratio?: number, flopsKept?: number) => ({
     label,
     kind: "published" as const,
     color: "black",
     accuracy,
-    ratio,
+    ...(ratio === undefined ? {} : { ratio }),
     ...(flopsKept === undefined ? {} : { flopsKept }),
   });
-  const arch = lab.info.arch ?? "vgg";
-  if (datasetOf(lab.info) === "cifar100") {
-    const ref = REFERENCE_VGG_CIFAR100;
-    return arch === "vgg" ? [mark("reference code", ref.prunedAcc, ref.prunedRatio)] : [];
-  }
-  if (arch === "vgg") {
-    const paper = PAPER_VGG_CIFAR10;
-    return [
-      mark("paper", paper.prunedAcc, paper.prunedRatio, paper.flopsAfter / paper.flopsBefore),
-      mark("reference code", paper.referencePrunedAcc, paper.prunedRatio),
-    ];
-  }
-  const rows = REFERENCE_OTHER_CIFAR10[arch as "resnet" | "densenet"] ?? [];
-  return rows.map((row) => mark("reference code", row.prunedAcc, row.ratio));
+  const rows = archInfoOfTag(lab.info.arch, "lab.json").published[datasetOf(lab.info)]?.rows;
+  return (rows ?? []).map((row) =>
+    mark(
+      row.source,
+      row.prunedAcc,
+      row.ratio,
+      row.flopsBefore === undefined || row.flopsAfter === undefined
+        ? undefined
+        : row.flopsAfter / row.flopsBefore,
+    )
+  );
 }
 
 function pruningCurveFigure(lab: LabData, measure: MeasureText): Figure | undefined {

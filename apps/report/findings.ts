@@ -103,9 +103,7 @@ function trainingProblems(named: NamedRun): string[] {
 function guardFinding(prune: PruneSummary, stage: LabStage | undefined): string | undefined {
   if (prune.guardedLayers.length === 0) return undefined;
   const layers = prune.guardedLayers.map((i) =>
-    `${convLayerName(prune.cfgBefore, i, prune.layerNames)} (kept ${prune.kept[i]} of ${
-      prune.channelsBefore[i]
-    })`
+    `${convLayerName(prune, i)} (kept ${prune.kept[i]} of ${prune.channelsBefore[i]})`
   );
   const min = isFiniteNumber(prune.minChannels)
     ? `${prune.minChannels} channels (the minimum)`

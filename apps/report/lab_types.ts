@@ -7,8 +7,8 @@
 import type {
   EpochRecord,
   LabEvent,
+  LabInfo,
   LabStage,
-  LabSummary,
   PruneSummary,
   RunConfig,
   SweepSummary,
@@ -16,14 +16,6 @@ import type {
 
 /** The run format's record types, for the report's modules. */
 export type * from "@slimming/run-format";
-
-/**
- * `lab.json` as validated: the fields the report's structure depends on are required;
- * the ones it only displays may be missing (they print as "—").
- */
-export type LabInfo =
-  & Partial<Omit<LabSummary, "stages" | "events" | "lambdas" | "ratios">>
-  & Pick<LabSummary, "stages" | "events" | "lambdas" | "ratios">;
 
 /** The BN scaling factors γ of one checkpoint, one array per BN layer in network order. */
 export interface LayerGammas {

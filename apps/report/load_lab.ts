@@ -7,7 +7,17 @@
  */
 import { join } from "node:path";
 import { DataError, exists } from "@slimming/tensor-utils/core";
-import { LAB_FILES, PRUNE_FILES, RUN_FILES, SWEEP_FILES } from "@slimming/run-format";
+import {
+  LAB_FILES,
+  parseHistory,
+  parseLabInfo,
+  parsePruneSummary,
+  parseRunConfig,
+  parseSweepSummary,
+  PRUNE_FILES,
+  RUN_FILES,
+  SWEEP_FILES,
+} from "@slimming/run-format";
 import { readBnGammas } from "./gammas.ts";
 import type {
   FinetuneResult,
@@ -19,13 +29,6 @@ import type {
   SweepResult,
   TrainingRun,
 } from "./lab_types.ts";
-import {
-  parseHistory,
-  parseLabInfo,
-  parsePruneSummary,
-  parseRunConfig,
-  parseSweepSummary,
-} from "./validate.ts";
 
 function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0];

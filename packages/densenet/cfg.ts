@@ -14,6 +14,9 @@
  */
 import { UsageError } from "@slimming/tensor-utils/core";
 
+/** The `arch` tag a DenseNet's checkpoints and parameter trees carry. */
+export const DENSENET_TAG = "densenet";
+
 /** The shape of a DenseNet: depth, (effective) growth rate and the flat cfg list. */
 export interface DensenetSpec {
   /** 3n+4, n >= 1. */

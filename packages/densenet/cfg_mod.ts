@@ -8,6 +8,7 @@
 export {
   defaultDensenetCfg,
   denseLayersPerBlock,
+  DENSENET_TAG,
   densenetBnLabels,
   densenetBnWidths,
   densenetGrowth,

@@ -12,3 +12,20 @@ export * from "./params.ts";
 export { forward, selectChannels } from "./forward.ts";
 export * from "./state_dict.ts";
 export { densenetOps } from "./ops.ts";
+export {
+  densenetAbsGammas,
+  densenetAbsGammasAsync,
+  densenetDecision,
+  type DensenetPruneOptions,
+  type DensenetPruneReport,
+  type DensenetPruneResult,
+  maskDensenet,
+  pruneDensenet,
+  pruneDensenetFromAbsGammas,
+  slimDensenet,
+} from "./prune.ts";
+export {
+  densenetExportGraph,
+  type DensenetExportSpec,
+  densenetGraphFromStateDict,
+} from "./export_graph.ts";

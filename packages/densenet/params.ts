@@ -8,6 +8,7 @@ import { type BatchNormState, createRng, type RunningStats } from "@slimming/ten
 import {
   defaultDensenetCfg,
   denseLayersPerBlock,
+  DENSENET_TAG,
   densenetBnWidths,
   densenetGrowth,
   validateDensenetSpec,
@@ -33,6 +34,8 @@ export interface DensenetUnit extends SelectedBn {
 
 /** A DenseNet: its spec, the first conv, three dense blocks, two transitions, head. */
 export interface DensenetParams {
+  /** The architecture tag. */
+  readonly arch: typeof DENSENET_TAG;
   readonly depth: number;
   /** The effective growth rate (after any width scaling). */
   readonly growthRate: number;
@@ -129,6 +132,7 @@ export function initDensenet(options: InitDensenetOptions): DensenetParams {
   const last = widths.length - 1;
   const bound = 1 / Math.sqrt(cfg[last]);
   return {
+    arch: DENSENET_TAG,
     depth,
     growthRate,
     cfg,

@@ -22,7 +22,7 @@ import {
   stateDictReader,
   UsageError,
 } from "@slimming/tensor-utils";
-import { densenetBnWidths, type DensenetSpec, validateDensenetSpec } from "./cfg.ts";
+import { DENSENET_TAG, densenetBnWidths, type DensenetSpec, validateDensenetSpec } from "./cfg.ts";
 import {
   type DensenetParams,
   type DensenetUnit,
@@ -52,7 +52,7 @@ export function densenetMetadata(
 ): Record<string, string> {
   return {
     format: "pt",
-    arch: "densenet",
+    arch: DENSENET_TAG,
     depth: String(spec.depth),
     growthRate: String(spec.growthRate),
     cfg: JSON.stringify(spec.cfg),
@@ -225,6 +225,7 @@ function buildParams(spec: DensenetSpec, file: SafetensorsFile, r: Readers): Den
   const n = (depth - 4) / 3;
   const convUnits = units.slice(0, -1) as DensenetUnit[];
   return {
+    arch: DENSENET_TAG,
     depth,
     growthRate: g,
     cfg: [...cfg],

@@ -17,7 +17,7 @@ import {
   randomImages,
   tensorOf,
 } from "@slimming/tensor-utils/testing";
-import { denseLayersPerBlock, densenetBnWidths, type DensenetSpec } from "./cfg.ts";
+import { denseLayersPerBlock, DENSENET_TAG, densenetBnWidths, type DensenetSpec } from "./cfg.ts";
 import type { DensenetParams, DensenetUnit, SelectedBn } from "./params.ts";
 
 /** How {@linkcode randomDensenet} draws the gammas. */
@@ -90,6 +90,7 @@ export function randomDensenet(
   }
   const last = widths.length - 1;
   return {
+    arch: DENSENET_TAG,
     depth,
     growthRate: g,
     cfg: [...cfg],

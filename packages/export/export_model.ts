@@ -6,17 +6,16 @@
 import type { NamedArray } from "@slimming/tensor-utils/core";
 import { UsageError } from "@slimming/tensor-utils/core";
 import type { Cfg } from "@slimming/vgg";
-import { RESNET_PLANES, type ResnetPlanes } from "@slimming/resnet/cfg";
-import { densenetGraphFromStateDict } from "./densenet_graph.ts";
-import type { ExportGraph } from "./graph.ts";
+import type { ExportGraphBuilder, ExportSpec } from "./graph.ts";
 import { foldGraphBatchNorm } from "./graph_fold.ts";
 import { foldBatchNorm, inferenceModelFromStateDict } from "./inference_model.ts";
 import type { ExportMetadata } from "./metadata.ts";
 import { onnxGraphBytes } from "./onnx_graph.ts";
 import { onnxModelBytes } from "./onnx_model.ts";
-import { resnetGraphFromStateDict } from "./resnet_graph.ts";
 import { tfjsGraphArtifacts } from "./tfjs_graph.ts";
 import { TFJS_WEIGHTS_FILE, tfjsLayersArtifacts } from "./tfjs_layers.ts";
+
+export type { ExportSpec };
 
 /** The formats `exportFiles` writes. */
 export const EXPORT_FORMATS = ["tfjs", "onnx"] as const;
@@ -34,19 +33,6 @@ export function parseExportFormat(text: string): ExportFormat {
   throw new UsageError(`unknown format "${text}" (choose ${EXPORT_FORMATS.join(" or ")})`);
 }
 
-/**
- * What model a state_dict holds, as a checkpoint's metadata says: VGG's cfg; ResNet's depth,
- * stage widths (default the reference's) and flat cfg; DenseNet's depth, growth rate and
- * flat cfg.
- */
-export interface ExportSpec {
-  readonly arch: "vgg" | "resnet" | "densenet";
-  readonly cfg: Cfg;
-  readonly depth?: number;
-  readonly planes?: readonly number[];
-  readonly growthRate?: number;
-}
-
 /** What to export and how. */
 export interface ExportOptions {
   readonly format: ExportFormat;
@@ -57,46 +43,18 @@ export interface ExportOptions {
   readonly std: readonly number[];
   readonly classes: readonly string[];
   readonly source: string;
-}
-
-function numbers(spec: ExportSpec): number[] {
-  if (!spec.cfg.every((c): c is number => typeof c === "number")) {
-    throw new UsageError(`a ${spec.arch} cfg is a list of channel counts`);
-  }
-  return [...spec.cfg];
-}
-
-function required(spec: ExportSpec, key: "depth" | "growthRate"): number {
-  const value = spec[key];
-  if (value === undefined) throw new UsageError(`a ${spec.arch} export needs its ${key}`);
-  return value;
-}
-
-/** The graph and the spec's metadata fields of a ResNet or DenseNet. */
-function archGraph(
-  spec: ExportSpec,
-  stateDict: Readonly<Record<string, NamedArray>>,
-): { graph: ExportGraph; fields: Partial<ExportMetadata> } {
-  const cfg = numbers(spec);
-  const depth = required(spec, "depth");
-  if (spec.arch === "resnet") {
-    const planes = (spec.planes ?? RESNET_PLANES) as ResnetPlanes;
-    return {
-      graph: resnetGraphFromStateDict({ depth, planes, cfg }, stateDict),
-      fields: { arch: "resnet", depth, planes: [...planes], cfg },
-    };
-  }
-  const growthRate = required(spec, "growthRate");
-  return {
-    graph: densenetGraphFromStateDict({ depth, growthRate, cfg }, stateDict),
-    fields: { arch: "densenet", depth, growthRate, cfg },
-  };
+  /**
+   * The architecture's export graph builder (its descriptor's `exportGraph`): how any
+   * architecture but VGG exports. A VGG exports as a chain of layers without one.
+   */
+  readonly graph?: ExportGraphBuilder;
 }
 
 /**
  * The files (name -> content) of the exported model of `spec` + `stateDict`. A bare cfg list
  * is a VGG's (`{ arch: "vgg", cfg }`), whose export is unchanged: a Sequential tfjs model and
- * a chain of ONNX nodes. ResNet and DenseNet export as graphs (a functional tfjs model).
+ * a chain of ONNX nodes. Any other architecture exports as the graph its `options.graph`
+ * builds (a functional tfjs model); without a builder it is a UsageError.
  */
 export function exportFiles(
   spec: ExportSpec | Cfg,
@@ -124,7 +82,8 @@ export function exportFiles(
       [TFJS_WEIGHTS_FILE]: weights,
     };
   }
-  const { graph: unfolded, fields } = archGraph(arch, stateDict);
+  if (!options.graph) throw new UsageError(`no export graph for a ${arch.arch}`);
+  const { graph: unfolded, fields } = options.graph(arch, stateDict);
   const graph = foldBn ? foldGraphBatchNorm(unfolded) : unfolded;
   const metadata = { ...common, ...fields, ...tail } as ExportMetadata;
   if (options.format === "onnx") return { [ONNX_FILE]: onnxGraphBytes(graph, metadata) };

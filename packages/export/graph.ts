@@ -6,10 +6,16 @@
  *
  * @module
  */
+import type { NamedArray } from "@slimming/tensor-utils/core";
+import { UsageError } from "@slimming/tensor-utils/core";
+import type { Cfg } from "@slimming/vgg/cfg";
 import type { BatchNormArrays } from "./inference_model.ts";
 
 /** The name of the graph's input: normalised images, 3 channels, 32 x 32. */
 export const GRAPH_INPUT = "input";
+
+/** The default BN epsilon (PyTorch's and the training code's). */
+export const BN_EPS = 1e-5;
 
 /** A convolution without groups or dilation: OIHW weight, optional bias, symmetric zero padding. */
 export interface ConvNode {
@@ -250,4 +256,61 @@ export class GraphAssembler {
   graph(name: string, title: string, output: string): ExportGraph {
     return { name, title, nodes: [...this.nodes], output, numClasses: this.channelsOf(output) };
   }
+}
+
+/**
+ * What model a state_dict holds, as a checkpoint's metadata says (an architecture
+ * descriptor's `specOf` gives one): its `arch` tag, its cfg (VGG's list, or the flat channel
+ * list of an architecture exported as a graph) and whatever else its shape needs.
+ */
+export interface ExportSpec {
+  /** The architecture's tag. */
+  readonly arch: string;
+  readonly cfg: Cfg;
+  readonly depth?: number;
+  readonly planes?: readonly number[];
+  readonly growthRate?: number;
+}
+
+/**
+ * The spec fields an exported graph's metadata carries (the `arch` tag, the cfg and the
+ * shape fields its architecture needs), in the order they are written.
+ */
+export interface ExportSpecFields {
+  readonly arch: string;
+  readonly depth?: number;
+  readonly planes?: readonly number[];
+  readonly growthRate?: number;
+  readonly cfg: readonly number[];
+}
+
+/** An architecture's export graph and the spec fields its exported metadata names. */
+export interface ArchExport {
+  readonly graph: ExportGraph;
+  readonly fields: ExportSpecFields;
+}
+
+/**
+ * Builds an architecture's export graph from a spec and a state_dict (PyTorch names, OIHW):
+ * what an architecture exported as a graph supplies through its descriptor (`exportGraph`).
+ * A spec it cannot build is a UsageError, a state_dict that does not fit a RangeError.
+ */
+export type ExportGraphBuilder = (
+  spec: ExportSpec,
+  stateDict: Readonly<Record<string, NamedArray>>,
+) => ArchExport;
+
+/** A graph architecture's cfg as channel counts (a UsageError for anything else). */
+export function specChannels(spec: ExportSpec): number[] {
+  if (!spec.cfg.every((c): c is number => typeof c === "number")) {
+    throw new UsageError(`a ${spec.arch} cfg is a list of channel counts`);
+  }
+  return [...spec.cfg];
+}
+
+/** The spec's `key`, which the architecture's export needs (a UsageError when absent). */
+export function requiredSpecField(spec: ExportSpec, key: "depth" | "growthRate"): number {
+  const value = spec[key];
+  if (value === undefined) throw new UsageError(`a ${spec.arch} export needs its ${key}`);
+  return value;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { NamedArray } from "@slimming/tensor-utils/core";
+import { BN_EPS } from "./graph.ts";
 import { type Cfg, convChannels, featureIndices } from "@slimming/vgg";
 
 /** Eval-mode batch norm of one layer (PyTorch's running statistics). */
@@ -36,8 +37,7 @@ export interface InferenceModel {
   readonly numClasses: number;
 }
 
-/** The default BN epsilon (PyTorch's and the training code's). */
-export const BN_EPS = 1e-5;
+export { BN_EPS };
 
 /**
  * The model in `stateDict` (names and layouts of `@slimming/vgg`'s `toStateDict`, already

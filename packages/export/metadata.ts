@@ -7,8 +7,8 @@ import type { Cfg } from "@slimming/vgg";
 
 /**
  * Metadata stored in every exported model (tfjs `userDefinedMetadata`, ONNX `metadata_props`).
- * A VGG's has no `arch` (as VGG exports always were); a ResNet's and a DenseNet's name their
- * architecture and spec, like their checkpoints' metadata.
+ * A VGG's has no `arch` (as VGG exports always were); any other architecture's names its
+ * architecture and spec (its export graph's spec fields), like its checkpoints' metadata.
  */
 export interface ExportMetadata {
   /** Per-channel mean subtracted from pixel / 255 (RGB). */
@@ -17,15 +17,15 @@ export interface ExportMetadata {
   readonly std: readonly number[];
   /** Input layout: "NHWC" (tfjs) or "NCHW" (ONNX). */
   readonly layout: "NHWC" | "NCHW";
-  /** "resnet" or "densenet"; absent for a VGG. */
-  readonly arch?: "resnet" | "densenet";
-  /** ResNet and DenseNet: the depth. */
+  /** The architecture's tag ("resnet", "densenet", ...); absent for a VGG. */
+  readonly arch?: string;
+  /** The depth, where the architecture's spec has one (ResNet, DenseNet). */
   readonly depth?: number;
-  /** ResNet: the three stage widths. */
+  /** The stage widths, where the spec has them (ResNet). */
   readonly planes?: readonly number[];
-  /** DenseNet: the growth rate. */
+  /** The growth rate, where the spec has one (DenseNet). */
   readonly growthRate?: number;
-  /** The cfg: VGG's list, or ResNet's and DenseNet's flat list of kept channels. */
+  /** The cfg: VGG's list, or a graph architecture's flat list of kept channels. */
   readonly cfg: Cfg;
   /** Whether BN was folded into the convolutions. */
   readonly foldBn: boolean;

@@ -1,11 +1,13 @@
 /**
- * Export of a VGG-BN, pre-activation ResNet or DenseNet checkpoint for deployment: a
- * TensorFlow.js Layers model (model.json + weight shard, loaded by stock `tf.loadLayersModel`)
- * and an ONNX model (opset 13, encoded with `onnx-proto`), BN folded into the convolutions
- * where a conv precedes it or kept, channel selections as ONNX Gathers (tfjs: fixed 0/1 1x1
- * convs), the input normalisation and the model's spec in the metadata. ResNet and DenseNet
- * go through an {@linkcode ExportGraph}. Plain arrays in, bytes out;
- * {@linkcode writeFolderAtomic} writes a folder at once.
+ * Export of a checkpoint of any architecture (VGG-BN, pre-activation ResNet, DenseNet, ...) for
+ * deployment: a TensorFlow.js Layers model (model.json + weight shard, loaded by stock
+ * `tf.loadLayersModel`) and an ONNX model (opset 13, encoded with `onnx-proto`), BN folded into
+ * the convolutions where a conv precedes it or kept, channel selections as ONNX Gathers (tfjs:
+ * fixed 0/1 1x1 convs), the input normalisation and the model's spec in the metadata. Every
+ * architecture but VGG goes through an {@linkcode ExportGraph}, built by the
+ * {@linkcode ExportGraphBuilder} its descriptor supplies (written with
+ * `@slimming/export/graph`). Plain arrays in, bytes out; {@linkcode writeFolderAtomic} writes a
+ * folder at once.
  *
  * @module
  */
@@ -34,23 +36,26 @@ export {
 export { type ExportMetadata, metadataEntries } from "./metadata.ts";
 export {
   type AddNode,
+  type ArchExport,
   type AvgPoolNode,
   type BatchNormNode,
   type BnSelectReluNames,
   type ConcatNode,
   type ConvNode,
   type ExportGraph,
+  type ExportGraphBuilder,
+  type ExportSpecFields,
   GRAPH_INPUT,
   GraphAssembler,
   type GraphNode,
   type LinearNode,
   nodeInputs,
   type ReluNode,
+  requiredSpecField,
   type SelectNode,
+  specChannels,
 } from "./graph.ts";
 export { foldGraphBatchNorm } from "./graph_fold.ts";
-export { type ResnetExportSpec, resnetGraphFromStateDict } from "./resnet_graph.ts";
-export { type DensenetExportSpec, densenetGraphFromStateDict } from "./densenet_graph.ts";
 export { onnxGraphBytes } from "./onnx_graph.ts";
 export { tfjsGraphArtifacts } from "./tfjs_graph.ts";
 export { type StateDictArrays, stateDictArrays } from "./state_dict_arrays.ts";

@@ -9,6 +9,9 @@
  */
 import { UsageError } from "@slimming/tensor-utils/core";
 
+/** The `arch` tag a ResNet's checkpoints and parameter trees carry. */
+export const RESNET_TAG = "resnet";
+
 /** A flat ResNet cfg list: 3 entries per bottleneck block, then the head's input width. */
 export type ResnetCfg = readonly number[];
 

@@ -13,6 +13,7 @@ export {
   depthOfCfg,
   RESNET_EXPANSION,
   RESNET_PLANES,
+  RESNET_TAG,
   resnetBnNames,
   type ResnetCfg,
   type ResnetPlanes,

@@ -34,3 +34,17 @@ export {
   resnetShapeFromMetadata,
   toStateDict,
 } from "./state_dict.ts";
+export {
+  maskResnetParams,
+  pruneResnet,
+  pruneResnetFromAbsGammas,
+  pruneResnetWithMasks,
+  resnetLiveAbsGammas,
+  type ResnetPruneOptions,
+  type ResnetPruneResult,
+} from "./prune.ts";
+export {
+  resnetExportGraph,
+  type ResnetExportSpec,
+  resnetGraphFromStateDict,
+} from "./export_graph.ts";

@@ -9,6 +9,7 @@ import { type BatchNormState, createRng, type RunningStats } from "@slimming/ten
 import {
   blocksPerStage,
   defaultResnetCfg,
+  RESNET_TAG,
   type ResnetCfg,
   type ResnetPlanes,
   resnetPlanes,
@@ -38,6 +39,8 @@ export interface BottleneckParams {
 
 /** A pre-activation ResNet: its shape (depth, stage widths, flat cfg) and its tensors. */
 export interface ResnetParams {
+  /** The architecture tag. */
+  readonly arch: typeof RESNET_TAG;
   readonly depth: number;
   readonly planes: ResnetPlanes;
   readonly cfg: ResnetCfg;
@@ -126,6 +129,7 @@ export function initResnet(options: InitResnetOptions): ResnetParams {
   const head = cfg[cfg.length - 1];
   const bound = 1 / Math.sqrt(head);
   return {
+    arch: RESNET_TAG,
     depth,
     planes,
     cfg,

@@ -23,6 +23,7 @@ import {
 } from "@slimming/tensor-utils";
 import {
   RESNET_PLANES,
+  RESNET_TAG,
   type ResnetCfg,
   type ResnetPlanes,
   validateResnetCfg,
@@ -38,7 +39,7 @@ export function resnetCheckpointMetadata(
 ): Record<string, string> {
   return {
     format: "pt",
-    arch: "resnet",
+    arch: RESNET_TAG,
     depth: String(params.depth),
     planes: JSON.stringify(params.planes),
     cfg: JSON.stringify(params.cfg),
@@ -233,7 +234,7 @@ export function fromStateDict(
       bias: track(tf.tensor1d(take("fc.bias", [numClasses]))),
     };
     rejectUnread(`cfg ${JSON.stringify(cfg)}`);
-    return { depth, planes, cfg, conv1, blocks, bn, select, fc };
+    return { arch: RESNET_TAG, depth, planes, cfg, conv1, blocks, bn, select, fc };
   } catch (error) {
     for (const t of tensors) t.dispose();
     throw error;

@@ -10,7 +10,13 @@ import type * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { type BatchNormState, createRng, type Rng } from "@slimming/tensor-utils";
 import { randomImages, tensorOf } from "@slimming/tensor-utils/testing";
-import { blockInputWidths, RESNET_EXPANSION, type ResnetCfg, type ResnetPlanes } from "./cfg.ts";
+import {
+  blockInputWidths,
+  RESNET_EXPANSION,
+  RESNET_TAG,
+  type ResnetCfg,
+  type ResnetPlanes,
+} from "./cfg.ts";
 import { blockShapes } from "./counts.ts";
 import type { BottleneckParams, ResnetParams } from "./params.ts";
 
@@ -83,6 +89,7 @@ export function randomResnetParams(
   }));
   const head = cfg[cfg.length - 1];
   return {
+    arch: RESNET_TAG,
     depth: shape.depth,
     planes: shape.planes,
     cfg: [...cfg],

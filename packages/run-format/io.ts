@@ -13,15 +13,31 @@ import {
 } from "@slimming/tensor-utils/core";
 import { LAB_FILES, PRUNE_FILES, RUN_FILES, SWEEP_FILES } from "./files.ts";
 import type { EpochRecord, LabSummary, PruneSummary, RunConfig, SweepSummary } from "./records.ts";
+import {
+  parseHistory,
+  parseLabInfo,
+  parsePruneSummary,
+  parseRunConfig,
+  parseSweepSummary,
+} from "./validate.ts";
+
+/** The JSON file `path` checked by `parse`, or undefined when it does not exist. */
+async function readValidated<T>(
+  path: string,
+  parse: (json: unknown, path: string) => T,
+): Promise<T | undefined> {
+  const json = await readJsonIfExists<unknown>(path);
+  return json === undefined ? undefined : parse(json, path);
+}
 
 /** Writes `<dir>/config.json`. */
 export function writeRunConfig(dir: string, config: RunConfig): Promise<void> {
   return writeJsonAtomic(join(dir, RUN_FILES.config), config);
 }
 
-/** Reads `<dir>/config.json`. */
+/** Reads `<dir>/config.json`, validated (a DataError naming the file and field otherwise). */
 export function readRunConfig(dir: string): Promise<RunConfig | undefined> {
-  return readJsonIfExists<RunConfig>(join(dir, RUN_FILES.config));
+  return readValidated(join(dir, RUN_FILES.config), parseRunConfig);
 }
 
 /** Writes `<dir>/history.json`. */
@@ -29,9 +45,9 @@ export function writeHistory(dir: string, history: readonly EpochRecord[]): Prom
   return writeJsonAtomic(join(dir, RUN_FILES.history), history);
 }
 
-/** Reads `<dir>/history.json`. */
+/** Reads `<dir>/history.json`, validated. */
 export function readHistory(dir: string): Promise<EpochRecord[] | undefined> {
-  return readJsonIfExists<EpochRecord[]>(join(dir, RUN_FILES.history));
+  return readValidated(join(dir, RUN_FILES.history), parseHistory);
 }
 
 /** Writes `<dir>/prune.json`. */
@@ -39,9 +55,9 @@ export function writePruneSummary(dir: string, summary: PruneSummary): Promise<v
   return writeJsonAtomic(join(dir, PRUNE_FILES.summary), summary);
 }
 
-/** Reads `<dir>/prune.json`. */
+/** Reads `<dir>/prune.json`, validated. */
 export function readPruneSummary(dir: string): Promise<PruneSummary | undefined> {
-  return readJsonIfExists<PruneSummary>(join(dir, PRUNE_FILES.summary));
+  return readValidated(join(dir, PRUNE_FILES.summary), parsePruneSummary);
 }
 
 /** Writes `<dir>/sweep.json`. */
@@ -49,9 +65,9 @@ export function writeSweepSummary(dir: string, summary: SweepSummary): Promise<v
   return writeJsonAtomic(join(dir, SWEEP_FILES.summary), summary);
 }
 
-/** Reads `<dir>/sweep.json`. */
+/** Reads `<dir>/sweep.json`, validated. */
 export function readSweepSummary(dir: string): Promise<SweepSummary | undefined> {
-  return readJsonIfExists<SweepSummary>(join(dir, SWEEP_FILES.summary));
+  return readValidated(join(dir, SWEEP_FILES.summary), parseSweepSummary);
 }
 
 /** Writes `<dir>/lab.json`. */
@@ -64,7 +80,13 @@ export function writeLabSummarySync(dir: string, summary: LabSummary): void {
   writeJsonAtomicSync(join(dir, LAB_FILES.summary), summary);
 }
 
-/** Reads `<dir>/lab.json`. */
+/**
+ * Reads `<dir>/lab.json`, validated: the fields a lab's structure depends on (stages, λ's,
+ * ratios, events) are checked; the rest as present.
+ */
 export function readLabSummary(dir: string): Promise<LabSummary | undefined> {
-  return readJsonIfExists<LabSummary>(join(dir, LAB_FILES.summary));
+  return readValidated(
+    join(dir, LAB_FILES.summary),
+    (json, path) => parseLabInfo(json, path) as LabSummary,
+  );
 }

@@ -16,6 +16,7 @@ export type {
   CfgItem,
   EpochRecord,
   LabEvent,
+  LabInfo,
   LabStage,
   LabSummary,
   PruneCounts,
@@ -73,9 +74,24 @@ export {
   writeRunConfig,
   writeSweepSummary,
 } from "./io.ts";
+export {
+  parseHistory,
+  parseLabInfo,
+  parsePruneSummary,
+  parseRunConfig,
+  parseSweepSummary,
+} from "./validate.ts";
 export { type LabScale, PAPER_SETTING, scaledDownFrom, scheduleWords } from "./scale.ts";
 /** How the report names a lab's network and the reference script that prunes it. */
-export { type ModelFields, modelName, pruneScript } from "./model_name.ts";
+export {
+  type LayerFields,
+  type ModelFields,
+  modelName,
+  prunedLayerNames,
+  pruneOrigin,
+  pruneScript,
+  sparsityScope,
+} from "./model_name.ts";
 export {
   learningRateAt,
   type LrSchedule,

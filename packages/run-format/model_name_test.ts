@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { modelName, pruneScript } from "./model_name.ts";
+import { modelName, pruneOrigin, pruneScript, sparsityScope } from "./model_name.ts";
 
 Deno.test("modelName and pruneScript name each architecture; none recorded means VGG", () => {
   assert.equal(modelName({ depth: 19 }), "VGG-19");
@@ -14,4 +14,6 @@ Deno.test("modelName and pruneScript name each architecture; none recorded means
     "resprune.py",
     "denseprune.py",
   ]);
+  assert.equal(pruneOrigin("resnet"), "exactly as the reference's resprune.py builds it");
+  assert.equal(sparsityScope(undefined), "all BN scaling factors");
 });

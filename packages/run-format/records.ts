@@ -16,17 +16,17 @@
  *
  * @module
  */
-import type { CfgItem } from "@slimming/vgg/cfg";
+import type { ArchName, CfgItem } from "@slimming/architectures/descriptor";
 import type { RunDataset } from "./dataset.ts";
 import type { ScalePlan } from "./scale_plan.ts";
 
-export type { CfgItem } from "@slimming/vgg/cfg";
+export type { ArchName, CfgItem };
 
 /** Everything a training run was started with. */
 export interface RunConfig {
   readonly command: "train" | "finetune";
-  /** The architecture (absent in runs written before there were others: "vgg"). */
-  readonly arch?: "vgg" | "resnet" | "densenet";
+  /** The architecture's tag (absent in runs written before there were others: VGG). */
+  readonly arch?: ArchName;
   /** VGG: the cfg list; ResNet and DenseNet: the reference's flat channel list. */
   readonly cfg: CfgItem[];
   readonly depth?: number;
@@ -94,7 +94,7 @@ export interface EpochRecord {
 /** The per-layer outcome of a prune. */
 export interface PruneSummary {
   /** The architecture (absent in VGG prunes written before there were others). */
-  readonly arch?: "vgg" | "resnet" | "densenet";
+  readonly arch?: ArchName;
   /** One name per BN layer, in layer order, as the report prints them (absent: VGG names). */
   readonly layerNames?: string[];
   readonly ratio: number;
@@ -176,7 +176,7 @@ export interface SweepPoint {
 /** `sweep.json`: one checkpoint pruned at many ratios with `prune`'s rules. */
 export interface SweepSummary {
   /** The architecture (absent: VGG). */
-  readonly arch?: "vgg" | "resnet" | "densenet";
+  readonly arch?: ArchName;
   readonly checkpoint: string;
   /** BN layer names, in layer order. */
   readonly layerNames: string[];
@@ -264,8 +264,8 @@ export interface TrainingRecipe {
 
 export interface LabSummary {
   readonly profile: string;
-  /** The architecture (absent in labs written before there were others: "vgg"). */
-  readonly arch?: "vgg" | "resnet" | "densenet";
+  /** The architecture's tag (absent in labs written before there were others: VGG). */
+  readonly arch?: ArchName;
   /** DenseNet: the growth rate. */
   readonly growthRate?: number;
   /**
@@ -313,3 +313,11 @@ export interface LabSummary {
   readonly startedAt: string;
   readonly finishedAt?: string;
 }
+
+/**
+ * `lab.json` as validated: the fields a reader's structure depends on are required; the
+ * ones only displayed may be missing.
+ */
+export type LabInfo =
+  & Partial<Omit<LabSummary, "stages" | "events" | "lambdas" | "ratios">>
+  & Pick<LabSummary, "stages" | "events" | "lambdas" | "ratios">;

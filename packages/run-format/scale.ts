@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { archInfoOfTag } from "@slimming/architectures/info";
 import { type ModelFields, modelName } from "./model_name.ts";
 import type { TrainingRecipe } from "./records.ts";
 
@@ -28,16 +29,15 @@ export const PAPER_SETTING = {
   } satisfies TrainingRecipe,
 } as const;
 
-/** The network the paper trains for each architecture (its Tables 1 and 2 on CIFAR-10). */
-const PAPER_NETWORKS: Record<string, ModelFields> = {
-  vgg: { arch: "vgg", depth: PAPER_SETTING.depth },
-  resnet: { arch: "resnet", depth: 164 },
-  densenet: { arch: "densenet", depth: 40, growthRate: 12 },
-};
+/** The network the paper trains for a lab's architecture (its descriptor's `paperNetwork`). */
+function paperNetwork(arch: string | undefined): ModelFields {
+  const info = archInfoOfTag(arch, "lab.json");
+  return { arch: info.name, ...info.paperNetwork };
+}
 
 /** The settings a lab records (a subset of lab.json). */
 export interface LabScale {
-  /** vgg (the default), resnet or densenet. */
+  /** The architecture's tag (absent: the registry's untagged architecture). */
   readonly arch?: string;
   /** DenseNet's growth rate (the paper's: 12). */
   readonly growthRate?: number;
@@ -110,7 +110,7 @@ function recipeLines(recipe: TrainingRecipe | undefined): string[] {
 export function scaledDownFrom(lab: LabScale): string[] {
   const paper = PAPER_SETTING;
   const lines: string[] = [];
-  const network = PAPER_NETWORKS[lab.arch ?? "vgg"] ?? PAPER_NETWORKS.vgg;
+  const network = paperNetwork(lab.arch);
   const growthRate = lab.growthRate ?? network.growthRate;
   if (
     lab.depth !== network.depth || lab.width !== paper.width || growthRate !== network.growthRate

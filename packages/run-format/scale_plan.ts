@@ -24,6 +24,11 @@ export interface ScalePolicy {
   readonly minEpochs: number;
   /** Fewest training images an epoch of a fine-tune. */
   readonly minFinetuneImagesPerEpoch: number;
+  /**
+   * Most epochs a fine-tune grows to when, planned again after the prunes, every training
+   * image fits with time to spare (absent: the profile's epochs).
+   */
+  readonly maxFinetuneEpochs?: number;
 }
 
 /** What the lab measured before its first stage, on this model, backend and machine. */
@@ -102,6 +107,11 @@ export interface FinetunePlan {
   /** Seconds of the budget left for the fine-tunes and the report when it was planned. */
   readonly secondsLeft: number;
   readonly imagesPerEpoch: number;
+  /**
+   * Epochs of each fine-tune: the plan's, or more when every image fitted with time to spare
+   * (absent in labs planned before fine-tunes could grow: the plan's).
+   */
+  readonly epochs?: number;
   /** Estimated seconds of each fine-tune. */
   readonly estimate: number[];
   readonly reason: string;
@@ -370,14 +380,18 @@ export interface FinetuneRequest {
   readonly plannedImagesPerEpoch: number;
   /** The lab's whole budget: its margin, in seconds, is kept to the end. */
   readonly budgetSeconds: number;
+  /** The most epochs a fine-tune may grow to when every image fits (default: no growth). */
+  readonly maxEpochs?: number;
 }
 
 /**
  * The fine-tunes' images an epoch once the pruned models' speeds are measured: the most (up to
  * every training image) that lets all fine-tunes and the report end within `secondsLeft` less
  * the lab's margin (its share of the whole budget, in seconds: a margin taken of what is left
- * would shrink to seconds just when a slowed machine has used the rest); never fewer than the lab's plan gave unless those would run late too (then the
- * most that fits, at least one batch).
+ * would shrink to seconds just when a slowed machine has used the rest); at least one batch.
+ * When every training image fits and the request allows more epochs (`maxEpochs`), the
+ * fine-tunes take the time left in whole epochs: a sparsity stage that ran faster than its
+ * plan leaves time the fine-tunes can use.
  */
 export function planFinetunes(
   measured: readonly MeasuredSpeed[],
@@ -385,12 +399,12 @@ export function planFinetunes(
   request: FinetuneRequest,
 ): FinetunePlan {
   const usable = secondsLeft - PLAN_MARGIN * request.budgetSeconds - REPORT_SECONDS;
-  const estimate = (images: number) =>
+  const estimate = (images: number, epochs = request.finetuneEpochs) =>
     measured.map((m) =>
-      request.finetuneEpochs *
-      (images / m.trainImagesPerSecond + request.testImages / m.evalImagesPerSecond)
+      epochs * (images / m.trainImagesPerSecond + request.testImages / m.evalImagesPerSecond)
     );
-  const total = (images: number) => estimate(images).reduce((a, b) => a + b, 0);
+  const total = (images: number, epochs = request.finetuneEpochs) =>
+    estimate(images, epochs).reduce((a, b) => a + b, 0);
   const perImage = measured.reduce(
     (a, m) => a + request.finetuneEpochs / m.trainImagesPerSecond,
     0,
@@ -401,16 +415,26 @@ export function planFinetunes(
     request.trainImages,
     roundImages(Math.max(request.batchSize, fitting), request.batchSize),
   );
+  let epochs = request.finetuneEpochs;
+  if (images === request.trainImages) {
+    while (
+      epochs < (request.maxEpochs ?? request.finetuneEpochs) && total(images, epochs + 1) <= usable
+    ) epochs++;
+  }
   const speeds = measured.map((m) => thousands(m.trainImagesPerSecond)).join(" and ");
+  const grown = epochs > request.finetuneEpochs
+    ? ` for ${epochs} epochs, not ${request.finetuneEpochs}, as every image fitted`
+    : "";
   return {
     measured: [...measured],
     secondsLeft,
     imagesPerEpoch: images,
-    estimate: estimate(images),
+    epochs,
+    estimate: estimate(images, epochs),
     reason: `the pruned models trained at ${speeds} img/s: fine-tunes on ` +
-      `${thousands(images)} images an epoch (planned before the prunes: ` +
-      `${thousands(request.plannedImagesPerEpoch)}), estimated ${
-        formatClock(total(images))
+      `${thousands(images)} images an epoch${grown} (planned before the prunes: ` +
+      `${thousands(request.plannedImagesPerEpoch)} images), estimated ${
+        formatClock(total(images, epochs))
       } of the ${formatClock(secondsLeft)} left`,
   };
 }

@@ -325,6 +325,19 @@ Deno.test("planFinetunes: the fine-tunes and the report fit the time left; more 
         }
         const later = planFinetunes(measured, left * more, request);
         assert.ok(later.imagesPerEpoch >= plan.imagesPerEpoch);
+        // Allowed to grow, the fine-tunes take more epochs only once every image fits, and
+        // still fit the time left.
+        const growing = planFinetunes(measured, left * more, { ...request, maxEpochs: 6 });
+        assert.equal(growing.imagesPerEpoch, later.imagesPerEpoch);
+        const epochs = growing.epochs ?? 3;
+        assert.ok(epochs >= 3 && epochs <= 6);
+        if (epochs > 3) {
+          assert.equal(growing.imagesPerEpoch, 50_000);
+          const spent = growing.estimate.reduce((a, b) => a + b, 0);
+          assert.ok(spent + 25 <= left * more - PLAN_MARGIN * 1200 + 1e-6);
+          assert.ok(spent >= later.estimate.reduce((a, b) => a + b, 0));
+        }
+        assert.equal(later.epochs, 3);
       },
     ),
   );
@@ -338,4 +351,19 @@ Deno.test("planFinetunes: the fine-tunes and the report fit the time left; more 
   });
   assert.equal(fast.imagesPerEpoch, 50_000);
   assert.match(fast.reason, /trained at 2,000 and 3,000 img\/s: fine-tunes on 50,000 images/);
+  // 600 s left, 3 epochs of both take ~140 s: grown to the most allowed that fits.
+  const grown = planFinetunes([speed(2000, 20000), speed(3000, 30000)], 600, {
+    finetuneEpochs: 3,
+    batchSize: 64,
+    trainImages: 50_000,
+    testImages: 10_000,
+    plannedImagesPerEpoch: 21_000,
+    budgetSeconds: 1200,
+    maxEpochs: 6,
+  });
+  assert.equal(grown.epochs, 6);
+  assert.match(
+    grown.reason,
+    /50,000 images an epoch for 6 epochs, not 3, as every image fitted \(planned/,
+  );
 });

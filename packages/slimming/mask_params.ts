@@ -25,6 +25,7 @@ function zeroWhereMasked(values: tf.Tensor1D, mask: readonly boolean[]): tf.Tens
 export function maskParams(params: VggParams, masks: readonly (readonly boolean[])[]): VggParams {
   checkMasksFit(params, masks);
   return {
+    arch: params.arch,
     cfg: [...params.cfg],
     features: params.features.map((layer, i) => ({
       conv: { weight: layer.conv.weight.clone() },

@@ -2,15 +2,15 @@
  * Network Slimming (Liu et al., ICCV 2017) on the VGG-BN models of `@slimming/vgg`, as in the
  * reference's `main.py` (`updateBN`) and `vggprune.py`: the L1 sparsity term on BN scaling
  * factors, the global |gamma| threshold, channel masks, the masked and the physically pruned
- * model, and the multi-pass scheme (generic over architectures: `multiPassPruneWith`); the pre-activation ResNet's pruning with channel
- * selection (`resprune.py`, `pruneResnet`) and `denseprune.py`'s for the DenseNet of
- * `@slimming/densenet` (`pruneDensenet`). Pure functions: inputs are never changed, every
+ * model, and the multi-pass scheme (generic over architectures: `multiPassPruneWith`), with
+ * the step decision other architectures' packages prune with (their own pruning, e.g.
+ * `resprune.py`'s, lives in their packages). Pure functions: inputs are never changed, every
  * returned tensor is new and the caller disposes it.
  *
  * @module
  */
 export { sparsityGradient, sparsityPenalty } from "./sparsity.ts";
-export { absGammas, absGammasAsync, absGammasOfLayers } from "./gammas.ts";
+export { absCopy, absGammas, absGammasAsync, absGammasOfLayers } from "./gammas.ts";
 export { type GammaThreshold, gammaThreshold } from "./threshold.ts";
 export { type ChannelMaskOptions, type ChannelMasks, channelMasks } from "./masks.ts";
 export { maskParams } from "./mask_params.ts";
@@ -57,26 +57,3 @@ export {
 export { type ChannelDecision, planPrune, pruneDecision } from "./selection.ts";
 export { composeMasks, mergePassReports } from "./merge_passes.ts";
 export { validateRatio } from "./_validate.ts";
-export {
-  densenetAbsGammas,
-  densenetAbsGammasAsync,
-  densenetDecision,
-  type DensenetPruneOptions,
-  type DensenetPruneReport,
-  type DensenetPruneResult,
-  maskDensenet,
-  pruneDensenet,
-  pruneDensenetFromAbsGammas,
-  slimDensenet,
-} from "./prune_densenet.ts";
-export {
-  maskResnetParams,
-  pruneResnet,
-  pruneResnetFromAbsGammas,
-  pruneResnetWithMasks,
-  resnetLiveAbsGammas,
-  type ResnetPruneOptions,
-  type ResnetPruneResult,
-} from "./prune_resnet.ts";
-export { countFlops, countParams } from "@slimming/vgg";
-export type { Cfg, CfgItem, VggParams } from "@slimming/vgg";

@@ -77,7 +77,12 @@ export function pruneWithMasks(
     weight: gatherKept(params.classifier.weight, indices[indices.length - 1], 0),
     bias: params.classifier.bias.clone(),
   };
-  return { cfg: prunedCfg(params.cfg, indices.map((k) => k.length)), features, classifier };
+  return {
+    arch: params.arch,
+    cfg: prunedCfg(params.cfg, indices.map((k) => k.length)),
+    features,
+    classifier,
+  };
 }
 
 /** Masks, guard and fields shared by the one-pass pruning functions. */

@@ -44,6 +44,9 @@ export const VGG_CFGS: Readonly<Record<11 | 13 | 16 | 19, Cfg>> = {
 /** The depths with a default cfg. */
 export const VGG_DEPTHS: readonly number[] = [11, 13, 16, 19];
 
+/** The `arch` tag VGG's checkpoints and parameter trees carry. */
+export const VGG_TAG = "vgg";
+
 /** The reference cfg for `depth` (11, 13, 16 or 19); anything else is a UsageError. */
 export function cfgForDepth(depth: number): Cfg {
   const cfg = (VGG_CFGS as Record<number, Cfg>)[depth];

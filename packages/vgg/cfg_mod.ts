@@ -17,5 +17,6 @@ export {
   validateCfg,
   VGG_CFGS,
   VGG_DEPTHS,
+  VGG_TAG,
 } from "./cfg.ts";
 export { countFlops, countParams } from "./counts.ts";

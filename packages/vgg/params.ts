@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type BatchNormState, createRng } from "@slimming/tensor-utils";
-import { type Cfg, cfgForDepth, convChannels, scaleCfg, validateCfg } from "./cfg.ts";
+import { type Cfg, cfgForDepth, convChannels, scaleCfg, validateCfg, VGG_TAG } from "./cfg.ts";
 
 /** One conv3x3 + BN layer: conv weight HWIO [3, 3, in, out] and the BN state. */
 export interface ConvBnParams {
@@ -15,6 +15,8 @@ export interface ConvBnParams {
 
 /** A VGG-BN model: its cfg, one entry per conv layer, and the linear head ([in, out]). */
 export interface VggParams {
+  /** The architecture tag. */
+  readonly arch: typeof VGG_TAG;
   readonly cfg: Cfg;
   readonly features: readonly ConvBnParams[];
   readonly classifier: { readonly weight: tf.Tensor2D; readonly bias: tf.Tensor1D };
@@ -73,7 +75,7 @@ export function initVgg(options: InitVggOptions): VggParams {
     ]),
     bias: tf.zeros([numClasses]) as tf.Tensor1D,
   };
-  return { cfg: [...cfg], features, classifier };
+  return { arch: VGG_TAG, cfg: [...cfg], features, classifier };
 }
 
 /** The trainable tensors of a model (conv weights, gammas, betas, linear), with names. */
@@ -96,6 +98,7 @@ export function withTrainable(params: VggParams, values: readonly tf.Tensor[]): 
     throw new RangeError(`withTrainable: ${values.length} tensors for ${expected} trainables`);
   }
   return {
+    arch: params.arch,
     cfg: params.cfg,
     features: params.features.map((layer, i) => ({
       conv: { weight: values[3 * i] as tf.Tensor4D },

@@ -18,7 +18,7 @@ import {
   stateDictReader,
   UsageError,
 } from "@slimming/tensor-utils";
-import { type Cfg, type CfgItem, convChannels, validateCfg } from "./cfg.ts";
+import { type Cfg, type CfgItem, convChannels, validateCfg, VGG_TAG } from "./cfg.ts";
 import type { ConvBnParams, VggParams } from "./params.ts";
 
 /** The state_dict index of each conv layer and its BN layer, in order. */
@@ -70,7 +70,7 @@ export function checkpointMetadata(
   cfg: Cfg,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return { format: "pt", cfg: JSON.stringify(cfg), ...extra };
+  return { format: "pt", arch: VGG_TAG, cfg: JSON.stringify(cfg), ...extra };
 }
 
 /**
@@ -189,7 +189,7 @@ export function fromStateDict(
       bias: track(tf.tensor1d(take("classifier.bias", [numClasses]))),
     };
     rejectUnread(`cfg ${JSON.stringify(cfg)}`);
-    return { cfg, features, classifier };
+    return { arch: VGG_TAG, cfg, features, classifier };
   } catch (error) {
     for (const t of tensors) t.dispose();
     throw error;

@@ -24,7 +24,7 @@ import {
   randomImages,
   tensorOf,
 } from "@slimming/tensor-utils/testing";
-import { type Cfg, type CfgItem, convChannels } from "./cfg.ts";
+import { type Cfg, type CfgItem, convChannels, VGG_TAG } from "./cfg.ts";
 import type { VggParams } from "./params.ts";
 
 /** A cfg of the given conv widths with 4 max-pools, pool j placed after conv `after[j]`. */
@@ -112,6 +112,7 @@ export function randomParams(
     };
   });
   return {
+    arch: VGG_TAG,
     cfg: [...cfg],
     features,
     classifier: {

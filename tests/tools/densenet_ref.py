@@ -187,6 +187,11 @@ def sgd_steps(model, x, labels, opts):
     return steps
 
 
+def bench_model(request, classes):
+    """The model bench/torch_bench.py times: a request's depth, growth rate and cfg."""
+    return densenet(request["depth"], request["growthRate"], classes, cfg=request["cfg"])
+
+
 def load_model(path):
     """The reference model of the checkpoint's depth, growth rate and cfg, loaded strictly."""
     state, metadata = load_file(path)

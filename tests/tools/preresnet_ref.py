@@ -88,6 +88,11 @@ class ResNet(nn.Module):
         return self.fc(x.view(x.size(0), -1))
 
 
+def bench_model(request, classes):
+    """The model bench/torch_bench.py times: a request's depth, cfg and stage widths."""
+    return ResNet(request["depth"], request["cfg"], classes, tuple(request["planes"]))
+
+
 def model_of(path):
     state, meta = load_file(path)
     assert meta["arch"] == "resnet", meta

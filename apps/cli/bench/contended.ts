@@ -7,7 +7,7 @@
  */
 import { disposeTree } from "@slimming/tensor-utils";
 import { useBackend } from "@slimming/kernels";
-import { cfgForDepth, initVgg, scaleCfg } from "@slimming/vgg";
+import { architecture, DEFAULT_ARCH } from "@slimming/architectures";
 import { median, stepsFor, timeTraining, trainStepSeconds } from "./timing.ts";
 
 /** One width on one backend, alone and contended. */
@@ -66,8 +66,12 @@ export async function contendedBench(
   for (const width of options.widths) {
     for (const backend of options.backends) {
       await useBackend(backend, { threads: options.threads, log });
-      const cfg = scaleCfg(cfgForDepth(19), width);
-      const params = initVgg({ cfg, seed: 1, numClasses: options.numClasses });
+      // The default architecture at its default depth (VGG-19), at this width.
+      const arch = architecture(DEFAULT_ARCH);
+      const params = arch.init(arch.specFor({ width }), {
+        seed: 1,
+        numClasses: options.numClasses,
+      });
       const steps = stepsFor(options.seconds, await trainStepSeconds(params, options.batch));
       const idle: number[] = [], contended: number[] = [];
       for (let r = 0; r < options.rounds; r++) {

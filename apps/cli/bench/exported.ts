@@ -11,7 +11,12 @@ import * as ort from "onnxruntime-node";
 import { ONNX_FILE, TFJS_MODEL_FILE } from "@slimming/export";
 import { disposeTree, median, UsageError } from "@slimming/tensor-utils";
 import { useBackend } from "@slimming/kernels";
-import { architecture, architectureOf, type ModelSpec } from "../architecture.ts";
+import {
+  archInfoOfTag,
+  architecture,
+  architectureOf,
+  type ModelSpec,
+} from "@slimming/architectures";
 import {
   helpText,
   numberOption,
@@ -19,7 +24,7 @@ import {
   parseOptions,
   requiredString,
 } from "../cli_args.ts";
-import { loadModel } from "../checkpoint.ts";
+import { loadModel } from "@slimming/train";
 
 const SPECS: OptionSpecs = {
   "tfjs-backend": {
@@ -150,11 +155,11 @@ async function readMetadata(
   throw new UsageError(`${dir} holds no ${TFJS_MODEL_FILE} or ${ONNX_FILE} (see deno task export)`);
 }
 
-/** The model an exported folder's metadata describes (no `arch`: a VGG, as VGG exports are). */
-function exportedSpec(meta: Record<string, unknown>): ModelSpec {
+/** The model an exported folder's metadata describes (untagged: the registry's rule). */
+function exportedSpec(meta: Record<string, unknown>, source: string): ModelSpec {
   const num = (v: unknown) => (typeof v === "number" ? v : undefined);
   return {
-    arch: architecture(typeof meta.arch === "string" ? meta.arch : "vgg").name,
+    arch: archInfoOfTag(typeof meta.arch === "string" ? meta.arch : undefined, source).name,
     cfg: meta.cfg as ModelSpec["cfg"],
     depth: num(meta.depth),
     growthRate: num(meta.growthRate),
@@ -181,7 +186,7 @@ export async function exportedBench(
   const sources = new Set<string>();
   for (const dir of dirs) {
     const { kind, path, meta } = await readMetadata(dir);
-    const spec = exportedSpec(meta);
+    const spec = exportedSpec(meta, path);
     const arch = architecture(spec.arch);
     const classes = Array.isArray(meta.classes) ? meta.classes.length : 10;
     const base = {

@@ -6,10 +6,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { augmentRng, makeBatch, syntheticCifar } from "@slimming/cifar";
-import type { VggParams } from "@slimming/vgg";
-import { architectureOf, type ModelParams } from "../architecture.ts";
+import { type Architecture, architectureOf, type ModelParams } from "@slimming/architectures";
 import { countLaunches, type LaunchCounts } from "@slimming/kernels";
-import { disposeState, type TrainState, trainStep } from "../train_step.ts";
+import { disposeState, type TrainState, trainStep } from "@slimming/train";
 import type { BenchResult } from "./table.ts";
 
 /** The median (mean of the middle two for an even count). */
@@ -68,21 +67,25 @@ export function dataShare(stepMs: number, batch: number): BenchResult["dataShare
   return { batchMs, stepMs, percent: (100 * batchMs) / (batchMs + stepMs) };
 }
 
-/** Random gammas with a few large ones per layer, like a sparsity-trained model. */
-export function sparseLooking(params: VggParams, seed: number): VggParams {
-  return {
-    ...params,
-    features: params.features.map((layer, i) => ({
-      conv: layer.conv,
-      bn: {
-        ...layer.bn,
-        gamma: tf.tidy(() => {
-          const u = tf.randomUniform(layer.bn.gamma.shape, 0, 1, "float32", seed + i);
-          return tf.where(tf.less(u, 0.15), tf.add(u, 0.5), tf.mul(u, 1e-3));
-        }) as tf.Tensor1D,
-      },
-    })),
-  };
+/**
+ * Random gammas with a few large ones per BN layer, like a sparsity-trained model (layer
+ * `i`'s drawn with seed `seed + i`); every other tensor is the given model's.
+ */
+export function sparseLooking(
+  arch: Architecture<ModelParams>,
+  params: ModelParams,
+  seed: number,
+): ModelParams {
+  let layer = 0;
+  const values = arch.ops.trainableLeaves(params).map(([name, t]) => {
+    if (!name.endsWith(".gamma")) return t;
+    const i = layer++;
+    return tf.tidy(() => {
+      const u = tf.randomUniform(t.shape, 0, 1, "float32", seed + i);
+      return tf.where(tf.less(u, 0.15), tf.add(u, 0.5), tf.mul(u, 1e-3));
+    });
+  });
+  return arch.ops.withTrainable(params, values);
 }
 
 /** The WebGPU adapter's description, or "" without one. */

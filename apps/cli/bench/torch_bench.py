@@ -2,13 +2,15 @@
 
 Reads one JSON request per line on stdin, answers one JSON line on stdout:
   {"mode": "train"|"infer", "cfg": [...], "batch": 64, "steps": 10, "threads": 2, "classes": 10,
-   "arch": "vgg"|"resnet"|"densenet", "depth": 164, "planes": [16, 32, 64], "growthRate": 12}
+   "arch": "resnet", "twin": "preresnet_ref", "depth": 164, "planes": [16, 32, 64], "growthRate": 12}
   -> {"imagesPerSecond": 1234.5, "torch": "1.13.1"}
 The VGG is the reference's models/vgg.py (conv3x3 without bias, BN, ReLU, max-pools, 2x2 average
-pool, linear head); the pre-activation ResNet and the DenseNet are the PyTorch twins of the
-reference's models/preresnet.py and models/densenet.py that the agreement tests check ours
-against (tests/tools/). Training is SGD with momentum 0.9 and weight decay 1e-4.
+pool, linear head); any other architecture is the PyTorch twin its descriptor names (`twin`: a
+module of tests/tools/ with a bench_model(request, classes) function, e.g. preresnet_ref for the
+pre-activation ResNet), the one the agreement tests check ours against. Training is SGD with
+momentum 0.9 and weight decay 1e-4.
 """
+import importlib
 import json
 import os
 import sys
@@ -30,18 +32,14 @@ def make_vgg(cfg, num_classes=10):
 
 
 def make_model(request, classes):
-    arch = request.get("arch", "vgg")
-    if arch == "vgg":
+    """Bench's own VGG, or the PyTorch twin the request names: the module `twin` of tests/tools/
+    (its architecture descriptor's torchTwin), whose bench_model(request, classes) builds it."""
+    twin = request.get("twin")
+    if twin is None:
         return make_vgg(request["cfg"], classes)
     tools = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "tools")
     sys.path.insert(0, os.path.normpath(tools))
-    if arch == "resnet":
-        from preresnet_ref import ResNet
-
-        return ResNet(request["depth"], request["cfg"], classes, tuple(request["planes"]))
-    from densenet_ref import densenet
-
-    return densenet(request["depth"], request["growthRate"], classes, cfg=request["cfg"])
+    return importlib.import_module(twin).bench_model(request, classes)
 
 
 models = {}

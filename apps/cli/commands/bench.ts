@@ -8,10 +8,8 @@
  *
  * @module
  */
-import { absGammasAsync, pruneFromAbsGammas } from "@slimming/slimming";
 import { disposeTree, UsageError } from "@slimming/tensor-utils";
 import { probeWebgpu, useBackend } from "@slimming/kernels";
-import { cfgForDepth, initVgg, scaleCfg } from "@slimming/vgg";
 import {
   type Command,
   defineCommand,
@@ -21,7 +19,7 @@ import {
   requiredString,
   stringOption,
 } from "../cli_args.ts";
-import { inferenceSpeed } from "../evaluate.ts";
+import { inferenceSpeed } from "@slimming/train";
 import { type BenchResult, type BenchRow, benchTable } from "../bench/table.ts";
 import {
   cpuName,
@@ -39,21 +37,35 @@ import { contendedBench, type ContendedResult, contendedTable } from "../bench/c
 import { exportedBench, type ExportedTiming } from "../bench/exported.ts";
 import { TRAINING_OPTIONS } from "./training_options.ts";
 import { datasetOption } from "../dataset.ts";
-import { type Architecture, architecture, type ModelParams } from "../architecture.ts";
+import {
+  ARCH_NAMES,
+  archChoices,
+  archInfo,
+  type Architecture,
+  architecture,
+  DEFAULT_ARCH,
+  depthChoices,
+  modelName,
+  type ModelParams,
+} from "@slimming/architectures";
 
 export { type BenchResult, type BenchRow, benchTable } from "../bench/table.ts";
+
+/** The model `bench` times by default ("VGG-19"), and the other `--arch` choices. */
+const DEFAULT_MODEL = modelName({ arch: DEFAULT_ARCH, depth: archInfo(DEFAULT_ARCH).defaultDepth });
+const OTHER_ARCHS = ARCH_NAMES.filter((name) => name !== DEFAULT_ARCH).join(", ");
 
 const SPECS: OptionSpecs = {
   arch: {
     type: "string",
     value: "NAME",
-    help: "vgg, resnet or densenet",
-    default: "vgg",
+    help: archChoices(),
+    default: DEFAULT_ARCH,
   },
   depth: {
     type: "string",
     value: "N",
-    help: "depth (VGG 19, ResNet 164, DenseNet 40 by default)",
+    help: `depth (by default ${depthChoices({ rules: false })})`,
   },
   widths: {
     type: "string",
@@ -186,6 +198,7 @@ async function measureRow(
   // What PyTorch needs to build the same model (bench/torch_bench.py).
   const model = {
     arch: arch.name,
+    ...(arch.torchTwin ? { twin: arch.torchTwin } : {}),
     cfg,
     depth,
     ...(spec.planes ? { planes: spec.planes } : {}),
@@ -210,9 +223,7 @@ async function measureRow(
   const launches = backend === "webgpu" ? await launchesPerStep(params, batch) : undefined;
   disposeTree(params);
   const row = {
-    model: `${arch.name === "vgg" ? "VGG" : arch.title}-${depth} x${width}${
-      classes === 10 ? "" : `, ${classes} classes`
-    }`,
+    model: `${arch.title}-${depth} x${width}${classes === 10 ? "" : `, ${classes} classes`}`,
     backend,
     trainImagesPerSecond: median(train),
     inferImagesPerSecond: median(infer),
@@ -230,24 +241,28 @@ async function measureSlim(
   torch: TorchRate,
 ): Promise<BenchResult["slim"]> {
   const classes = options.numClasses;
-  const cfg = scaleCfg(cfgForDepth(19), width);
-  const full = sparseLooking(initVgg({ cfg, seed: 2, numClasses: classes }), 7);
-  const pruned = pruneFromAbsGammas(full, await absGammasAsync(full), 0.9, { minChannels: 3 });
+  const arch = options.arch;
+  // The default depth's model at this width (VGG-19's cfg, as the PyTorch side builds it).
+  const spec = arch.specFor({ width });
+  const cfg = spec.cfg;
+  const full = sparseLooking(arch, arch.init(spec, { seed: 2, numClasses: classes }), 7);
+  const pruned = arch.prune(full, await arch.absGammas(full), 0.9, { minChannels: 3 });
+  const prunedCfg = arch.specOf(pruned.params).cfg;
   const fullInfer: number[] = [], slimInfer: number[] = [];
   const torchFull: number[] = [], torchSlim: number[] = [];
   const request = { mode: "infer", batch: options.inferBatch, steps: 3, classes };
   for (let r = 0; r < options.rounds; r++) {
     fullInfer.push(await inferenceSpeed(full, options.inferBatch, 3));
     slimInfer.push(await inferenceSpeed(pruned.params, options.inferBatch, 3));
-    const tf1 = await torch({ ...request, cfg: full.cfg });
-    const tf2 = await torch({ ...request, cfg: pruned.cfg });
+    const tf1 = await torch({ ...request, cfg });
+    const tf2 = await torch({ ...request, cfg: prunedCfg });
     if (tf1 !== undefined) torchFull.push(tf1);
     if (tf2 !== undefined) torchSlim.push(tf2);
   }
   disposeTree(full);
   disposeTree(pruned.params);
   return {
-    cfg: pruned.cfg,
+    cfg: prunedCfg,
     fullInfer: median(fullInfer),
     slimInfer: median(slimInfer),
     torchFullInfer: medianOrUndefined(torchFull),
@@ -258,7 +273,7 @@ async function measureSlim(
 /** Runs `bench` with command-line arguments. */
 const timingCommand: Command<BenchResult | ContendedResult> = defineCommand(
   "bench",
-  "Time training and inference of VGG-19 (or --arch resnet, densenet) on each backend against\n" +
+  `Time training and inference of ${DEFAULT_MODEL} (or --arch ${OTHER_ARCHS}) on each backend against\n` +
     "PyTorch on the same machine.",
   SPECS,
   async (values, log) => {
@@ -295,8 +310,8 @@ const timingCommand: Command<BenchResult | ContendedResult> = defineCommand(
       }
     }
     await useBackend(backends[0], { threads: options.threads, log });
-    // The pruned-model speed-up row is VGG's (vggprune's cfg runs on the PyTorch side too).
-    const slim = options.arch.name === "vgg"
+    // The pruned-model speed-up row, where the PyTorch side runs the reference's slim model.
+    const slim = options.arch.capabilities.benchPruned
       ? await measureSlim(lastWidth, options, rate)
       : undefined;
     const result: BenchResult = {

@@ -5,7 +5,7 @@
  * @module
  */
 import { disposeTree } from "@slimming/tensor-utils";
-import { architectureOf } from "../architecture.ts";
+import { architectureOf } from "@slimming/architectures";
 import {
   type Command,
   defineCommand,
@@ -13,7 +13,7 @@ import {
   type OptionSpecs,
   requiredString,
 } from "../cli_args.ts";
-import { evaluate, inferenceSpeed } from "../evaluate.ts";
+import { evaluate, inferenceSpeed } from "@slimming/train";
 import { JSON_OPTION, nanLossWarning } from "../closing.ts";
 import { EVALUATION_OPTIONS, loadForEvaluation } from "./evaluation_inputs.ts";
 

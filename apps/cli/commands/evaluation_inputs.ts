@@ -5,9 +5,9 @@
  * @module
  */
 import { type BackendInfo, useBackend } from "@slimming/kernels";
-import type { ModelParams } from "../architecture.ts";
+import type { ModelParams } from "@slimming/architectures";
 import { numberOption, type OptionSpecs, type ParsedOptions, stringOption } from "../cli_args.ts";
-import { loadModel } from "../checkpoint.ts";
+import { loadModel } from "@slimming/train";
 import { datasetOption, loadData, type LoadedData } from "../dataset.ts";
 import { checkCheckpointDataset } from "../dataset_guard.ts";
 import { TRAINING_OPTIONS } from "./training_options.ts";

@@ -13,8 +13,8 @@ import {
   writeFolderAtomic,
 } from "@slimming/export";
 import { disposeTree, readSafetensors } from "@slimming/tensor-utils";
-import { CheckpointError, prepareOutDir } from "@slimming/tensor-utils/core";
-import { ARCH_NAMES, architectureOfMetadata } from "../architecture.ts";
+import { prepareOutDir, UsageError } from "@slimming/tensor-utils/core";
+import { architectureOfMetadata, archTitles } from "@slimming/architectures";
 import { JSON_OPTION } from "../closing.ts";
 import { checkpointSpec } from "../dataset_guard.ts";
 import {
@@ -64,7 +64,7 @@ export interface ExportSummary {
 /** Runs `export` with command-line arguments. */
 export const exportCommand: Command<ExportSummary> = defineCommand(
   "export",
-  "Export a checkpoint (VGG, pre-activation ResNet or DenseNet; full or pruned) for\n" +
+  `Export a checkpoint (${archTitles()}; full or pruned) for\n` +
     "inference: tfjs (model.json + weights, NHWC input, for stock tf.loadLayersModel) or onnx\n" +
     "(model.onnx, opset 13, NCHW input). Input: normalised float32 images, any batch size;\n" +
     "output: the logits (10 for CIFAR-10, 100 for CIFAR-100). Mean/std, the class names and\n" +
@@ -81,15 +81,11 @@ export const exportCommand: Command<ExportSummary> = defineCommand(
     if (folderExists(out)) prepareOutDir(out);
     else prepareOutDir(parentOf(out), "the folder of --out");
     const file = await readSafetensors(checkpoint);
-    const arch = file.metadata.arch ?? "vgg";
-    if (!(ARCH_NAMES as readonly string[]).includes(arch)) {
-      throw new CheckpointError(
-        `${checkpoint}: arch ${JSON.stringify(arch)} in its metadata is none of ${
-          ARCH_NAMES.join(", ")
-        }`,
-      );
+    // An unknown arch tag is a CheckpointError (the registry's rule for untagged files).
+    const architecture = architectureOfMetadata(file.metadata, checkpoint);
+    if (!architecture.capabilities.exportFormats.includes(format)) {
+      throw new UsageError(`--format ${format} is not implemented for the ${architecture.title}`);
     }
-    const architecture = architectureOfMetadata(file.metadata);
     // fromStateDict checks every tensor against the spec (a CheckpointError otherwise).
     const params = architecture.fromStateDict(file, checkpoint);
     const modelSpec = architecture.specOf(params);
@@ -103,6 +99,7 @@ export const exportCommand: Command<ExportSummary> = defineCommand(
       std: spec.std,
       classes: spec.classNames,
       source: checkpoint,
+      graph: architecture.exportGraph,
     });
     await writeFolderAtomic(out, files);
     const sizes = Object.fromEntries(

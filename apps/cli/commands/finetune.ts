@@ -12,9 +12,8 @@ import {
   stringOption,
 } from "../cli_args.ts";
 import { disposeTree } from "@slimming/tensor-utils";
-import { checkpointSpec, describeSpec, loadModel } from "../checkpoint.ts";
+import { checkpointSpec, describeSpec, loadModel, type TrainingResult } from "@slimming/train";
 import { checkCheckpointDataset } from "../dataset_guard.ts";
-import type { TrainingResult } from "../training.ts";
 import {
   prepareRun,
   runConfig,

@@ -20,10 +20,9 @@ import {
 } from "../cli_args.ts";
 import type { LoadedData } from "../dataset.ts";
 import { type MultiPassSetting, pruneModel } from "../prune_model.ts";
-import { architectureOf } from "../architecture.ts";
+import { archInfo, architectureOf, DEFAULT_ARCH } from "@slimming/architectures";
 import { pruneTable } from "../prune_table.ts";
-import { createProgressPrinter } from "../progress.ts";
-import { runTraining } from "../training.ts";
+import { createProgressPrinter, runTraining } from "@slimming/train";
 import {
   DEFAULT_MIN_CHANNELS,
   JSON_OPTION,
@@ -150,7 +149,9 @@ function passFineTune(run: {
 /** Runs `prune` with command-line arguments; resolves with the summary written. */
 export const pruneCommand: Command<PruneSummary> = defineCommand(
   "prune",
-  "Prune the channels with the smallest |gamma| (one global threshold, like the reference vggprune.py),\n" +
+  `Prune the channels with the smallest |gamma| (one global threshold, like the reference ${
+    archInfo(DEFAULT_ARCH).referenceScript
+  }),\n` +
     "build the smaller network and report accuracy, parameters, FLOPs and speed before and after.",
   SPECS,
   async (values, log) => {

@@ -16,7 +16,7 @@ import {
   requiredString,
 } from "../cli_args.ts";
 import { DEFAULT_MIN_CHANNELS, JSON_OPTION, printClosing } from "../closing.ts";
-import { formatDuration } from "../progress.ts";
+import { formatDuration } from "@slimming/train";
 import { withFolder } from "../run_folder.ts";
 import { parseRatios, sweepModel } from "../sweep.ts";
 import { EVALUATION_OPTIONS, loadForEvaluation } from "./evaluation_inputs.ts";

@@ -4,10 +4,16 @@
  *
  * @module
  */
-import { parseCfg } from "@slimming/vgg";
 import { UsageError } from "@slimming/tensor-utils";
-import { architecture } from "../architecture.ts";
-import { describeSpec } from "../checkpoint.ts";
+import {
+  archChoices,
+  archesWithOption,
+  architecture,
+  archTitles,
+  DEFAULT_ARCH,
+  depthChoices,
+} from "@slimming/architectures";
+import { describeSpec, type TrainingResult } from "@slimming/train";
 import {
   type Command,
   defineCommand,
@@ -16,7 +22,6 @@ import {
   requiredNumber,
   stringOption,
 } from "../cli_args.ts";
-import type { TrainingResult } from "../training.ts";
 import {
   prepareRun,
   runConfig,
@@ -30,13 +35,13 @@ const SPECS: OptionSpecs = {
   arch: {
     type: "string",
     value: "NAME",
-    help: "vgg, resnet (pre-activation, bottleneck) or densenet",
-    default: "vgg",
+    help: archChoices({ notes: true }),
+    default: DEFAULT_ARCH,
   },
   depth: {
     type: "string",
     value: "N",
-    help: "depth: VGG 11, 13, 16 or 19 (19); ResNet 9n+2 (164); DenseNet 3n+4 (40)",
+    help: `depth: ${depthChoices()}`,
   },
   "growth-rate": { type: "string", value: "N", help: "DenseNet growth rate (default 12)" },
   width: {
@@ -62,21 +67,24 @@ const SPECS: OptionSpecs = {
 /** Runs `train` with command-line arguments; resolves with the training result. */
 export const trainCommand: Command<TrainingResult> = defineCommand(
   "train",
-  "Train a VGG (or pre-activation ResNet, DenseNet) with batch norm on CIFAR-10 (or --dataset\n" +
+  `Train a model (${archTitles()}) with batch norm on CIFAR-10 (or --dataset\n` +
     "cifar100) with Network Slimming's L1 penalty on the BN scaling factors.",
   SPECS,
   async (values, log) => {
     const setup = trainingSetup(values);
     const lambda = requiredNumber(values, "lambda", { min: 0 });
     const width = requiredNumber(values, "width", { min: 0, minExclusive: true });
-    const arch = architecture(stringOption(values, "arch") ?? "vgg");
+    const arch = architecture(stringOption(values, "arch") ?? DEFAULT_ARCH);
     const cfgText = stringOption(values, "cfg");
-    if (cfgText && arch.name !== "vgg") {
-      throw new UsageError(`--cfg is for --arch vgg; use --depth and --width with ${arch.name}`);
+    const parseCfg = arch.options.cfg;
+    if (cfgText && !parseCfg) {
+      throw new UsageError(
+        `--cfg is for --arch ${archesWithOption("cfg")}; use --depth and --width with ${arch.name}`,
+      );
     }
     const growthRate = numberOption(values, "growth-rate", { integer: true, min: 1 });
-    if (growthRate !== undefined && arch.name !== "densenet") {
-      throw new UsageError("--growth-rate is for --arch densenet");
+    if (growthRate !== undefined && !arch.options.growthRate) {
+      throw new UsageError(`--growth-rate is for --arch ${archesWithOption("growthRate")}`);
     }
     const depth = cfgText
       ? undefined
@@ -84,7 +92,7 @@ export const trainCommand: Command<TrainingResult> = defineCommand(
     const spec = arch.specFor({
       depth,
       width,
-      ...(cfgText ? { cfg: parseCfg(cfgText) } : {}),
+      ...(cfgText && parseCfg ? { cfg: parseCfg(cfgText) } : {}),
       ...(growthRate !== undefined ? { growthRate } : {}),
     });
     const run = { ...setup, command: "train" as const, json: values.json === true };

@@ -22,7 +22,13 @@ import {
   type LoadedData,
 } from "../dataset.ts";
 import type { CifarSpec } from "@slimming/cifar";
-import { createProgressPrinter } from "../progress.ts";
+import {
+  createProgressPrinter,
+  disposeState,
+  runTraining,
+  type TrainingOptions,
+  type TrainingResult,
+} from "@slimming/train";
 import {
   type LrSchedule,
   lrSteps,
@@ -30,10 +36,8 @@ import {
   scheduleOf,
   SCHEDULES,
 } from "@slimming/run-format";
-import { disposeState } from "../train_step.ts";
-import { runTraining, type TrainingOptions, type TrainingResult } from "../training.ts";
 import type { RunConfig } from "@slimming/run-format";
-import type { ModelSpec } from "../architecture.ts";
+import { archField, type ModelSpec } from "@slimming/architectures";
 import { JSON_OPTION } from "../closing.ts";
 
 /** Options every training command takes. */
@@ -245,7 +249,7 @@ export function runConfig(
 ): RunConfig {
   return {
     command: extra.command,
-    ...(extra.spec.arch === "vgg" ? {} : { arch: extra.spec.arch }),
+    ...archField(extra.spec.arch),
     cfg: [...extra.spec.cfg],
     depth: extra.depth,
     ...(extra.spec.growthRate === undefined ? {} : { growthRate: extra.spec.growthRate }),

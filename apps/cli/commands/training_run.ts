@@ -7,7 +7,7 @@
 import { printClosing, trainingClosing } from "../closing.ts";
 import { withFolder } from "../run_folder.ts";
 import { checkRunFolder } from "../run_kind.ts";
-import type { TrainingResult } from "../training.ts";
+import type { TrainingResult } from "@slimming/train";
 
 /**
  * Runs `body` (which starts the backend, loads the data and trains into `out`) holding the

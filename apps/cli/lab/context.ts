@@ -5,9 +5,9 @@
  */
 import type { BackendInfo } from "@slimming/kernels";
 import type { LabEvent, LabStage } from "@slimming/run-format";
-import type { ModelSpec } from "../architecture.ts";
+import type { ModelSpec } from "@slimming/architectures";
 import type { LoadedData } from "../dataset.ts";
-import type { ProgressPrinter } from "../progress.ts";
+import type { ProgressPrinter } from "@slimming/train";
 import type { LabOptions } from "./options.ts";
 
 /** The lab's options, model, backend, data, output and the events recorded so far. */

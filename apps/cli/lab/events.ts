@@ -3,15 +3,19 @@
  *
  * @module
  */
-import type { LabEvent, PlannedStage, PruneSummary } from "@slimming/run-format";
-import { convLayerNames } from "@slimming/vgg/cfg";
-import { formatDuration } from "../progress.ts";
+import {
+  type LabEvent,
+  type PlannedStage,
+  prunedLayerNames,
+  type PruneSummary,
+} from "@slimming/run-format";
+import { formatDuration } from "@slimming/train";
 
 /** Events of a prune: the min-channels guard, an accuracy collapse, masked and slim apart. */
 export function pruneEvents(pruned: PruneSummary, dir: string): LabEvent[] {
   const events: LabEvent[] = [];
   const pct = Math.round(pruned.ratio * 100);
-  const names = pruned.layerNames ?? convLayerNames(pruned.cfgBefore);
+  const names = prunedLayerNames(pruned);
   if (pruned.guardedLayers.length > 0) {
     const layers = pruned.guardedLayers.map((i) => names[i]);
     events.push({

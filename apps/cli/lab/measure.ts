@@ -7,10 +7,8 @@
  */
 import { augmentRng, batchesOf, epochOrder } from "@slimming/cifar";
 import type { MeasuredSpeed } from "@slimming/run-format";
-import { architecture, type ModelParams } from "../architecture.ts";
-import { evaluate } from "../evaluate.ts";
-import { disposeState, type TrainState } from "../train_step.ts";
-import { stepOnBatch } from "../epoch.ts";
+import { architecture, type ModelParams } from "@slimming/architectures";
+import { disposeState, evaluate, stepOnBatch, type TrainState } from "@slimming/train";
 import type { LabContext } from "./context.ts";
 
 /** Steps run before timing (the first ones fill buffer pools and caches). */

@@ -4,7 +4,14 @@
  * @module
  */
 import { UsageError } from "@slimming/tensor-utils/core";
-import { architecture, type ArchName } from "../architecture.ts";
+import {
+  archChoices,
+  archesWithOption,
+  archInfo,
+  type ArchName,
+  DEFAULT_ARCH,
+  depthChoices,
+} from "@slimming/architectures/info";
 import {
   booleanOption,
   numberOption,
@@ -28,7 +35,7 @@ export const LAB_SPECS: OptionSpecs = {
   arch: {
     type: "string",
     value: "NAME",
-    help: "vgg, resnet or densenet (the profile's architecture, else vgg)",
+    help: `${archChoices()} (the profile's architecture, else ${DEFAULT_ARCH})`,
   },
   out: { type: "string", value: "DIR", help: "lab folder", default: "runs/lab" },
   dataset: TRAINING_OPTIONS.dataset,
@@ -68,7 +75,7 @@ export const LAB_SPECS: OptionSpecs = {
   depth: {
     type: "string",
     value: "N",
-    help: "depth (profile; VGG 11/13/16/19, ResNet 9n+2, DenseNet 3n+4)",
+    help: `depth (profile; ${depthChoices({ defaults: false })})`,
   },
   "growth-rate": { type: "string", value: "N", help: "DenseNet growth rate (profile; 12)" },
   width: { type: "string", value: "X", help: "channel width multiplier (profile)" },
@@ -211,9 +218,9 @@ function lambdasOf(
 function depthOf(values: ParsedOptions, profile: LabProfile, arch: ArchName): number {
   const given = numberOption(values, "depth", { integer: true });
   const depth = given ??
-    (arch === (profile.arch ?? "vgg") ? profile.depth : architecture(arch).defaultDepth);
+    (arch === (profile.arch ?? DEFAULT_ARCH) ? profile.depth : archInfo(arch).defaultDepth);
   // Builds the spec only to validate the depth (a UsageError naming the valid ones).
-  architecture(arch).specFor({ depth, width: 1 });
+  archInfo(arch).specFor({ depth, width: 1 });
   return depth;
 }
 
@@ -283,13 +290,13 @@ function sweepOf(values: ParsedOptions, profile: LabProfile): LabSweep | undefin
 /** Validates the lab's options (UsageError on the first bad one). */
 export function labOptions(values: ParsedOptions): LabOptions {
   const [profileName, baseProfile] = profileOf(values);
-  const arch = architecture(stringOption(values, "arch") ?? baseProfile.arch ?? "vgg").name;
+  const arch = archInfo(stringOption(values, "arch") ?? baseProfile.arch ?? DEFAULT_ARCH).name;
   const profile = profileForArch(baseProfile, arch);
   const depth = depthOf(values, profile, arch);
   const growthRate = numberOption(values, "growth-rate", { integer: true, min: 1 }) ??
-    (arch === "densenet" ? profile.growthRate : undefined);
-  if (growthRate !== undefined && arch !== "densenet") {
-    throw new UsageError("--growth-rate is for --arch densenet");
+    (archInfo(arch).options.growthRate ? profile.growthRate : undefined);
+  if (growthRate !== undefined && !archInfo(arch).options.growthRate) {
+    throw new UsageError(`--growth-rate is for --arch ${archesWithOption("growthRate")}`);
   }
   const { lambdas, pruneLambda } = lambdasOf(values, profile);
   const scale = scaleOf(values, profile, depth);

@@ -15,7 +15,7 @@ import {
   type ScalePlan,
   type ScaleRequest,
 } from "@slimming/run-format";
-import { loadModel } from "../checkpoint.ts";
+import { loadModel } from "@slimming/train";
 import { UsageError } from "@slimming/tensor-utils/core";
 import type { LabContext } from "./context.ts";
 import { measureSpeed } from "./measure.ts";
@@ -28,7 +28,7 @@ export function withPlan(options: LabOptions, plan: ScalePlan, trainImages: numb
   return {
     ...options,
     epochs: plan.epochs,
-    finetuneEpochs: plan.finetuneEpochs,
+    finetuneEpochs: plan.finetune?.epochs ?? plan.finetuneEpochs,
     lambdas: [...plan.lambdas],
     pruneLambda: plan.lambdas[pruneIndex],
     imagesPerEpoch: plan.imagesPerEpoch < trainImages ? plan.imagesPerEpoch : undefined,
@@ -126,6 +126,9 @@ export async function replanFinetunes(
     testImages: data.test.count,
     plannedImagesPerEpoch: plan.finetuneImagesPerEpoch,
     budgetSeconds: plan.budgetSeconds,
+    ...(options.scale?.maxFinetuneEpochs === undefined
+      ? {}
+      : { maxEpochs: options.scale.maxFinetuneEpochs }),
   });
   log(`plan: ${finetune.reason}`);
   return withPlan(options, { ...plan, finetune }, data.train.count);

@@ -5,7 +5,7 @@
  */
 import { disposeTree } from "@slimming/tensor-utils";
 import { type PlannedStage, PRUNE_FILES, readPruneSummary } from "@slimming/run-format";
-import { loadModel } from "../checkpoint.ts";
+import { loadModel } from "@slimming/train";
 import { pruneModel } from "../prune_model.ts";
 import { formatMasked } from "../prune_table.ts";
 import type { LabContext, StageOutcome } from "./context.ts";

@@ -17,12 +17,12 @@ import {
   writeLabSummary,
   writeLabSummarySync,
 } from "@slimming/run-format";
-import { architecture } from "../architecture.ts";
+import { architecture, DEFAULT_ARCH } from "@slimming/architectures";
 import { prepareRun } from "../commands/training_options.ts";
 import { existsSync, UsageError } from "@slimming/tensor-utils/core";
 import { LAB_FILES } from "@slimming/run-format";
 import { labClosing, printClosing } from "../closing.ts";
-import { createProgressPrinter } from "../progress.ts";
+import { createProgressPrinter } from "@slimming/train";
 import { holdFolder } from "../run_folder.ts";
 import { foreignRun } from "../run_kind.ts";
 import type { LabContext, StageOutcome } from "./context.ts";
@@ -35,7 +35,7 @@ import { runTrainingStage } from "./training_stage.ts";
 import { planLab, replanFinetunes } from "./plan_lab.ts";
 
 async function labContext(options: LabOptions, log: (line: string) => void): Promise<LabContext> {
-  const spec = architecture(options.arch ?? "vgg").specFor({
+  const spec = architecture(options.arch ?? DEFAULT_ARCH).specFor({
     depth: options.depth,
     width: options.width,
     ...(options.growthRate === undefined ? {} : { growthRate: options.growthRate }),

@@ -12,6 +12,7 @@ import {
   planWords,
   scaledDownFrom,
 } from "@slimming/run-format";
+import { archField } from "@slimming/architectures/info";
 import type { LabContext, StageOutcome } from "./context.ts";
 
 /** A lab's progress: its plan, the stages run so far, and what an earlier run left. */
@@ -43,7 +44,7 @@ export function labSummary(
     ...(options.finetuneImagesPerEpoch === undefined
       ? {}
       : { finetuneImagesPerEpoch: options.finetuneImagesPerEpoch }),
-    ...(ctx.spec.arch === "vgg" ? {} : { arch: ctx.spec.arch }),
+    ...archField(ctx.spec.arch),
     ...(ctx.spec.growthRate === undefined ? {} : { growthRate: ctx.spec.growthRate }),
     cfg: ctx.spec.cfg,
     depth: options.depth,

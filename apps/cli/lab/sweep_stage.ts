@@ -8,9 +8,8 @@
 import { subsetBalanced } from "@slimming/cifar";
 import { disposeTree } from "@slimming/tensor-utils";
 import { type PlannedStage, readSweepSummary, writeSweepSummary } from "@slimming/run-format";
-import { loadModel } from "../checkpoint.ts";
+import { formatDuration, loadModel } from "@slimming/train";
 import type { LoadedData } from "../dataset.ts";
-import { formatDuration } from "../progress.ts";
 import { sweepModel } from "../sweep.ts";
 import type { LabContext, StageOutcome } from "./context.ts";
 import type { LabSweep } from "./profiles.ts";

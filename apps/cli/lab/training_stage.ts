@@ -7,11 +7,9 @@
  */
 import { DivergenceError } from "@slimming/tensor-utils";
 import { type PlannedStage, readHistory, type RunConfig, scheduleOf } from "@slimming/run-format";
-import { architecture } from "../architecture.ts";
-import { checkpointSpec, loadModel } from "../checkpoint.ts";
+import { architecture } from "@slimming/architectures";
+import { checkpointSpec, disposeState, loadModel, runTraining } from "@slimming/train";
 import { runConfig, type TrainingSetup } from "../commands/training_options.ts";
-import { disposeState } from "../train_step.ts";
-import { runTraining } from "../training.ts";
 import type { LabContext, StageOutcome } from "./context.ts";
 import { divergenceEvent, resumedEvent, timeBudgetEvent } from "./events.ts";
 import type { LabOptions } from "./options.ts";

@@ -1,7 +1,7 @@
 /**
- * Section 6: this lab's numbers beside the paper's (Table 1, VGGNet on CIFAR-10) and the
- * reference implementation's, with what the lab scaled down named next to them. A CIFAR-100
- * lab is set beside the reference implementation's CIFAR-100 VGG results.
+ * Section 6: this lab's numbers beside the published ones its architecture's descriptor
+ * lists for its data set (the paper's Table 1 and the reference implementation's README),
+ * with what the lab scaled down named next to them.
  *
  * @module
  */
@@ -9,96 +9,11 @@ import { formatAccuracy, formatCount, formatRatio, MISSING } from "../format.ts"
 import { bestTestEpoch } from "../history.ts";
 import type { LabData, PruneResult, TrainingRun } from "../lab_types.ts";
 import type { SectionContext } from "./context.ts";
-import { datasetOf, pruneScript } from "@slimming/run-format";
+import { datasetOf } from "@slimming/run-format";
+import { archInfoOfTag, type PublishedRow } from "@slimming/architectures/info";
 
 /** The section heading. */
 export const PAPER_HEADING = "6. Beside the paper";
-
-/**
- * Liu et al. 2017, Table 1 (VGGNet, CIFAR-10, 160 + 160 epochs), and the reference
- * implementation's README (Eric-mingjie/network-slimming): test accuracy in %, sizes.
- */
-export const PAPER_VGG_CIFAR10 = {
-  baselineAcc: 93.66,
-  prunedRatio: 0.7,
-  prunedAcc: 93.8,
-  paramsBefore: 20.04e6,
-  paramsAfter: 2.3e6,
-  flopsBefore: 7.97e8,
-  flopsAfter: 3.91e8,
-  referenceBaselineAcc: 93.77,
-  referencePrunedAcc: 93.78,
-} as const;
-
-/** A published result the lab's numbers are set beside. */
-interface PublishedRow {
-  readonly label: string;
-  /** Share of the channels pruned. */
-  readonly ratio: number;
-  readonly baselineAcc: number;
-  readonly prunedAcc: number;
-  readonly paramsBefore?: number;
-  readonly paramsAfter?: number;
-  readonly flopsBefore?: number;
-  readonly flopsAfter?: number;
-}
-
-/**
- * The reference implementation's README results (CIFAR-10, 160 + 160 epochs) for the
- * pre-activation ResNet-164 and DenseNet-40 (growth rate 12): test accuracy in %, parameters.
- */
-export const REFERENCE_OTHER_CIFAR10: Readonly<Record<"resnet" | "densenet", PublishedRow[]>> = {
-  resnet: [
-    {
-      label: "reference code, 40% pruned",
-      ratio: 0.4,
-      baselineAcc: 94.75,
-      prunedAcc: 95.05,
-      paramsBefore: 1.71e6,
-      paramsAfter: 1.45e6,
-    },
-    {
-      label: "reference code, 60% pruned",
-      ratio: 0.6,
-      baselineAcc: 94.75,
-      prunedAcc: 93.81,
-      paramsBefore: 1.71e6,
-      paramsAfter: 1.12e6,
-    },
-  ],
-  densenet: [
-    {
-      label: "reference code, 40% pruned",
-      ratio: 0.4,
-      baselineAcc: 94.11,
-      prunedAcc: 94.32,
-      paramsBefore: 1.07e6,
-      paramsAfter: 0.69e6,
-    },
-    {
-      label: "reference code, 60% pruned",
-      ratio: 0.6,
-      baselineAcc: 94.11,
-      prunedAcc: 94.22,
-      paramsBefore: 1.07e6,
-      paramsAfter: 0.49e6,
-    },
-  ],
-};
-
-/**
- * The reference implementation's README (Eric-mingjie/network-slimming), VGG-19 on
- * CIFAR-100: λ = 1e-4, 50% of the channels pruned, 160 + 160 epochs; test accuracy in %.
- * The README lists 20.04M parameters before pruning, as for CIFAR-10.
- */
-export const REFERENCE_VGG_CIFAR100 = {
-  prunedRatio: 0.5,
-  baselineAcc: 72.12,
-  slimAcc: 5.31,
-  prunedAcc: 73.32,
-  paramsBefore: 20.04e6,
-  paramsAfter: 4.93e6,
-} as const;
 
 /** What the lab's rows are set beside, and how the section introduces them. */
 interface Comparison {
@@ -107,7 +22,7 @@ interface Comparison {
 }
 
 /** How to read the table; `script` is the reference's pruning script for the lab's network. */
-function howToRead(script = "vggprune.py"): string {
+function howToRead(script: string): string {
   return "Baseline: the best test accuracy of the λ = 0 run; “before fine-tuning”: " +
     `${script}'s slim model (and, when the lab recalibrated, the same model with re-estimated ` +
     "BN statistics); after fine-tuning: the best epoch. The lab's setting differs from the " +
@@ -116,81 +31,33 @@ function howToRead(script = "vggprune.py"): string {
     "fine-tuning brings back.";
 }
 
-/** The paper's and the reference code's CIFAR-10 rows. */
-function cifar10Comparison(): Comparison {
-  const paper = PAPER_VGG_CIFAR10;
-  return {
-    intro: "The paper's Table 1 (VGGNet on CIFAR-10, 160 epochs of sparsity training with " +
-      "λ = 1e-4, 70% of the channels pruned, 160 epochs of fine-tuning) and the reference " +
-      `implementation's README beside this lab's runs. ${howToRead()}`,
-    rows: [
-      [
-        `paper, ${formatRatio(paper.prunedRatio)} pruned`,
-        formatAccuracy(paper.baselineAcc),
-        "not given",
-        formatAccuracy(paper.prunedAcc),
-        sizes(paper.paramsBefore, paper.paramsAfter),
-        sizes(paper.flopsBefore, paper.flopsAfter),
-      ],
-      [
-        `reference code, ${formatRatio(paper.prunedRatio)}`,
-        formatAccuracy(paper.referenceBaselineAcc),
-        "not given",
-        formatAccuracy(paper.referencePrunedAcc),
-        MISSING,
-        MISSING,
-      ],
-    ],
-  };
-}
-
-/** The reference code's CIFAR-100 row. */
-function cifar100Comparison(): Comparison {
-  const ref = REFERENCE_VGG_CIFAR100;
-  return {
-    intro: "The reference implementation's README (VGGNet on CIFAR-100, 160 epochs of " +
-      "sparsity training with λ = 1e-4, 50% of the channels pruned, 160 epochs of " +
-      "fine-tuning) beside this lab's runs; the paper's own CIFAR-100 row is not repeated " +
-      `here. ${howToRead()}`,
-    rows: [[
-      `reference code, ${formatRatio(ref.prunedRatio)}`,
-      formatAccuracy(ref.baselineAcc),
-      formatAccuracy(ref.slimAcc),
-      formatAccuracy(ref.prunedAcc),
-      sizes(ref.paramsBefore, ref.paramsAfter),
-      MISSING,
-    ]],
-  };
-}
-
-/** The reference code's CIFAR-10 rows for the pre-activation ResNet-164 or DenseNet-40. */
-function otherArchComparison(arch: "resnet" | "densenet"): Comparison {
-  return {
-    intro:
-      `The reference implementation's README results for the ${
-        arch === "resnet" ? "pre-activation ResNet-164" : "DenseNet-40 (growth rate 12)"
-      } on CIFAR-10 (160 epochs of sparsity training with λ = 1e-5, pruned, 160 epochs of ` +
-      `fine-tuning) beside this lab's runs. ${howToRead(pruneScript(arch))}`,
-    rows: REFERENCE_OTHER_CIFAR10[arch].map((row) => [
-      row.label,
-      formatAccuracy(row.baselineAcc),
-      "not given",
-      formatAccuracy(row.prunedAcc),
-      sizes(row.paramsBefore, row.paramsAfter),
-      sizes(row.flopsBefore, row.flopsAfter),
-    ]),
-  };
+/** A published row as the table's cells. */
+function publishedCells(row: PublishedRow): string[] {
+  return [
+    row.label,
+    formatAccuracy(row.baselineAcc),
+    row.slimAcc === undefined ? "not given" : formatAccuracy(row.slimAcc),
+    formatAccuracy(row.prunedAcc),
+    sizes(row.paramsBefore, row.paramsAfter),
+    sizes(row.flopsBefore, row.flopsAfter),
+  ];
 }
 
 /**
- * The published rows a lab is set beside: by architecture (ResNet, DenseNet: the reference's
- * CIFAR-10 results), else by data set (none recorded: CIFAR-10).
+ * The published rows a lab is set beside: its architecture's for its data set (none
+ * recorded: CIFAR-10), else its architecture's CIFAR-10 ones.
  */
 export function paperComparison(
   info: { readonly dataset?: string; readonly arch?: string },
 ): Comparison {
-  if (info.arch === "resnet" || info.arch === "densenet") return otherArchComparison(info.arch);
-  return datasetOf(info) === "cifar100" ? cifar100Comparison() : cifar10Comparison();
+  const arch = archInfoOfTag(info.arch, "lab.json");
+  const published = arch.published[datasetOf(info)] ?? arch.published.cifar10;
+  return {
+    intro: `${published?.intro ?? "No published results for this network."} ${
+      howToRead(arch.referenceScript)
+    }`,
+    rows: (published?.rows ?? []).map(publishedCells),
+  };
 }
 
 function best(run: TrainingRun | undefined): string {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { pruneScript } from "@slimming/run-format";
+import { pruneOrigin } from "@slimming/run-format";
 import {
   formatAccuracy,
   formatCfg,
@@ -88,10 +88,8 @@ export function writePruning({ report, lab, figures }: SectionContext): void {
       "or below it are removed, with the matching input channels of the next layer; a layer " +
       "that would keep fewer than the minimum keeps its largest-|γ| channels instead (the " +
       "guard). “Masked” zeroes the pruned γ inside the full network; " +
-      "“slim” is the smaller network built from the kept channels, before fine-tuning, exactly " +
-      `as the reference's ${
-        pruneScript(lab.info.arch)
-      } builds it; “BN recalibrated” is the same network with ` +
+      "“slim” is the smaller network built from the kept channels, before fine-tuning, " +
+      `${pruneOrigin(lab.info.arch)}; “BN recalibrated” is the same network with ` +
       "each BN layer's running mean and variance re-estimated by forward passes over training " +
       "images, augmented as in training where the table says so (no weight changes; the " +
       "problems section says what it did). FLOPs " +
@@ -127,9 +125,7 @@ export function writePruning({ report, lab, figures }: SectionContext): void {
   for (const p of lab.prunes) {
     if (!p.summary) continue;
     const guarded = p.summary.guardedLayers.map((i) =>
-      `${convLayerName(p.summary!.cfgBefore, i, p.summary!.layerNames)} (${p.summary!.kept[i]} of ${
-        p.summary!.channelsBefore[i]
-      })`
+      `${convLayerName(p.summary!, i)} (${p.summary!.kept[i]} of ${p.summary!.channelsBefore[i]})`
     );
     report.paragraph(
       `Ratio ${formatRatio(p.ratio)}: cfg ${formatCfg(p.summary.cfg)}` +

@@ -9,15 +9,15 @@ import { bestTestEpoch, historySeconds, lastEpoch } from "../history.ts";
 import { sparsityLabel, statusLabel } from "../labels.ts";
 import type { RunConfig } from "../lab_types.ts";
 import { scheduleText } from "../schedule_text.ts";
-import { modelName } from "@slimming/run-format";
+import { modelName, sparsityScope } from "@slimming/run-format";
 import { keepWithFigure, NOT_RUN_FIGURE, type SectionContext } from "./context.ts";
 
 /** The section heading. */
 export const SPARSITY_HEADING = "1. Sparsity training";
 
-function describeTraining(config: RunConfig, model: string): string {
+function describeTraining(config: RunConfig, model: string, scope: string): string {
   return `Each model is ${model} trained from scratch for ` +
-    `${config.epochs ?? MISSING} epochs with λ·Σ|γ| over all BN scaling factors added to the ` +
+    `${config.epochs ?? MISSING} epochs with λ·Σ|γ| over ${scope} added to the ` +
     `cross-entropy loss. SGD with batch size ` +
     `${config.batchSize ?? MISSING}, momentum ${config.momentum ?? MISSING}, ` +
     `${scheduleText(config)}.`;
@@ -27,7 +27,11 @@ function describeTraining(config: RunConfig, model: string): string {
 export function writeSparsity({ report, lab, figures }: SectionContext): void {
   report.heading(SPARSITY_HEADING, keepWithFigure(figures.sparsityAccuracy));
   const config = lab.sparsity.find((s) => s.run?.config)?.run?.config;
-  if (config) report.paragraph(describeTraining(config, modelName(lab.info)));
+  if (config) {
+    report.paragraph(
+      describeTraining(config, modelName(lab.info), sparsityScope(lab.info.arch)),
+    );
+  }
   if (figures.sparsityAccuracy) {
     report.figure(
       figures.sparsityAccuracy,

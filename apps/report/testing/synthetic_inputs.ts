@@ -7,7 +7,6 @@
  */
 import { encodeSafetensors, f32, type NamedArray, type Rng } from "@slimming/tensor-utils/core";
 import type { CfgItem, EpochRecord } from "@slimming/run-format";
-import { convChannels } from "@slimming/vgg/cfg";
 
 function sampleGammas(rng: Rng, count: number, nearZeroShare: number): Float32Array {
   const out = new Float32Array(count);
@@ -21,7 +20,7 @@ function sampleGammas(rng: Rng, count: number, nearZeroShare: number): Float32Ar
 
 /** γ per BN layer for the `index`-th of `count` λ values (0 = least sparse). */
 export function layerGammas(cfg: readonly CfgItem[], rng: Rng, index: number, count: number) {
-  const widths = convChannels(cfg);
+  const widths = cfg.filter((c): c is number => typeof c === "number"); // the conv widths
   const share = count <= 1 ? 0.5 : (index / (count - 1)) * 0.7;
   const lastBlock = widths.length - 4;
   return widths.map((w, layer) =>

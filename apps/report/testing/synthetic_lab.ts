@@ -7,7 +7,7 @@
  *
  * Built by the real code: the stages and folders are run-format's `labPlan`, the threshold,
  * guard, kept channels, params and FLOPs of each prune are slimming's `planPrune` on those γ
- * (vgg's counts), and every file is written by run-format's writers. Only the fixture's
+ * (the architecture's counts), and every file is written by run-format's writers. Only the fixture's
  * inputs are invented: the γ, the training curves, the accuracies of the pruned models
  * ({@linkcode fixturePruneAccuracy}) and the speeds.
  *
@@ -31,7 +31,7 @@ import {
   writeLabSummary,
   writePruneSummary,
 } from "@slimming/run-format";
-import { scaleCfg, VGG_CFGS } from "@slimming/vgg/cfg";
+import { archInfo, DEFAULT_ARCH } from "@slimming/architectures/info";
 import {
   finetuneStage,
   fixturePrune,
@@ -46,7 +46,8 @@ export { FIXTURE_IMAGES_PER_SECOND, fixturePruneAccuracy } from "./synthetic_inp
 import { FIXTURE_RECALIBRATION_IMAGES } from "./synthetic_inputs.ts";
 
 /** VGG-19 for CIFAR at a quarter of the width: 16 convs, small checkpoints. */
-export const QUARTER_VGG19: CfgItem[] = scaleCfg(VGG_CFGS[19], 0.25);
+export const QUARTER_VGG19: CfgItem[] =
+  archInfo(DEFAULT_ARCH).specFor({ depth: 19, width: 0.25 }).cfg;
 
 /** What to generate. */
 export interface SyntheticLabOptions {
