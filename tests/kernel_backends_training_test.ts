@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { disposeBackends } from "@slimming/kernels";
 import { kernelBackends, maxRelativeError, onBackend } from "@slimming/kernels/testing";
-import { disposeState, type TrainState, trainStep } from "@slimming/cli";
+import { disposeState, type TrainState, trainStep } from "@slimming/train";
 import { initResnet } from "@slimming/resnet";
 import { initDensenet } from "@slimming/densenet";
 import { flattenTree, type Tree } from "@slimming/tensor-utils";

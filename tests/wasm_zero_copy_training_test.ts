@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { disposeBackends, PooledCpuBackend, useBackend, wasmCopyCounts } from "@slimming/kernels";
-import { disposeState, type TrainState, trainStep } from "@slimming/cli";
+import { disposeState, type TrainState, trainStep } from "@slimming/train";
 import { initResnet } from "@slimming/resnet";
 import { initDensenet } from "@slimming/densenet";
 import { initVgg } from "@slimming/vgg";
