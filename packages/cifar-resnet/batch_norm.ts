@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import {
   type BatchNormState,
+  bn as fusedBn,
   type BnOptions,
   bnRelu,
   type ConvBnReluResult,
@@ -36,8 +37,9 @@ function batchNormByBnRelu(x: tf.Tensor4D, bn: BatchNormState, options: BnOption
 /**
  * BN of NHWC `x` over its last axis. Training mode normalises with the batch's mean and
  * biased variance and returns the new running statistics (`momentum` weight on the batch's
- * mean and unbiased variance, PyTorch's rule), through the fused BN -> ReLU kernel where the
- * backend has one; eval mode uses the running statistics.
+ * mean and unbiased variance, PyTorch's rule), through the fused BN kernel where the backend
+ * has one (native), else the fused BN -> ReLU kernel (wasm-simd); eval mode uses the running
+ * statistics.
  */
 export function batchNorm(
   x: tf.Tensor4D,
@@ -48,6 +50,7 @@ export function batchNorm(
   if (!options.training) {
     return { y: tf.batchNorm(x, bn.runningMean, bn.runningVar, bn.beta, bn.gamma, eps) };
   }
+  if (hasFusedKernel(FUSED.bn)) return fusedBn(x, bn, options);
   if (hasFusedKernel(FUSED.bnRelu)) return batchNormByBnRelu(x, bn, options);
   const momentum = options.momentum ?? 0.1;
   const [n, h, w] = x.shape;

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import {
+  addRelu,
   type BatchNormState,
   bnRelu,
   conv3x3BnRelu,
@@ -77,7 +78,7 @@ export function basicBlock(
     pushStats(stats, r);
     shortcut = r.y;
   }
-  return tf.relu(tf.add(out.y, shortcut));
+  return addRelu(out.y, shortcut);
 }
 
 /**

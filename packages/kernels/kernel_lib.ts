@@ -114,6 +114,31 @@ export interface KernelLib {
   ): { y: Float32Array; mean: Float32Array; variance: Float32Array };
   /** `max(0, x * scale + shift)` per channel, `x` viewed as rows of `scale.length`. */
   affineRelu(x: Float32Array, scale: Float32Array, shift: Float32Array): Float32Array;
+  /**
+   * Training BN (batch statistics) without a ReLU on `x` viewed as rows of `channels`: the
+   * output and the per-channel mean and biased variance (native only: `bn_kernels.ts`).
+   */
+  bn?(
+    x: Float32Array,
+    channels: number,
+    gamma: Float32Array,
+    beta: Float32Array,
+    eps: number,
+  ): { y: Float32Array; mean: Float32Array; variance: Float32Array };
+  /** Backward of {@linkcode KernelLib.bn}: dx, dgamma and dbeta (`dz` is dx). */
+  bnGrad?(
+    dy: Float32Array,
+    x: Float32Array,
+    channels: number,
+    gamma: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    eps: number,
+  ): BnReluGradArrays;
+  /** `max(0, a + b)` of two same-length arrays (native only). */
+  addRelu?(a: Float32Array, b: Float32Array): Float32Array;
+  /** `dy * (y > 0)` of two same-length arrays, the ReLU backward from its output (native only). */
+  reluGrad?(dy: Float32Array, y: Float32Array): Float32Array;
   /** 1x1 conv, stride `stride`, no padding; `shape` is the input's, `weight` [in, out]. */
   conv1x1(
     x: Float32Array,

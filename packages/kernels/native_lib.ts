@@ -98,6 +98,30 @@ export async function loadNativeLib(
       s.slim_affine_relu(x, x.length / scale.length, scale.length, scale, shift, y);
       return y;
     },
+    bn(x, c, gamma, beta, eps) {
+      const y = lib.alloc(x.length);
+      const mean = lib.alloc(c);
+      const variance = lib.alloc(c);
+      s.slim_bn(x, x.length / c, c, gamma, beta, eps, y, mean, variance);
+      return { y, mean, variance };
+    },
+    bnGrad(dy, x, c, gamma, mean, variance, eps) {
+      const dz = lib.alloc(x.length);
+      const dgamma = lib.alloc(c);
+      const dbeta = lib.alloc(c);
+      s.slim_bn_grad(dy, x, x.length / c, c, gamma, mean, variance, eps, dz, dgamma, dbeta);
+      return { dz, dgamma, dbeta };
+    },
+    addRelu(a, b) {
+      const y = lib.alloc(a.length);
+      s.slim_add_relu(a, b, a.length, y);
+      return y;
+    },
+    reluGrad(dy, y) {
+      const dx = lib.alloc(dy.length);
+      s.slim_relu_grad(dy, y, dy.length, dx);
+      return dx;
+    },
     conv1x1(x, [n, h, w, cin], weight, cout, stride) {
       const y = lib.alloc(n * Math.ceil(h / stride) * Math.ceil(w / stride) * cout);
       s.slim_conv1x1(x, n, h, w, cin, weight, cout, stride, y);

@@ -80,6 +80,28 @@ export const NATIVE_SYMBOLS = {
     parameters: ["buffer", "i32", "i32", "buffer", "buffer", "buffer"],
     result: "void",
   },
+  slim_bn: {
+    parameters: ["buffer", "i32", "i32", "buffer", "buffer", "f32", "buffer", "buffer", "buffer"],
+    result: "void",
+  },
+  slim_bn_grad: {
+    parameters: [
+      "buffer",
+      "buffer",
+      "i32",
+      "i32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "f32",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "void",
+  },
+  slim_add_relu: { parameters: ["buffer", "buffer", "i32", "buffer"], result: "void" },
+  slim_relu_grad: { parameters: ["buffer", "buffer", "i32", "buffer"], result: "void" },
   slim_conv1x1: {
     parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer", "i32", "i32", "buffer"],
     result: "void",

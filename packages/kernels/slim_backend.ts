@@ -1,7 +1,9 @@
 /**
  * A tfjs backend whose hot kernels are a {@linkcode KernelLib}: the stock `cpu` backend
- * (tensors are typed arrays, output buffers pooled; on wasm-simd views of the module's memory) with the fused VGG and pre-activation
- * kernels added and the convolution, pooling, channel gather/concatenation, same-shape
+ * (tensors are typed arrays, output buffers pooled; on wasm-simd views of the module's memory)
+ * with the fused VGG and pre-activation kernels added (and, where the lib has them, BN without
+ * ReLU and the residual add -> ReLU: `bn_kernels.ts`) and the convolution, pooling, channel
+ * gather/concatenation, same-shape
  * addition, broadcasting subtraction/multiplication/division and the head's matmul kernels
  * replaced. Every other op falls through to the stock cpu kernels.
  *
@@ -9,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Kernel, KernelTable, StockKernels } from "./backend_util.ts";
+import { bnKernels, registerBnGradients } from "./bn_kernels.ts";
 import { broadcastKernels } from "./broadcast_kernels.ts";
 import { channelKernels, registerGatherGradient } from "./channel_kernels.ts";
 import { fusedConvKernels } from "./conv_kernels.ts";
@@ -28,6 +31,7 @@ export function slimKernels(lib: KernelLib, stock: StockKernels): KernelTable {
     ...fusedConvKernels(lib, stock),
     ...stockConvKernels(lib, stock),
     ...preactKernels(lib, stock),
+    ...bnKernels(lib, stock),
     ...channelKernels(lib, stock),
     ...elementwiseKernels(lib, stock),
     ...broadcastKernels(lib, stock),
@@ -43,6 +47,7 @@ export function slimKernels(lib: KernelLib, stock: StockKernels): KernelTable {
  */
 export function registerSlimBackend(lib: KernelLib, priority = 0): void {
   registerFusedGradients();
+  registerBnGradients();
   registerGatherGradient();
   if (tf.findBackendFactory(lib.name)) return;
   tf.registerBackend(lib.name, () => {

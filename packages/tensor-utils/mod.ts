@@ -67,5 +67,7 @@ export {
   hasFusedKernel,
   maxPool2x2,
 } from "./ops.ts";
+/** Batch norm without a ReLU and the residual add -> ReLU, fused where the backend can. */
+export { addRelu, bn } from "./bn.ts";
 /** The operations the command line needs from an architecture. */
 export type { ForwardOptions, ForwardResult, ModelOps, RunningStats } from "./model.ts";

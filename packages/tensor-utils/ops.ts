@@ -51,6 +51,18 @@ export const FUSED = {
    * variance; attr eps; output the weight gradient [1, 1, in, out].
    */
   conv1x1GradFilterBnRelu: "SlimConv1x1GradFilterBnRelu",
+  /**
+   * Training: batch-statistics BN without a ReLU (a residual block's last BN and its
+   * projection's). Inputs x, gamma, beta, runningMean, runningVar; attrs eps, momentum;
+   * outputs [y, mean, biased var, new running mean, new running var] (`bn.ts`).
+   */
+  bn: "SlimBn",
+  /** Backward of {@linkcode FUSED.bn}: inputs dy, x, gamma, mean, variance; outputs [dx, dgamma, dbeta]. */
+  bnGrad: "SlimBnGrad",
+  /** `max(0, a + b)` of two float32 tensors of one shape (the residual addition's ReLU). */
+  addRelu: "SlimAddRelu",
+  /** ReLU backward from its output: inputs dy, y; output `dy * (y > 0)`. */
+  reluGrad: "SlimReluGrad",
 } as const;
 
 /** Batch-norm state of one layer. */
