@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import {
   avgPool2x2,
   bnRelu,
+  bnReluConv1x1,
   type ForwardOptions,
   type ForwardResult,
   type RunningStats,
@@ -41,6 +42,27 @@ function bnSelectRelu(
 }
 
 /**
+ * A transition's BN -> select -> ReLU -> conv1x1: one {@linkcode bnReluConv1x1} (fused in
+ * training where the backend has it) when every channel is selected.
+ */
+function transitionConv(
+  x: tf.Tensor4D,
+  t: DensenetParams["trans"][number],
+  options: ForwardOptions,
+  stats: RunningStats[],
+): tf.Tensor4D {
+  if (t.selected.length !== x.shape[3]) {
+    return tf.conv2d(bnSelectRelu(x, t, options, stats), t.conv.weight, 1, "valid");
+  }
+  const bnOptions = { training: options.training, momentum: options.bnMomentum };
+  const r = bnReluConv1x1(x, t.bn, t.conv.weight, bnOptions);
+  if (r.runningMean && r.runningVar) {
+    stats.push({ runningMean: r.runningMean, runningVar: r.runningVar });
+  }
+  return r.y;
+}
+
+/**
  * Runs the model on NHWC images `x` [n, 32, 32, 3]: conv3x3; three dense blocks, each layer
  * BN -> select -> ReLU -> conv3x3 (g outputs) concatenated after its input; between blocks
  * a transition BN -> select -> ReLU -> conv1x1 -> 2x2 average pool; then BN -> select ->
@@ -63,8 +85,7 @@ export function forward(
       }
       if (b < params.trans.length) {
         const t = params.trans[b];
-        const y = bnSelectRelu(h, t, options, runningStats);
-        h = avgPool2x2(tf.conv2d(y, t.conv.weight, 1, "valid"));
+        h = avgPool2x2(transitionConv(h, t, options, runningStats));
       }
     });
     const y = bnSelectRelu(h, params.final, options, runningStats);

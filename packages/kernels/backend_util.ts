@@ -7,6 +7,7 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { KernelLib, Nhwc } from "./kernel_lib.ts";
+import { PooledCpuBackend } from "./pooled_cpu_backend.ts";
 
 /** A tensor as a kernel sees it. */
 export type TensorInfo = tf.TensorInfo;
@@ -26,9 +27,15 @@ export function cpu(backend: unknown): MathBackendCPU {
   return backend as MathBackendCPU;
 }
 
-/** The float32 array behind `t`; a TypeError for another dtype. */
-export function valuesOf(backend: MathBackendCPU, t: TensorInfo): Float32Array {
-  const values = backend.data.get(t.dataId).values;
+/**
+ * The float32 array behind `t` (moved into the backend's arena first, if it has one and the
+ * array lies elsewhere and `move`: see {@linkcode PooledCpuBackend.adopt}; kernels computed in
+ * JavaScript pass false); a TypeError for another dtype.
+ */
+export function valuesOf(backend: MathBackendCPU, t: TensorInfo, move = true): Float32Array {
+  const values = move && backend instanceof PooledCpuBackend
+    ? backend.adopt(t.dataId)
+    : backend.data.get(t.dataId).values;
   if (!(values instanceof Float32Array)) {
     throw new TypeError(`fused kernels take float32 tensors, got ${t.dtype}`);
   }

@@ -79,7 +79,15 @@ export const broadcastKernels: KernelFamily = (lib, stock) =>
       ) return stock(name)(args);
       const be = cpu(args.backend);
       const out = lib.alloc(shape.reduce((p, d) => p * d, 1));
-      broadcastBinary(valuesOf(be, a), a.shape, valuesOf(be, b), b.shape, shape, out, fn);
+      broadcastBinary(
+        valuesOf(be, a, false),
+        a.shape,
+        valuesOf(be, b, false),
+        b.shape,
+        shape,
+        out,
+        fn,
+      );
       return makeTensor(be, shape, out);
     }]),
   );

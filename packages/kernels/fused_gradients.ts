@@ -1,7 +1,9 @@
 /**
  * The gradients of the fused kernels (backend independent): the training conv -> BN -> ReLU
  * kernel's backward is the BN + ReLU backward followed by the two conv gradients; the
- * pre-activation BN -> ReLU's is the same BN + ReLU backward with z = x.
+ * pre-activation BN -> ReLU's is the same BN + ReLU backward with z = x, and BN -> ReLU -> 1x1
+ * conv's adds the conv's input gradient before it and a filter gradient that recomputes the
+ * activation.
  *
  * @module
  */
@@ -49,6 +51,41 @@ export function registerFusedGradients(): void {
         { eps: attrs.eps as number },
       ) as tf.Tensor[];
       return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+    },
+  });
+  // BN -> ReLU -> 1x1 conv: the conv's input gradient, the BN + ReLU backward with z = x, and
+  // the filter gradient on the recomputed activation.
+  tf.registerGradient({
+    kernelName: FUSED.bnReluConv1x1,
+    inputsToSave: ["x", "gamma", "beta", "weight"],
+    outputsToSave: [false, true, true, false, false],
+    gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: Attrs) => {
+      const dy = Array.isArray(dys) ? dys[0] : dys;
+      const [x, gamma, beta, weight, mean, variance] = saved;
+      const engine = tf.engine();
+      const eps = attrs.eps as number;
+      const dact = engine.runKernel(
+        "Conv2DBackpropInput",
+        { dy, filter: weight },
+        { strides: 1, pad: "valid", dataFormat: "NHWC", inputShape: x.shape },
+      ) as tf.Tensor;
+      const [dx, dgamma, dbeta] = engine.runKernel(
+        FUSED.bnReluGrad,
+        { dy: dact, z: x, gamma, beta, mean, variance },
+        { eps },
+      ) as tf.Tensor[];
+      dact.dispose();
+      return {
+        x: () => dx,
+        gamma: () => dgamma,
+        beta: () => dbeta,
+        weight: () =>
+          engine.runKernel(
+            FUSED.conv1x1GradFilterBnRelu,
+            { x, dy, gamma, beta, mean, variance },
+            { eps },
+          ) as tf.Tensor,
+      };
     },
   });
 }

@@ -28,6 +28,21 @@ export interface BnReluGradArrays {
   readonly dbeta: Float32Array;
 }
 
+/**
+ * Where a backend's tensor buffers come from when they do not live in the JS heap (the
+ * WebAssembly kernels' memory): blocks handed out as Float32Array views and handed back.
+ */
+export interface BufferArena {
+  /** A view of `length` floats (contents undefined), or null when the arena is full. */
+  allocate(length: number): Float32Array | null;
+  /** Returns a view from `allocate`, never used again; other arrays are ignored. */
+  free(array: Float32Array): void;
+  /** Whether `array` lies in the arena's memory (its data is not an ordinary array). */
+  contains(array: ArrayBufferView): boolean;
+  /** A copy of `values` in the arena (counted as bytes copied in), or null when it is full. */
+  adopt(values: Float32Array): Float32Array | null;
+}
+
 /** The fused kernels, on plain arrays. Every method returns new arrays; inputs are read only. */
 export interface KernelLib {
   /** Backend name this library serves ("native" or "wasm-simd"). */
@@ -39,6 +54,11 @@ export interface KernelLib {
    * sets it to its buffer pool; the default is `new Float32Array(length)`.
    */
   alloc: (length: number) => Float32Array;
+  /**
+   * Memory the backend should keep its tensors in so the kernels use them where they lie (the
+   * WebAssembly build's shared memory); absent: ordinary typed arrays.
+   */
+  readonly arena?: BufferArena;
   convBnRelu(
     x: Float32Array,
     shape: Nhwc,
@@ -142,6 +162,35 @@ export interface KernelLib {
     shape: Nhwc,
     outChannels: number,
     stride: number,
+  ): Float32Array;
+  /**
+   * Training forward of the pre-activation BN (batch statistics) -> ReLU -> 1x1 conv, stride 1:
+   * the conv's output and the BN's per-channel mean and biased variance; the activation is not
+   * stored (see {@linkcode KernelLib.conv1x1GradFilterBnRelu}). `shape` is the input's.
+   */
+  bnReluConv1x1(
+    x: Float32Array,
+    shape: Nhwc,
+    gamma: Float32Array,
+    beta: Float32Array,
+    eps: number,
+    weight: Float32Array,
+    outChannels: number,
+  ): { y: Float32Array; mean: Float32Array; variance: Float32Array };
+  /**
+   * Gradient of {@linkcode KernelLib.bnReluConv1x1} to its weight: the activation recomputed
+   * from x and the forward's mean and variance. `shape` is the input's.
+   */
+  conv1x1GradFilterBnRelu(
+    x: Float32Array,
+    dy: Float32Array,
+    shape: Nhwc,
+    outChannels: number,
+    gamma: Float32Array,
+    beta: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    eps: number,
   ): Float32Array;
   /** Any other conv (see {@linkcode ConvGeometry}) by patches: forward. */
   convPatches(x: Float32Array, weight: Float32Array, g: ConvGeometry): Float32Array;

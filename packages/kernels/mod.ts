@@ -25,7 +25,13 @@ export {
   useBackend,
   /** Options of useBackend. */
   type UseBackendOptions,
+  /** Bytes the wasm-simd kernels copied into and out of the module's memory so far. */
+  wasmCopyCounts,
 } from "./select.ts";
+/** The wasm-simd backend's tensor memory: a heap inside the module's memory. */
+export { type CopyCounts, WasmHeap } from "./wasm_heap.ts";
+/** The kernel backends' tfjs backend: the cpu backend with pooled (wasm-simd: heap) buffers. */
+export { PooledCpuBackend } from "./pooled_cpu_backend.ts";
 
 /** The array-level kernel interface both builds implement. */
 export type {

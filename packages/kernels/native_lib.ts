@@ -152,6 +152,31 @@ export async function loadNativeLib(
       s.slim_conv_im2col_grad_filter(x, dy, ...geometryArgs(g), dw);
       return dw;
     },
+    bnReluConv1x1(x, [n, h, w, cin], gamma, beta, eps, weight, cout) {
+      const y = lib.alloc(n * h * w * cout), mean = lib.alloc(cin), variance = lib.alloc(cin);
+      s.slim_bn_relu_conv1x1(x, n, h, w, cin, gamma, beta, eps, weight, cout, 1, y, mean, variance);
+      return { y, mean, variance };
+    },
+    conv1x1GradFilterBnRelu(x, dy, [n, h, w, cin], cout, gamma, beta, mean, variance, eps) {
+      const dw = lib.alloc(cin * cout);
+      s.slim_conv1x1_grad_filter_bn_relu(
+        x,
+        dy,
+        n,
+        h,
+        w,
+        cin,
+        cout,
+        1,
+        gamma,
+        beta,
+        mean,
+        variance,
+        eps,
+        dw,
+      );
+      return dw;
+    },
     add(a, b) {
       const y = lib.alloc(a.length);
       s.slim_add(a, b, a.length, y);

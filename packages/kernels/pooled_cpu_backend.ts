@@ -5,6 +5,7 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import type { BufferArena } from "./kernel_lib.ts";
 
 /**
  * Most bytes of idle output buffers a backend keeps for reuse: a quarter of the machine's
@@ -29,6 +30,11 @@ export function defaultPoolBytes(): number {
  * allocations (which cost as much as the small convolutions themselves). Only buffers from
  * {@linkcode PooledCpuBackend.allocate} are pooled; reads of them return copies, so an array
  * a caller got from `dataSync()` never changes under it.
+ *
+ * With an {@linkcode BufferArena} (the WebAssembly kernels' memory), new buffers are views of
+ * the arena's memory, evicted ones go back to it, and when it is full the idle buffers are
+ * given back and, failing that, an ordinary array is used (the kernels copy those). Reads of
+ * arena memory are copies too, so callers never see a SharedArrayBuffer.
  */
 export class PooledCpuBackend extends MathBackendCPU {
   readonly #free = new Map<number, Float32Array[]>();
@@ -38,11 +44,14 @@ export class PooledCpuBackend extends MathBackendCPU {
   readonly #holders = new WeakMap<Float32Array, number>();
   #pooledBytes = 0;
   readonly #maxBytes: number;
+  /** Where new buffers come from (absent: the JS heap). */
+  readonly arena: BufferArena | undefined;
 
-  /** A backend keeping at most `maxPooledBytes` of idle buffers. */
-  constructor(maxPooledBytes: number = defaultPoolBytes()) {
+  /** A backend keeping at most `maxPooledBytes` of idle buffers, taken from `arena` if given. */
+  constructor(maxPooledBytes: number = defaultPoolBytes(), arena?: BufferArena) {
     super();
     this.#maxBytes = maxPooledBytes;
+    this.arena = arena;
     (this as unknown as { firstUse: boolean }).firstUse = false;
   }
 
@@ -53,9 +62,43 @@ export class PooledCpuBackend extends MathBackendCPU {
       this.#pooledBytes -= reused.byteLength;
       this.#idle.delete(reused);
     }
-    const array = reused ?? new Float32Array(length);
+    const array = reused ?? this.#fresh(length);
     this.#holders.set(array, 0);
     return array;
+  }
+
+  /** A new buffer: from the arena (giving the idle buffers back to it once if full), else JS. */
+  #fresh(length: number): Float32Array {
+    const arena = this.arena;
+    if (!arena) return new Float32Array(length);
+    let array = arena.allocate(length);
+    if (!array && this.#idle.size > 0) {
+      for (const old of [...this.#idle]) this.#evict(old);
+      array = arena.allocate(length);
+    }
+    return array ?? new Float32Array(length);
+  }
+
+  /**
+   * The values of `dataId`; float32 values that lie outside the arena (user data, a stock
+   * kernel's output) are first moved into it, so the kernels copy each such tensor once
+   * instead of at every use. Without an arena, or when it is full, the values as they are.
+   */
+  adopt(dataId: tf.DataId): tf.backend_util.BackendValues | undefined {
+    const entry = this.data.get(dataId)!;
+    const values = entry.values;
+    const arena = this.arena;
+    if (
+      !arena || !(values instanceof Float32Array) || arena.contains(values) ||
+      this.#holders.has(values)
+    ) {
+      return values;
+    }
+    const moved = arena.adopt(values);
+    if (!moved) return values;
+    this.#holders.set(moved, 1);
+    entry.values = moved;
+    return moved;
   }
 
   #hold(values: unknown): void {
@@ -99,7 +142,9 @@ export class PooledCpuBackend extends MathBackendCPU {
 
   override readSync(dataId: tf.DataId): tf.backend_util.BackendValues {
     const values = super.readSync(dataId);
-    return this.#holders.has(values as Float32Array) ? (values as Float32Array).slice() : values;
+    const copy = this.#holders.has(values as Float32Array) ||
+      (this.arena !== undefined && ArrayBuffer.isView(values) && this.arena.contains(values));
+    return copy ? (values as Float32Array).slice() : values;
   }
 
   /** Bytes of idle buffers held for reuse. */
@@ -114,7 +159,10 @@ export class PooledCpuBackend extends MathBackendCPU {
    */
   #recycle(array: Float32Array): void {
     this.#holders.delete(array);
-    if (array.byteLength > this.#maxBytes) return;
+    if (array.byteLength > this.#maxBytes) {
+      this.arena?.free(array);
+      return;
+    }
     for (const old of this.#idle) {
       if (this.#pooledBytes + array.byteLength <= this.#maxBytes) break;
       this.#evict(old);
@@ -132,5 +180,6 @@ export class PooledCpuBackend extends MathBackendCPU {
     if (list.length === 0) this.#free.delete(array.length);
     this.#idle.delete(array);
     this.#pooledBytes -= array.byteLength;
+    this.arena?.free(array);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The output-buffer pool of the kernels' cpu backend: freed buffers are reused by size, the
- * pool keeps at most its byte limit, evicting the least recently freed buffers first.
+ * pool keeps at most its byte limit, evicting the least recently freed buffers first; with an
+ * arena (the wasm-simd heap), where buffers come from and go back to, and adoption.
  */
 import assert from "node:assert/strict";
 import { defaultPoolBytes, PooledCpuBackend } from "./pooled_cpu_backend.ts";
@@ -49,4 +50,63 @@ Deno.test("a buffer larger than the whole pool is not kept", () => {
 Deno.test("the default pool size is between 1 and 8 GiB", () => {
   const bytes = defaultPoolBytes();
   assert.ok(bytes >= 2 ** 30 && bytes <= 8 * 2 ** 30, `${bytes}`);
+});
+
+/** An arena of `capacity` floats over one SharedArrayBuffer (a stand-in for the wasm heap). */
+function fakeArena(capacity: number) {
+  const memory = new SharedArrayBuffer(capacity * 4);
+  let used = 0;
+  const freed: Float32Array[] = [];
+  return {
+    freed,
+    allocate(length: number) {
+      if (used + length > capacity) return null;
+      const array = new Float32Array(memory, used * 4, length);
+      used += length;
+      return array;
+    },
+    free(array: Float32Array) {
+      if (array.buffer === memory) freed.push(array);
+    },
+    contains: (array: ArrayBufferView) => array.buffer === memory,
+    adopt(values: Float32Array) {
+      const array = this.allocate(values.length);
+      array?.set(values);
+      return array;
+    },
+  };
+}
+
+Deno.test("with an arena: buffers come from it, evicted ones go back, reads are copies", () => {
+  const arena = fakeArena(300);
+  const backend = new PooledCpuBackend(400, arena);
+  const a = held(backend, 100);
+  assert.ok(arena.contains(a.values));
+  a.values.fill(3);
+  const read = backend.readSync(a.id) as Float32Array;
+  assert.ok(read.buffer instanceof ArrayBuffer && read[99] === 3);
+  backend.disposeData(a.id); // pooled (400 bytes)
+  const b = held(backend, 50);
+  backend.disposeData(b.id); // 200 more bytes: a is evicted, back to the arena
+  assert.deepEqual(arena.freed, [a.values]);
+  // The arena has 150 floats left: 200 do not fit, so the idle b is given back and the
+  // backend falls back to an ordinary array.
+  const c = backend.allocate(200);
+  assert.deepEqual(arena.freed, [a.values, b.values]);
+  assert.ok(!arena.contains(c) && c.length === 200);
+});
+
+Deno.test("with an arena: adopt moves outside float32 values in once", () => {
+  const arena = fakeArena(100);
+  const backend = new PooledCpuBackend(400, arena);
+  const outside = Float32Array.from([1, 2, 3]);
+  const id = backend.write(outside, [3], "float32");
+  const moved = backend.adopt(id) as Float32Array;
+  assert.ok(arena.contains(moved));
+  assert.deepEqual([...moved], [1, 2, 3]);
+  assert.equal(backend.adopt(id), moved);
+  const ints = backend.write(Int32Array.from([1]), [1], "int32");
+  assert.ok(!arena.contains(backend.adopt(ints) as Int32Array));
+  backend.disposeData(id); // the moved array is pool-born: it is recycled
+  assert.equal(backend.pooledBytes, 12);
 });

@@ -1,7 +1,8 @@
 /**
  * The pre-activation layer's kernels: training BN (batch statistics) -> ReLU with its running
- * statistics, and the inference per-channel affine -> ReLU. (The training backward is
- * {@linkcode FUSED.bnReluGrad} with z = x, registered in `fused_gradients.ts`.)
+ * statistics, the inference per-channel affine -> ReLU, and the training BN -> ReLU -> 1x1
+ * conv that never stores the activation, with its filter gradient. (The training backwards
+ * are in `fused_gradients.ts`: {@linkcode FUSED.bnReluGrad} with z = x.)
  *
  * @module
  */
@@ -11,13 +12,63 @@ import {
   cpu,
   type KernelFamily,
   makeTensor,
+  nhwc,
   type TensorInfo,
   valuesOf,
 } from "./backend_util.ts";
 import { runningStats } from "./conv_kernels.ts";
 
-/** SlimBnRelu and SlimAffineRelu. */
+/** SlimBnRelu, SlimAffineRelu, SlimBnReluConv1x1 and its filter gradient. */
 export const preactKernels: KernelFamily = (lib) => ({
+  [FUSED.bnReluConv1x1]: ({ inputs, backend, attrs }) => {
+    const { x, gamma, beta, runningMean, runningVar, weight } = inputs as Record<
+      string,
+      TensorInfo
+    >;
+    const b = cpu(backend);
+    const { eps, momentum } = attrs as Attrs as { eps: number; momentum: number };
+    const c = x.shape[3], cout = weight.shape[3];
+    const out = lib.bnReluConv1x1(
+      valuesOf(b, x),
+      nhwc(x),
+      valuesOf(b, gamma),
+      valuesOf(b, beta),
+      eps,
+      valuesOf(b, weight),
+      cout,
+    );
+    const next = runningStats(
+      lib,
+      { mean: valuesOf(b, runningMean), variance: valuesOf(b, runningVar) },
+      out,
+      x.shape[0] * x.shape[1] * x.shape[2],
+      momentum,
+    );
+    return [
+      makeTensor(b, [x.shape[0], x.shape[1], x.shape[2], cout], out.y),
+      makeTensor(b, [c], out.mean),
+      makeTensor(b, [c], out.variance),
+      makeTensor(b, [c], next.mean),
+      makeTensor(b, [c], next.variance),
+    ];
+  },
+  [FUSED.conv1x1GradFilterBnRelu]: ({ inputs, backend, attrs }) => {
+    const { x, dy, gamma, beta, mean, variance } = inputs as Record<string, TensorInfo>;
+    const b = cpu(backend);
+    const cout = dy.shape[3];
+    const dw = lib.conv1x1GradFilterBnRelu(
+      valuesOf(b, x),
+      valuesOf(b, dy),
+      nhwc(x),
+      cout,
+      valuesOf(b, gamma),
+      valuesOf(b, beta),
+      valuesOf(b, mean),
+      valuesOf(b, variance),
+      (attrs as Attrs).eps as number,
+    );
+    return makeTensor(b, [1, 1, x.shape[3], cout], dw);
+  },
   [FUSED.bnRelu]: ({ inputs, backend, attrs }) => {
     const { x, gamma, beta, runningMean, runningVar } = inputs as Record<string, TensorInfo>;
     const b = cpu(backend);

@@ -11,6 +11,7 @@ import { UsageError } from "@slimming/tensor-utils/core";
 import type { KernelLib } from "./kernel_lib.ts";
 import { loadNativeLib } from "./native_lib.ts";
 import { registerSlimBackend } from "./slim_backend.ts";
+import { type CopyCounts, WasmHeap } from "./wasm_heap.ts";
 import { loadWasmLib } from "./wasm_lib.ts";
 import { probeWebgpu } from "./webgpu/adapter.ts";
 import { registerWebgpuKernels } from "./webgpu/register.ts";
@@ -162,6 +163,16 @@ export async function useBackend(
     return { name, description, skipped };
   }
   throw new UsageError(`no usable backend: ${skipped.join("; ")}`);
+}
+
+/**
+ * The bytes the started wasm-simd backend has copied into and out of the module's memory so
+ * far (its tensors live there, so only arrays from elsewhere are copied); undefined before it
+ * starts.
+ */
+export function wasmCopyCounts(): Readonly<CopyCounts> | undefined {
+  const arena = libs.get("wasm-simd")?.arena;
+  return arena instanceof WasmHeap ? arena : undefined;
 }
 
 /** Stops kernel worker threads and unloads native libraries (call before exiting). */

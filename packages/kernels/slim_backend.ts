@@ -1,8 +1,9 @@
 /**
  * A tfjs backend whose hot kernels are a {@linkcode KernelLib}: the stock `cpu` backend
- * (tensors are JS typed arrays, output buffers pooled) with the fused VGG and pre-activation
- * kernels added (and, where the lib has them, BN without ReLU and the residual add -> ReLU:
- * `bn_kernels.ts`) and the convolution, pooling, channel gather/concatenation, same-shape
+ * (tensors are typed arrays, output buffers pooled; on wasm-simd views of the module's memory)
+ * with the fused VGG and pre-activation kernels added (and, where the lib has them, BN without
+ * ReLU and the residual add -> ReLU: `bn_kernels.ts`) and the convolution, pooling, channel
+ * gather/concatenation, same-shape
  * addition, broadcasting subtraction/multiplication/division and the head's matmul kernels
  * replaced. Every other op falls through to the stock cpu kernels.
  *
@@ -50,7 +51,7 @@ export function registerSlimBackend(lib: KernelLib, priority = 0): void {
   registerGatherGradient();
   if (tf.findBackendFactory(lib.name)) return;
   tf.registerBackend(lib.name, () => {
-    const backend = new PooledCpuBackend();
+    const backend = new PooledCpuBackend(undefined, lib.arena);
     lib.alloc = (length) => backend.allocate(length);
     return backend;
   }, priority);

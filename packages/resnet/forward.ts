@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import {
   type BatchNormState,
   bnRelu,
+  bnReluConv1x1,
   type ForwardOptions,
   type ForwardResult,
   type RunningStats,
@@ -45,7 +46,9 @@ function conv(x: tf.Tensor4D, weight: tf.Tensor4D, stride: number): tf.Tensor4D 
 
 /**
  * One bottleneck block: BN-select-ReLU-conv1x1, BN-ReLU-conv3x3 (stride `stride`),
- * BN-ReLU-conv1x1, plus the residual (the block input, or its downsampling 1x1 conv).
+ * BN-ReLU-conv1x1, plus the residual (the block input, or its downsampling 1x1 conv). The
+ * BN-ReLU-conv1x1 pairs run as {@linkcode bnReluConv1x1} (one fused kernel in training where
+ * the backend has it) when every channel is selected.
  */
 export function bottleneck(
   x: tf.Tensor4D,
@@ -55,20 +58,22 @@ export function bottleneck(
   stats: RunningStats[],
 ): tf.Tensor4D {
   const bnOptions = { training: options.training, momentum: options.bnMomentum };
-  let h = conv(bnSelectRelu(x, block.bn1, block.select, options, stats), block.conv1, 1);
-  for (
-    const [bn, weight, s] of [[block.bn2, block.conv2, stride], [
-      block.bn3,
-      block.conv3,
-      1,
-    ]] as const
-  ) {
-    const r = bnRelu(h, bn, bnOptions);
+  /** BN -> ReLU -> 1x1 conv in one op (the activation is not kept for the backward). */
+  const preactConv1x1 = (input: tf.Tensor4D, bn: BatchNormState, weight: tf.Tensor4D) => {
+    const r = bnReluConv1x1(input, bn, weight, bnOptions);
     if (r.runningMean && r.runningVar) {
       stats.push({ runningMean: r.runningMean, runningVar: r.runningVar });
     }
-    h = conv(r.y, weight, s);
+    return r.y;
+  };
+  let h = block.select.length === block.bn1.gamma.shape[0]
+    ? preactConv1x1(x, block.bn1, block.conv1)
+    : conv(bnSelectRelu(x, block.bn1, block.select, options, stats), block.conv1, 1);
+  const r = bnRelu(h, block.bn2, bnOptions);
+  if (r.runningMean && r.runningVar) {
+    stats.push({ runningMean: r.runningMean, runningVar: r.runningVar });
   }
+  h = preactConv1x1(conv(r.y, block.conv2, stride), block.bn3, block.conv3);
   const residual = block.downsample ? conv(x, block.downsample, stride) : x;
   return tf.add(h, residual);
 }

@@ -60,6 +60,7 @@ export {
   type BatchNormState,
   type BnOptions,
   bnRelu,
+  bnReluConv1x1,
   conv3x3BnRelu,
   type ConvBnReluResult,
   FUSED,

@@ -41,6 +41,17 @@ export const FUSED = {
    */
   affineRelu: "SlimAffineRelu",
   /**
+   * Training: batch-statistics BN -> ReLU -> 1x1 conv (stride 1, no bias) without storing the
+   * activation. Inputs x, gamma, beta, runningMean, runningVar, weight [1, 1, in, out]; attrs
+   * eps, momentum; outputs [conv output, mean, biased var, new running mean, new running var].
+   */
+  bnReluConv1x1: "SlimBnReluConv1x1",
+  /**
+   * Backward of {@linkcode FUSED.bnReluConv1x1} to its weight: inputs x, dy, gamma, beta, mean,
+   * variance; attr eps; output the weight gradient [1, 1, in, out].
+   */
+  conv1x1GradFilterBnRelu: "SlimConv1x1GradFilterBnRelu",
+  /**
    * Training: batch-statistics BN without a ReLU (a residual block's last BN and its
    * projection's). Inputs x, gamma, beta, runningMean, runningVar; attrs eps, momentum;
    * outputs [y, mean, biased var, new running mean, new running var] (`bn.ts`).
@@ -215,6 +226,42 @@ export function bnRelu(
     return tf.relu(tf.add(tf.mul(x, scale), shift)) as tf.Tensor4D;
   });
   return { y };
+}
+
+/**
+ * BN -> ReLU -> 1x1 conv (stride 1, no bias), the pre-activation order: in training on a
+ * backend with {@linkcode FUSED.bnReluConv1x1} one kernel that never stores the activation
+ * (its backward recomputes it), else {@linkcode bnRelu} then conv2d. `y` is the conv's output.
+ */
+export function bnReluConv1x1(
+  x: tf.Tensor4D,
+  bn: BatchNormState,
+  weight: tf.Tensor4D,
+  options: BnOptions,
+): ConvBnReluResult {
+  if (options.training && hasFusedKernel(FUSED.bnReluConv1x1)) {
+    const outs = tf.engine().runKernel(
+      FUSED.bnReluConv1x1,
+      {
+        x,
+        gamma: bn.gamma,
+        beta: bn.beta,
+        runningMean: bn.runningMean,
+        runningVar: bn.runningVar,
+        weight,
+      },
+      { eps: options.eps ?? 1e-5, momentum: options.momentum ?? 0.1 },
+    ) as tf.Tensor[];
+    const [y, mean, variance, runningMean, runningVar] = outs;
+    tf.dispose([mean, variance]);
+    return {
+      y: y as tf.Tensor4D,
+      runningMean: runningMean as tf.Tensor1D,
+      runningVar: runningVar as tf.Tensor1D,
+    };
+  }
+  const r = bnRelu(x, bn, options);
+  return { ...r, y: tf.conv2d(r.y, weight, 1, "valid") };
 }
 
 /** 2x2 max-pool, stride 2 (NHWC). */

@@ -1,10 +1,9 @@
 /*
  * add.c: y = a + b over two same-shape float arrays (ResNet's residual additions and the
- * gradient accumulation of a tensor used twice), vectorised and split over threads. Native
- * only: the WebAssembly build would copy both inputs in and the sum out around the call,
- * which costs more than the sum (its KernelLib adds in JavaScript).
+ * gradient accumulation of a tensor used twice), vectorised and split over threads. The
+ * WebAssembly build uses it when both operands already lie in the module's memory (its
+ * KernelLib adds in JavaScript otherwise: a copy in would cost more than the sum).
  */
-#if !defined(__wasm__)
 #include "slim_internal.h"
 
 /* Floats per parallel_for index: large enough that one index is worth a thread's time. */
@@ -33,4 +32,3 @@ void EXPORT(slim_add)(const float *a, const float *b, int n, float *y) {
   if (n < ADD_SERIAL) add_range(&p, 0, chunks, 0);
   else parallel_for(add_range, &p, chunks);
 }
-#endif

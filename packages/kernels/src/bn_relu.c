@@ -16,17 +16,8 @@ static void affine_relu_range(const void *vargs, int begin, int end, int tid) {
   (void)tid;
   const affine_args *a = (const affine_args *)vargs;
   const int C = a->C;
-  for (size_t m = (size_t)begin; m < (size_t)end; m++) {
-    const float *z = a->z + m * C;
-    float *y = a->y + m * C;
-    int c = 0;
-    for (; c + VLEN <= C; c += VLEN)
-      vstore(y + c, vmax0(vload(z + c) * vload(a->scale + c) + vload(a->shift + c)));
-    for (; c < C; c++) {
-      float v = z[c] * a->scale[c] + a->shift[c];
-      y[c] = v > 0 ? v : 0;
-    }
-  }
+  for (size_t m = (size_t)begin; m < (size_t)end; m++)
+    affine_relu_row(a->z + m * C, C, a->scale, a->shift, a->y + m * C);
 }
 
 /* Per-channel mean, biased variance, and the affine (scale, shift) of train-mode BN. */
@@ -105,24 +96,18 @@ static void stats_range(const void *vargs, int begin, int end, int tid) {
   }
 }
 
-/*
- * Training forward of BN (batch statistics) -> ReLU on x [M][C] (the pre-activation layer):
- * writes y, the per-channel mean and biased variance.
- */
-void EXPORT(slim_bn_relu)(const float *x, int M, int C, const float *gamma, const float *beta,
-                          float eps, float *y, float *mean, float *var) {
+void bn_batch_affine(const float *x, size_t M, int C, const float *gamma, const float *beta,
+                     float eps, float *mean, float *var, float *scale, float *shift) {
   int T = num_threads();
-  int CP = round_up(C, VLEN);
-  float *buf = (float *)scratch_alloc((size_t)3 * CP * 4);
-  float *k = buf, *scale = buf + CP, *shift = buf + 2 * CP;
+  float *k = (float *)scratch_alloc((size_t)round_up(C, VLEN) * 4);
   for (int c = 0; c < C; c++) k[c] = M > 0 ? x[c] : 0;
-  stats_args sa = {x, (size_t)M, C, k, 0, 0};
-  size_t each = (size_t)2 * C * sizeof(double) + (size_t)2 * CP * sizeof(float);
+  stats_args sa = {x, M, C, k, 0, 0};
+  size_t each = (size_t)2 * C * sizeof(double) + (size_t)2 * round_up(C, VLEN) * sizeof(float);
   sa.partial = (double *)scratch_per_thread(each, &sa.partial_stride, T);
   sa.partial_stride /= sizeof(double);
   for (int t = 0; t < T; t++)
     for (int c = 0; c < 2 * C; c++) sa.partial[t * sa.partial_stride + c] = 0;
-  parallel_for(stats_range, &sa, M);
+  parallel_for(stats_range, &sa, (int)M);
   for (int c = 0; c < C; c++) {
     double s = 0, q = 0;
     for (int t = 0; t < T; t++)
@@ -131,10 +116,19 @@ void EXPORT(slim_bn_relu)(const float *x, int M, int C, const float *gamma, cons
     if (v < 0) v = 0;
     mean[c] = (float)(k[c] + d);
     var[c] = (float)v;
-    float invstd = 1.0f / __builtin_sqrtf((float)v + eps);
-    scale[c] = gamma[c] * invstd;
-    shift[c] = beta[c] - mean[c] * scale[c];
   }
+  bn_scale_shift(gamma, beta, mean, var, eps, C, scale, shift);
+}
+
+/*
+ * Training forward of BN (batch statistics) -> ReLU on x [M][C] (the pre-activation layer):
+ * writes y, the per-channel mean and biased variance.
+ */
+void EXPORT(slim_bn_relu)(const float *x, int M, int C, const float *gamma, const float *beta,
+                          float eps, float *y, float *mean, float *var) {
+  int CP = round_up(C, VLEN);
+  float *scale = (float *)scratch_alloc((size_t)2 * CP * 4), *shift = scale + CP;
+  bn_batch_affine(x, (size_t)M, C, gamma, beta, eps, mean, var, scale, shift);
   affine_args a = {x, y, (size_t)M, C, scale, shift};
   parallel_for(affine_relu_range, &a, M);
   scratch_done();

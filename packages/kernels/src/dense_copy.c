@@ -2,10 +2,9 @@
  * dense_copy.c: the memory-bound pieces of DenseNet's concatenations, threaded: a block of
  * columns copied between [M][C] row layouts (Concat along the last axis and its backward,
  * SplitV). The same-shape sum (a dense layer's input feeding both its BN and the next
- * concatenation) is add.c's. Native only, like add.c: the WebAssembly build copies columns in
- * JavaScript (wasm_lib.ts), since a copy into the module and back would double the bytes moved.
+ * concatenation) is add.c's. Like add.c, the WebAssembly build uses it when both arrays lie
+ * in the module's memory and copies columns in JavaScript otherwise.
  */
-#if !defined(__wasm__)
 #include "slim_internal.h"
 
 typedef struct {
@@ -28,4 +27,3 @@ void EXPORT(slim_copy_columns)(const float *src, int M, int src_c, int src_off, 
   columns_args a = {src, dst, src_c, src_off, dst_c, dst_off, K};
   parallel_for(columns_range, &a, M);
 }
-#endif

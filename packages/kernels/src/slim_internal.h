@@ -119,6 +119,39 @@ INTERNAL int num_threads(void);
 /* Runs fn over a split of [0, n) on up to num_threads() threads and waits for all. */
 INTERNAL void parallel_for(range_fn fn, const void *args, int n);
 
+/* ---------------------------------------------------------------- batch norm (bn_relu.c) */
+
+/* y[c] = max(0, z[c] * scale[c] + shift[c]) over one row of C channels. */
+static inline void affine_relu_row(const float *z, int C, const float *scale, const float *shift,
+                                   float *y) {
+  int c = 0;
+  for (; c + VLEN <= C; c += VLEN)
+    vstore(y + c, vmax0(vload(z + c) * vload(scale + c) + vload(shift + c)));
+  for (; c < C; c++) {
+    float v = z[c] * scale[c] + shift[c];
+    y[c] = v > 0 ? v : 0;
+  }
+}
+
+/* The affine of train-mode BN from its batch mean and biased variance: y = x * scale + shift. */
+static inline void bn_scale_shift(const float *gamma, const float *beta, const float *mean,
+                                  const float *var, float eps, int C, float *scale,
+                                  float *shift) {
+  for (int c = 0; c < C; c++) {
+    float invstd = 1.0f / __builtin_sqrtf(var[c] + eps);
+    scale[c] = gamma[c] * invstd;
+    shift[c] = beta[c] - mean[c] * scale[c];
+  }
+}
+
+/*
+ * Batch statistics of x [M][C] (mean, biased variance) and the BN affine (scale, shift: C
+ * floats each, padded arrays allowed); uses the scratch arena, not released.
+ */
+INTERNAL void bn_batch_affine(const float *x, size_t M, int C, const float *gamma,
+                              const float *beta, float eps, float *mean, float *var,
+                              float *scale, float *shift);
+
 /* ---------------------------------------------------------------- conv helpers */
 
 /* Copies image n into a zero-bordered (H+2) x (W+2) x C buffer. */
