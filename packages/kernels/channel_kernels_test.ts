@@ -59,11 +59,18 @@ function concatOutputs(
   });
 }
 
+/**
+ * Gathered values are copies (exact); a gradient sums every pick of a channel, in another order
+ * than the stock kernel's when a channel is picked several times (seen: 2.2e-6 for one channel
+ * picked 7 times). A wrong kernel is off by far more.
+ */
+const TOLERANCE = 1e-5;
+
 function same(backend: string, what: string, actual: Float32Array[], expected: Float32Array[]) {
   assert.equal(actual.length, expected.length);
   for (let i = 0; i < expected.length; i++) {
     const err = maxRelativeError(actual[i], expected[i]);
-    assert.ok(err < 1e-6, `${backend} ${what} output ${i}: error ${err}`);
+    assert.ok(err < TOLERANCE, `${backend} ${what} output ${i}: error ${err}`);
   }
 }
 
