@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { CheckpointError, disposeTree, encodeSafetensors } from "@slimming/tensor-utils";
-import { architecture, type CfgItem } from "@slimming/architectures";
+import { architecture, ARCH_NAMES, type CfgItem } from "@slimming/architectures";
 import { checkpointSpec, loadModel, saveModel } from "./checkpoint.ts";
 
 await tf.setBackend("cpu");
@@ -49,7 +49,7 @@ Deno.test("a checkpoint with an unknown arch tag is a one-line CheckpointError",
       () => loadModel(path),
       (e: Error) =>
         e instanceof CheckpointError && !e.message.includes("\n") &&
-        e.message.endsWith(`arch "lenet" in its metadata is none of vgg, resnet, densenet`),
+        e.message.endsWith(`arch "lenet" in its metadata is none of ${ARCH_NAMES.join(", ")}`),
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
