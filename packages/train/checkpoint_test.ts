@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { CheckpointError, disposeTree, encodeSafetensors } from "@slimming/tensor-utils";
-import { architecture, ARCH_NAMES, type CfgItem } from "@slimming/architectures";
+import { ARCH_NAMES, architecture, type CfgItem } from "@slimming/architectures";
 import { checkpointSpec, loadModel, saveModel } from "./checkpoint.ts";
 
 await tf.setBackend("cpu");
