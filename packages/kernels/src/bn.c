@@ -1,47 +1,12 @@
 /*
  * bn.c: batch norm without a ReLU (a residual block's last BN and its projection BN, which
  * feed the residual addition): the training forward with batch statistics and its backward,
- * plus the residual add -> ReLU and the ReLU backward. Same numerics as bn_relu.c (shifted
- * float-block/double sums for the statistics, the expanded-xhat backward), vectorised and
+ * plus the residual add -> ReLU and the ReLU backward. The statistics are bn_relu.c's
+ * (bn_batch_affine); the backward has the same numerics (the expanded-xhat form), vectorised and
  * split over threads. Native only: the WebAssembly build keeps the stock composition.
  */
 #if !defined(__wasm__)
 #include "slim_internal.h"
-
-/* Per-channel sums of (x - k) and (x - k)^2 over rows, per thread (float blocks, then double). */
-typedef struct {
-  const float *x;
-  int C;
-  const float *k;
-  double *partial; /* per-thread [2][C] doubles, then [2][CP] floats */
-  size_t partial_stride;
-} bn_stats_args;
-
-static void bn_stats_range(const void *vargs, int begin, int end, int tid) {
-  const bn_stats_args *a = (const bn_stats_args *)vargs;
-  const int C = a->C;
-  double *s = a->partial + tid * a->partial_stride, *q = s + C;
-  float *fs = (float *)(q + C), *fq = fs + round_up(C, VLEN);
-  const int block = 64;
-  for (size_t m0 = (size_t)begin; m0 < (size_t)end; m0 += block) {
-    size_t m1 = m0 + block < (size_t)end ? m0 + block : (size_t)end;
-    for (int c = 0; c < C; c++) fs[c] = 0, fq[c] = 0;
-    for (size_t m = m0; m < m1; m++) {
-      const float *x = a->x + m * C;
-      int c = 0;
-      for (; c + VLEN <= C; c += VLEN) {
-        vf d = vload(x + c) - vload(a->k + c);
-        vstore(fs + c, vload(fs + c) + d);
-        vstore(fq + c, vload(fq + c) + d * d);
-      }
-      for (; c < C; c++) {
-        float d = x[c] - a->k[c];
-        fs[c] += d, fq[c] += d * d;
-      }
-    }
-    for (int c = 0; c < C; c++) s[c] += fs[c], q[c] += fq[c];
-  }
-}
 
 /* y = x * scale + shift per channel over rows [begin, end). */
 typedef struct {
@@ -71,30 +36,13 @@ static void bn_affine_range(const void *vargs, int begin, int end, int tid) {
  */
 void EXPORT(slim_bn)(const float *x, int M, int C, const float *gamma, const float *beta,
                      float eps, float *y, float *mean, float *var) {
-  int T = num_threads();
-  int CP = round_up(C, VLEN);
-  float *buf = (float *)scratch_alloc((size_t)3 * CP * 4);
-  float *k = buf, *scale = buf + CP, *shift = buf + 2 * CP;
-  for (int c = 0; c < C; c++) k[c] = M > 0 ? x[c] : 0;
-  bn_stats_args sa = {x, C, k, 0, 0};
-  size_t each = (size_t)2 * C * sizeof(double) + (size_t)2 * CP * sizeof(float);
-  sa.partial = (double *)scratch_per_thread(each, &sa.partial_stride, T);
-  sa.partial_stride /= sizeof(double);
-  for (int t = 0; t < T; t++)
-    for (int c = 0; c < 2 * C; c++) sa.partial[t * sa.partial_stride + c] = 0;
-  parallel_for(bn_stats_range, &sa, M);
-  for (int c = 0; c < C; c++) {
-    double s = 0, q = 0;
-    for (int t = 0; t < T; t++)
-      s += sa.partial[t * sa.partial_stride + c], q += sa.partial[t * sa.partial_stride + C + c];
-    double d = M > 0 ? s / (double)M : 0, v = M > 0 ? q / (double)M - d * d : 0;
-    if (v < 0) v = 0;
-    mean[c] = (float)(k[c] + d);
-    var[c] = (float)v;
-    float invstd = 1.0f / __builtin_sqrtf((float)v + eps);
-    scale[c] = gamma[c] * invstd;
-    shift[c] = beta[c] - mean[c] * scale[c];
+  if (M == 0) {
+    for (int c = 0; c < C; c++) mean[c] = 0, var[c] = 0;
+    return;
   }
+  int CP = round_up(C, VLEN);
+  float *scale = (float *)scratch_alloc((size_t)2 * CP * 4), *shift = scale + CP;
+  bn_batch_affine(x, (size_t)M, C, gamma, beta, eps, mean, var, scale, shift);
   bn_affine_args a = {x, y, C, scale, shift};
   parallel_for(bn_affine_range, &a, M);
   scratch_done();
