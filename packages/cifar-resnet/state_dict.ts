@@ -15,10 +15,13 @@ import {
   type BatchNormState,
   CheckpointError,
   f32,
+  int64Scalar,
   type NamedArray,
+  oihwArray,
   type SafetensorsFile,
   stateDictReader,
   UsageError,
+  vectorArray,
 } from "@slimming/tensor-utils";
 import {
   CIFAR_RESNET_ARCH,
@@ -44,24 +47,6 @@ export function cifarResnetMetadata(
   };
 }
 
-async function oihw(w: tf.Tensor4D): Promise<NamedArray> {
-  const t = tf.transpose(w, [3, 2, 0, 1]);
-  const data = (await t.data()) as Float32Array;
-  const shape = t.shape;
-  t.dispose();
-  return f32(shape, data);
-}
-
-async function vec(t: tf.Tensor1D): Promise<NamedArray> {
-  return f32(t.shape, (await t.data()) as Float32Array);
-}
-
-function int64(value: number): NamedArray {
-  const bytes = new Uint8Array(8);
-  new DataView(bytes.buffer).setBigInt64(0, BigInt(value), true);
-  return { dtype: "I64", shape: [], data: bytes };
-}
-
 /**
  * The PyTorch state_dict of `params`, in PyTorch's key order, read asynchronously so it
  * works on every backend. Every BN's `num_batches_tracked` is `options.numBatchesTracked`
@@ -74,29 +59,29 @@ export async function cifarResnetToStateDict(
   const dict: Record<string, NamedArray> = {};
   const tracked = options.numBatchesTracked ?? 0;
   const putBn = async (k: string, bn: BatchNormState) => {
-    dict[`${k}.weight`] = await vec(bn.gamma);
-    dict[`${k}.bias`] = await vec(bn.beta);
-    dict[`${k}.running_mean`] = await vec(bn.runningMean);
-    dict[`${k}.running_var`] = await vec(bn.runningVar);
-    dict[`${k}.num_batches_tracked`] = int64(tracked);
+    dict[`${k}.weight`] = await vectorArray(bn.gamma);
+    dict[`${k}.bias`] = await vectorArray(bn.beta);
+    dict[`${k}.running_mean`] = await vectorArray(bn.runningMean);
+    dict[`${k}.running_var`] = await vectorArray(bn.runningVar);
+    dict[`${k}.num_batches_tracked`] = int64Scalar(tracked);
   };
-  dict["conv1.weight"] = await oihw(params.conv1);
+  dict["conv1.weight"] = await oihwArray(params.conv1);
   await putBn("bn1", params.bn1);
   for (const [b, block] of params.residualBlocks.entries()) {
     const k = cifarResnetBlockName(params.depth, b);
-    dict[`${k}.conv1.weight`] = await oihw(block.conv1);
+    dict[`${k}.conv1.weight`] = await oihwArray(block.conv1);
     await putBn(`${k}.bn1`, block.bn1);
-    dict[`${k}.conv2.weight`] = await oihw(block.conv2);
+    dict[`${k}.conv2.weight`] = await oihwArray(block.conv2);
     await putBn(`${k}.bn2`, block.bn2);
     if (block.downsample) {
-      dict[`${k}.downsample.0.weight`] = await oihw(block.downsample.conv);
+      dict[`${k}.downsample.0.weight`] = await oihwArray(block.downsample.conv);
       await putBn(`${k}.downsample.1`, block.downsample.bn);
     }
   }
   const fcT = tf.transpose(params.fc.weight);
   dict["fc.weight"] = f32(fcT.shape, (await fcT.data()) as Float32Array);
   fcT.dispose();
-  dict["fc.bias"] = await vec(params.fc.bias);
+  dict["fc.bias"] = await vectorArray(params.fc.bias);
   return dict;
 }
 

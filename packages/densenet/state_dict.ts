@@ -16,11 +16,13 @@ import {
   CheckpointError,
   f32,
   type NamedArray,
+  oihwArray,
   type SafetensorsFile,
   selectedChannels,
   type StateDictReader,
   stateDictReader,
   UsageError,
+  vectorArray,
 } from "@slimming/tensor-utils";
 import { DENSENET_TAG, densenetBnWidths, type DensenetSpec, validateDensenetSpec } from "./cfg.ts";
 import {
@@ -60,18 +62,6 @@ export function densenetMetadata(
   };
 }
 
-async function oihw(w: tf.Tensor4D): Promise<NamedArray> {
-  const t = tf.transpose(w, [3, 2, 0, 1]);
-  const data = await t.data() as Float32Array;
-  const shape = t.shape;
-  t.dispose();
-  return f32(shape, data);
-}
-
-async function vec(t: tf.Tensor1D): Promise<NamedArray> {
-  return f32(t.shape, (await t.data()) as Float32Array);
-}
-
 /**
  * The PyTorch state_dict of `params`, read asynchronously so it works on every backend.
  * `num_batches_tracked` is `numBatchesTracked` (default 0) for every BN.
@@ -80,27 +70,27 @@ export async function toStateDict(
   params: DensenetParams,
   options: { numBatchesTracked?: number } = {},
 ): Promise<Record<string, NamedArray>> {
-  const dict: Record<string, NamedArray> = { "conv1.weight": await oihw(params.conv1.weight) };
+  const dict: Record<string, NamedArray> = { "conv1.weight": await oihwArray(params.conv1.weight) };
   const units: Array<SelectedBn & { conv?: DensenetUnit["conv"] }> = selectedBns(params);
   const keys = bnKeys(params.depth);
   for (const [i, u] of units.entries()) {
     const k = keys[i];
-    dict[`${k}.weight`] = await vec(u.bn.gamma);
-    dict[`${k}.bias`] = await vec(u.bn.beta);
-    dict[`${k}.running_mean`] = await vec(u.bn.runningMean);
-    dict[`${k}.running_var`] = await vec(u.bn.runningVar);
+    dict[`${k}.weight`] = await vectorArray(u.bn.gamma);
+    dict[`${k}.bias`] = await vectorArray(u.bn.beta);
+    dict[`${k}.running_mean`] = await vectorArray(u.bn.runningMean);
+    dict[`${k}.running_var`] = await vectorArray(u.bn.runningVar);
     const tracked = new Uint8Array(8);
     new DataView(tracked.buffer).setBigInt64(0, BigInt(options.numBatchesTracked ?? 0), true);
     dict[`${k}.num_batches_tracked`] = { dtype: "I64", shape: [], data: tracked };
     const indexes = new Float32Array(u.bn.gamma.shape[0]);
     for (const c of u.selected) indexes[c] = 1;
     dict[selectKey(k)] = f32([indexes.length], indexes);
-    if (u.conv) dict[k.replace(/bn1$/, "conv1.weight")] = await oihw(u.conv.weight);
+    if (u.conv) dict[k.replace(/bn1$/, "conv1.weight")] = await oihwArray(u.conv.weight);
   }
   const fcw = tf.transpose(params.fc.weight);
   dict["fc.weight"] = f32(fcw.shape, (await fcw.data()) as Float32Array);
   fcw.dispose();
-  dict["fc.bias"] = await vec(params.fc.bias);
+  dict["fc.bias"] = await vectorArray(params.fc.bias);
   return dict;
 }
 

@@ -69,5 +69,7 @@ export {
 } from "./ops.ts";
 /** Batch norm without a ReLU and the residual add -> ReLU, fused where the backend can. */
 export { addRelu, bn } from "./bn.ts";
+/** PyTorch state_dict layouts: OIHW conv weights, vectors, int64 scalars. */
+export { int64Scalar, oihwArray, vectorArray } from "./torch_layout.ts";
 /** The operations the command line needs from an architecture. */
 export type { ForwardOptions, ForwardResult, ModelOps, RunningStats } from "./model.ts";
