@@ -243,7 +243,48 @@ static inline void wino_input_tile(const float *d0, size_t xrow, int Cin, float 
   }
 }
 
-/* The Winograd F(2x2, 3x3) forward; same contract as conv3x3_run. */
+/*
+ * The tile side F(m x m, 3x3) takes for this shape: 4 where H and W are multiples of 4
+ * (`-DSLIM_WINO_F2_ONLY` builds the F(2x2, 3x3)-only kernels, for comparisons).
+ */
+static inline int wino_tile_side(int H, int W) {
+#ifdef SLIM_WINO_F2_ONLY
+  (void)H, (void)W;
+  return 2;
+#else
+  return H % 4 == 0 && W % 4 == 0 ? 4 : 2;
+#endif
+}
+
+/* The 1-D input transform of F(4x4, 3x3): b = B^T d. */
+static inline __attribute__((always_inline)) void wino4_bt(const vf d[6], vf b[6]) {
+  b[0] = (d[0] - d[2]) * 4.0f - d[2] + d[4];
+  b[1] = d[3] + d[4] - (d[1] + d[2]) * 4.0f;
+  b[2] = d[4] - d[3] + (d[1] - d[2]) * 4.0f;
+  b[3] = (d[3] - d[1]) * 2.0f + d[4] - d[2];
+  b[4] = (d[1] - d[3]) * 2.0f + d[4] - d[2];
+  b[5] = (d[1] - d[3]) * 4.0f - d[3] + d[5];
+}
+
+/* V[xi] = (B^T d B)[xi] for the 6x6 input tile at d0 (all channels), into v + xi * vplane. */
+static inline void wino4_input_tile(const float *d0, size_t xrow, int Cin, float *v, size_t vplane) {
+  for (int c = 0; c < Cin; c += VLEN) {
+    vf t[6][6];
+    for (int i = 0; i < 6; i++) {
+      vf d[6];
+      for (int j = 0; j < 6; j++) d[j] = vload(d0 + i * xrow + (size_t)j * Cin + c);
+      wino4_bt(d, t[i]); /* t[i] = row i of d B */
+    }
+    for (int j = 0; j < 6; j++) {
+      vf d[6], b[6];
+      for (int i = 0; i < 6; i++) d[i] = t[i][j];
+      wino4_bt(d, b); /* column j of B^T d B */
+      for (int i = 0; i < 6; i++) vstore(v + c + (i * 6 + j) * vplane, b[i]);
+    }
+  }
+}
+
+/* The Winograd forward (F(4x4, 3x3) or F(2x2, 3x3)); same contract as conv3x3_run. */
 INTERNAL void conv3x3_wino_run(const float *x, int N, int H, int W, int Cin,
                                const float *wpacked, int Cout, int CoutP, float *out,
                                double *stats_out, const float *scale, const float *shift);

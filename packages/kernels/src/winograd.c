@@ -6,10 +6,21 @@
  */
 #include "slim_internal.h"
 
+/*
+ * winograd.c: the 3x3 convolution as Winograd F(m x m, 3x3) for H and W multiples of m, with
+ * m = 4 (6x6 input tiles, 36 small GEMMs, 36 multiplies per 16 outputs) where H and W allow,
+ * else m = 2 (4x4 input tiles, 16 GEMMs, 16 multiplies per 4 outputs); the direct path does
+ * 36 per output. U = G g G^T per (ci, co), V = B^T d B per input tile, M = sum_ci U .* V,
+ * y = A^T M A. The matrices are Lavin and Gray's (2016) for F(2x2, 3x3) and F(4x4, 3x3), with
+ * interpolation points 0, 1, -1 (m = 2) and 0, 1, -1, 2, -2 (m = 4). Same contract as the
+ * direct path (conv.c), which calls it where wino_pays().
+ */
+#include "slim_internal.h"
+
 typedef struct {
   const float *x;
   int N, H, W, Cin, CinP;
-  const float *U; /* [16][Cin][CoutP] */
+  const float *U; /* [planes][Cin][CoutP] */
   int Cout, CoutP;
   float *out;
   float *scratch;
@@ -18,10 +29,11 @@ typedef struct {
   size_t stats_stride;
   const float *scale, *shift;
   int group;
+  int m; /* output tile side: 2 or 4 */
 } wino_args;
 
-/* U[xi][ci][co] from weights packed as [9][Cin][CoutP]. */
-static void wino_filter(const float *wp, int Cin, int CoutP, float *U) {
+/* U[xi][ci][co] = (G g G^T)[xi], F(2x2, 3x3), from weights packed as [9][Cin][CoutP]. */
+static void wino_filter2(const float *wp, int Cin, int CoutP, float *U) {
   const size_t plane = (size_t)Cin * CoutP;
   for (int ci = 0; ci < Cin; ci++)
     for (int c = 0; c < CoutP; c += VLEN) {
@@ -44,6 +56,41 @@ static void wino_filter(const float *wp, int Cin, int CoutP, float *U) {
     }
 }
 
+/* The 1-D filter transform of F(4x4, 3x3): u = G g with G's rows (1/4, 0, 0), -(1, 1, 1)/6,
+ * -(1, -1, 1)/6, (1/24, 1/12, 1/6), (1/24, -1/12, 1/6), (0, 0, 1). */
+static inline __attribute__((always_inline)) void wino4_g(vf g0, vf g1, vf g2, vf u[6]) {
+  u[0] = g0 * 0.25f;
+  u[1] = (g0 + g1 + g2) * (-1.0f / 6);
+  u[2] = (g0 - g1 + g2) * (-1.0f / 6);
+  u[3] = g0 * (1.0f / 24) + g1 * (1.0f / 12) + g2 * (1.0f / 6);
+  u[4] = g0 * (1.0f / 24) - g1 * (1.0f / 12) + g2 * (1.0f / 6);
+  u[5] = g2;
+}
+
+/* U[xi][ci][co] = (G g G^T)[xi], F(4x4, 3x3), from weights packed as [9][Cin][CoutP]. */
+static void wino_filter4(const float *wp, int Cin, int CoutP, float *U) {
+  const size_t plane = (size_t)Cin * CoutP;
+  for (int ci = 0; ci < Cin; ci++)
+    for (int c = 0; c < CoutP; c += VLEN) {
+      vf g[3][3], t[3][6], u[6];
+      for (int k = 0; k < 9; k++) g[k / 3][k % 3] = vload(wp + k * plane + (size_t)ci * CoutP + c);
+      for (int i = 0; i < 3; i++) wino4_g(g[i][0], g[i][1], g[i][2], t[i]); /* rows: g G^T */
+      for (int j = 0; j < 6; j++) {
+        wino4_g(t[0][j], t[1][j], t[2][j], u); /* columns: G (g G^T) */
+        for (int i = 0; i < 6; i++) vstore(U + (size_t)(i * 6 + j) * plane + (size_t)ci * CoutP + c, u[i]);
+      }
+    }
+}
+
+/* The 1-D output transform of F(4x4, 3x3): y = A^T m. */
+static inline __attribute__((always_inline)) void wino4_at(const vf m[6], vf y[4]) {
+  const vf p1 = m[1] + m[2], d1 = m[1] - m[2], p3 = m[3] + m[4], d3 = m[3] - m[4];
+  y[0] = m[0] + p1 + p3;
+  y[1] = d1 + d3 * 2.0f;
+  y[2] = p1 + p3 * 4.0f;
+  y[3] = d1 + d3 * 8.0f + m[5];
+}
+
 static inline __attribute__((always_inline)) void wino_gemm_tile(
     const int P, const int J, const float *restrict v, size_t vrow, int K, const float *restrict u,
     int CoutP, float *restrict m) {
@@ -63,20 +110,54 @@ static inline __attribute__((always_inline)) void wino_gemm_tile(
 }
 
 
+/* Y = A^T M A for one tile's planes M (at m, planes mplane apart), F(2x2, 3x3): y[0..3] row-major. */
+static inline __attribute__((always_inline)) void wino2_output_tile(const float *m, size_t mplane,
+                                                                    vf y[16]) {
+  vf mm[4][4], s[4][2];
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < 4; j++) mm[i][j] = vload(m + (i * 4 + j) * mplane);
+  for (int i = 0; i < 4; i++) {
+    s[i][0] = mm[i][0] + mm[i][1] + mm[i][2];
+    s[i][1] = mm[i][1] - mm[i][2] - mm[i][3];
+  }
+  y[0] = s[0][0] + s[1][0] + s[2][0];
+  y[1] = s[0][1] + s[1][1] + s[2][1];
+  y[2] = s[1][0] - s[2][0] - s[3][0];
+  y[3] = s[1][1] - s[2][1] - s[3][1];
+}
+
+/* Y = A^T M A for one tile's planes M, F(4x4, 3x3): y[16] row-major. */
+static inline __attribute__((always_inline)) void wino4_output_tile(const float *m, size_t mplane,
+                                                                    vf y[16]) {
+  vf t[6][4];
+  for (int i = 0; i < 6; i++) {
+    vf row[6];
+    for (int j = 0; j < 6; j++) row[j] = vload(m + (i * 6 + j) * mplane);
+    wino4_at(row, t[i]); /* t[i] = row i of M A */
+  }
+  for (int j = 0; j < 4; j++) {
+    vf col[6], out[4];
+    for (int i = 0; i < 6; i++) col[i] = t[i][j];
+    wino4_at(col, out);
+    for (int i = 0; i < 4; i++) y[i * 4 + j] = out[i];
+  }
+}
+
 /*
- * One thread's images, a block of WINO_TB tiles at a time: input transform, the 16 GEMMs, the
- * output transform and epilogue. Long, but one pass: the block's V and M stay in cache
- * between the three steps.
+ * One thread's images, a block of WINO_TB tiles at a time: input transform, the GEMMs (one per
+ * plane), the output transform and epilogue. Long, but one pass: the block's V and M stay in
+ * cache between the three steps.
  */
 static void wino_range(const void *vargs, int begin, int end, int tid) {
   const wino_args *a = (const wino_args *)vargs;
   const int H = a->H, W = a->W, Cin = a->Cin, CinP = a->CinP, Cout = a->Cout, CoutP = a->CoutP;
-  const int th = H / 2, tw = W / 2, tiles_img = th * tw;
+  const int m = a->m, alpha = m + 2, planes = alpha * alpha;
+  const int th = H / m, tw = W / m, tiles_img = th * tw;
   const size_t xrow = (size_t)(W + 2) * Cin, img = (size_t)(H + 2) * xrow;
   float *pad = a->scratch + tid * a->scratch_stride;
   float *V = pad + a->pad_floats;
   float *M = V + a->v_floats;
-  float *fs = M + (size_t)16 * WINO_TB * CoutP, *fq = fs + CoutP;
+  float *fs = M + (size_t)planes * WINO_TB * CoutP, *fq = fs + CoutP;
   double *st = a->stats ? a->stats + tid * a->stats_stride : 0;
   const size_t vplane = (size_t)WINO_TB * CinP, mplane = (size_t)WINO_TB * CoutP;
   const int vectors = CoutP / VLEN;
@@ -92,19 +173,20 @@ static void wino_range(const void *vargs, int begin, int end, int tid) {
       /* input transform: V[xi][t][ci] = (B^T d B)[xi] */
       for (int t = 0; t < tb; t++) {
         const int q = t0 + t, im = q / tiles_img, r = q % tiles_img, ty = r / tw, tx = r % tw;
-        const float *d0 = pad + im * img + (size_t)(2 * ty) * xrow + (size_t)(2 * tx) * Cin;
-        wino_input_tile(d0, xrow, Cin, V + (size_t)t * CinP, vplane);
+        const float *d0 = pad + im * img + (size_t)(m * ty) * xrow + (size_t)(m * tx) * Cin;
+        if (m == 4) wino4_input_tile(d0, xrow, Cin, V + (size_t)t * CinP, vplane);
+        else wino_input_tile(d0, xrow, Cin, V + (size_t)t * CinP, vplane);
       }
-      /* 16 GEMMs: M[xi] (tb x CoutP) = V[xi] (tb x Cin) . U[xi] (Cin x CoutP) */
-      for (int xi = 0; xi < 16; xi++) {
+      /* one GEMM a plane: M[xi] (tb x CoutP) = V[xi] (tb x Cin) . U[xi] (Cin x CoutP) */
+      for (int xi = 0; xi < planes; xi++) {
         const float *v = V + xi * vplane, *u = a->U + (size_t)xi * Cin * CoutP;
-        float *m = M + xi * mplane;
+        float *mx = M + xi * mplane;
         for (int v0 = 0; v0 < vectors; v0 += J) {
           const int j = imin(J, vectors - v0);
           for (int r0 = 0; r0 < tb; r0 += P) {
             const int p = imin(P, tb - r0);
             const float *vr = v + (size_t)r0 * CinP, *ub = u + v0 * VLEN;
-            float *mb = m + (size_t)r0 * CoutP + v0 * VLEN;
+            float *mb = mx + (size_t)r0 * CoutP + v0 * VLEN;
 #define GEMM_TILE(P, J) wino_gemm_tile(P, J, vr, CinP, Cin, ub, CoutP, mb)
             DISPATCH_PJ(p, j, GEMM_TILE);
 #undef GEMM_TILE
@@ -116,38 +198,28 @@ static void wino_range(const void *vargs, int begin, int end, int tid) {
         for (int c = 0; c < CoutP; c++) fs[c] = 0, fq[c] = 0;
       for (int t = 0; t < tb; t++) {
         const int q = t0 + t, im = q / tiles_img, r = q % tiles_img, ty = r / tw, tx = r % tw;
-        float *o0 = a->out + (((size_t)(n0 + im) * H + 2 * ty) * W + 2 * tx) * Cout;
-        float *o1 = o0 + (size_t)W * Cout;
+        float *o0 = a->out + (((size_t)(n0 + im) * H + m * ty) * W + m * tx) * Cout;
         for (int c = 0; c < CoutP; c += VLEN) {
-          vf mm[4][4], s[4][2];
-          for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 4; j++) mm[i][j] = vload(M + (i * 4 + j) * mplane + (size_t)t * CoutP + c);
-          for (int i = 0; i < 4; i++) {
-            s[i][0] = mm[i][0] + mm[i][1] + mm[i][2];
-            s[i][1] = mm[i][1] - mm[i][2] - mm[i][3];
-          }
-          vf y[4];
-          y[0] = s[0][0] + s[1][0] + s[2][0];
-          y[1] = s[0][1] + s[1][1] + s[2][1];
-          y[2] = s[1][0] - s[2][0] - s[3][0];
-          y[3] = s[1][1] - s[2][1] - s[3][1];
-          const int lanes = imin(VLEN, Cout - c);
+          vf y[16];
+          if (m == 4) wino4_output_tile(M + (size_t)t * CoutP + c, mplane, y);
+          else wino2_output_tile(M + (size_t)t * CoutP + c, mplane, y);
+          const int lanes = imin(VLEN, Cout - c), outputs = m * m;
           if (st) {
-            vf sum = y[0] + y[1] + y[2] + y[3];
-            vf sq = y[0] * y[0] + y[1] * y[1] + y[2] * y[2] + y[3] * y[3];
+            vf sum = (vf){0}, sq = (vf){0};
+            for (int k = 0; k < outputs; k++) sum += y[k], sq += y[k] * y[k];
             vstore(fs + c, vload(fs + c) + sum);
             vstore(fq + c, vload(fq + c) + sq);
           }
           if (a->scale) {
             vf sc = (vf){0}, sh = (vf){0};
             for (int l = 0; l < lanes; l++) sc[l] = a->scale[c + l], sh[l] = a->shift[c + l];
-            for (int k = 0; k < 4; k++) y[k] = vmax0(y[k] * sc + sh);
+            for (int k = 0; k < outputs; k++) y[k] = vmax0(y[k] * sc + sh);
           }
-          float *dst[4] = {o0 + c, o0 + Cout + c, o1 + c, o1 + Cout + c};
-          for (int k = 0; k < 4; k++) {
-            if (lanes == VLEN) vstore(dst[k], y[k]);
+          for (int k = 0; k < outputs; k++) {
+            float *dst = o0 + ((size_t)(k / m) * W + k % m) * Cout + c;
+            if (lanes == VLEN) vstore(dst, y[k]);
             else
-              for (int l = 0; l < lanes; l++) dst[k][l] = y[k][l];
+              for (int l = 0; l < lanes; l++) dst[l] = y[k][l];
           }
         }
       }
@@ -162,16 +234,19 @@ void conv3x3_wino_run(const float *x, int N, int H, int W, int Cin, const float 
                       const float *shift) {
   const int T = num_threads();
   const int CinP = round_up(Cin, VLEN);
-  wino_args a = {x, N, H, W, Cin, CinP, 0, Cout, CoutP, out, 0, 0, 0, 0, 0, 0, scale, shift, 1};
-  float *U = (float *)scratch_alloc((size_t)16 * Cin * CoutP * 4);
-  wino_filter(wpacked, Cin, CoutP, U);
+  const int m = wino_tile_side(H, W), planes = (m + 2) * (m + 2);
+  wino_args a = {x, N, H, W, Cin, CinP, 0, Cout, CoutP, out, 0, 0, 0, 0, 0, 0, scale, shift, 1, m};
+  float *U = (float *)scratch_alloc((size_t)planes * Cin * CoutP * 4);
+  if (m == 4) wino_filter4(wpacked, Cin, CoutP, U);
+  else wino_filter2(wpacked, Cin, CoutP, U);
   a.U = U;
-  const int tiles_img = (H / 2) * (W / 2);
+  const int tiles_img = (H / m) * (W / m);
   a.group = WINO_TB / tiles_img > 1 ? WINO_TB / tiles_img : 1;
   a.pad_floats = (size_t)a.group * (H + 2) * (W + 2) * Cin + VLEN;
   a.pad_floats = (a.pad_floats + 15) & ~(size_t)15;
-  a.v_floats = (size_t)16 * WINO_TB * CinP;
-  size_t each = (a.pad_floats + a.v_floats + (size_t)16 * WINO_TB * CoutP + 2 * (size_t)CoutP) * 4;
+  a.v_floats = (size_t)planes * WINO_TB * CinP;
+  size_t each =
+      (a.pad_floats + a.v_floats + (size_t)planes * WINO_TB * CoutP + 2 * (size_t)CoutP) * 4;
   a.scratch = (float *)scratch_per_thread(each, &a.scratch_stride, T);
   a.scratch_stride /= sizeof(float);
   if (stats_out) {

@@ -1,16 +1,18 @@
 /*
  * winograd_grad.c: the Winograd filter gradient dW = G^T [ sum over tiles (B^T d B) .*
- * (A dy A^T) ] G, i.e. 16 GEMMs R[xi] (Cin x Cout) += V[xi]^T (Cin x tiles) . D[xi]
- * (tiles x Cout), then one transform. Called by slim_conv3x3_grad_filter where wino_pays().
+ * (A dy A^T) ] G, i.e. one GEMM a plane, R[xi] (Cin x Cout) += V[xi]^T (Cin x tiles) . D[xi]
+ * (tiles x Cout), then one transform; F(4x4, 3x3) (36 planes) or F(2x2, 3x3) (16) as the
+ * forward picks (wino_tile_side). Called by slim_conv3x3_grad_filter where wino_pays().
  */
 #include "slim_internal.h"
 
 typedef struct {
   const float *x, *dz;
   int N, H, W, Cin, CinP, Cout, CoutP, group;
+  int m; /* output tile side: 2 or 4 */
   float *scratch;
   size_t scratch_stride, pad_floats;
-  float *acc; /* per thread [16][Cin][CoutP] */
+  float *acc; /* per thread [planes][Cin][CoutP] */
   size_t acc_stride;
 } wino_wgrad_args;
 
@@ -36,19 +38,80 @@ static inline __attribute__((always_inline)) void wino_wgrad_tile(
 }
 
 
+/* Loads the m x m tile of dy at y0 (rows W * Cout apart), channels c .. c + VLEN (zeros past Cout). */
+static inline __attribute__((always_inline)) void load_dy_tile(const int m, const float *y0,
+                                                               int W, int Cout, int c, vf e[4][4]) {
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < m; j++) {
+      const float *src = y0 + ((size_t)i * W + j) * Cout + c;
+      if (c + VLEN <= Cout) e[i][j] = vload(src);
+      else {
+        e[i][j] = (vf){0};
+        for (int l = 0; c + l < Cout; l++) e[i][j][l] = src[l];
+      }
+    }
+}
+
+/* The 1-D dy transform of F(4x4, 3x3): f = A e, A's rows (1,0,0,0), (1,1,1,1), (1,-1,1,-1),
+ * (1,2,4,8), (1,-2,4,-8), (0,0,0,1). */
+static inline __attribute__((always_inline)) void wino4_a(const vf e[4], vf f[6]) {
+  const vf p02 = e[0] + e[2], p13 = e[1] + e[3], q02 = e[0] + e[2] * 4.0f, q13 = e[1] * 2.0f + e[3] * 8.0f;
+  f[0] = e[0];
+  f[1] = p02 + p13;
+  f[2] = p02 - p13;
+  f[3] = q02 + q13;
+  f[4] = q02 - q13;
+  f[5] = e[3];
+}
+
+/* D[xi] = (A e A^T)[xi] of one m x m dy tile, into dt + xi * dplane. */
+static inline __attribute__((always_inline)) void dy_transform(const int m, vf e[4][4], float *dt,
+                                                               size_t dplane) {
+  if (m == 2) {
+    /* A = [[1,0],[1,1],[1,-1],[0,-1]] */
+    vf f[4][2];
+    for (int j = 0; j < 2; j++) {
+      f[0][j] = e[0][j];
+      f[1][j] = e[0][j] + e[1][j];
+      f[2][j] = e[0][j] - e[1][j];
+      f[3][j] = -e[1][j];
+    }
+    for (int i = 0; i < 4; i++) {
+      vstore(dt + (i * 4 + 0) * dplane, f[i][0]);
+      vstore(dt + (i * 4 + 1) * dplane, f[i][0] + f[i][1]);
+      vstore(dt + (i * 4 + 2) * dplane, f[i][0] - f[i][1]);
+      vstore(dt + (i * 4 + 3) * dplane, -f[i][1]);
+    }
+    return;
+  }
+  vf f[6][4];
+  for (int j = 0; j < 4; j++) {
+    vf col[4], out[6];
+    for (int i = 0; i < 4; i++) col[i] = e[i][j];
+    wino4_a(col, out);
+    for (int i = 0; i < 6; i++) f[i][j] = out[i];
+  }
+  for (int i = 0; i < 6; i++) {
+    vf out[6];
+    wino4_a(f[i], out);
+    for (int j = 0; j < 6; j++) vstore(dt + (i * 6 + j) * dplane, out[j]);
+  }
+}
+
 /*
  * One thread's images, a block of WINO_TB tiles at a time: both input transforms (B^T d B
- * and A dy A^T), then the 16 GEMMs into this thread's accumulator. Long, but one pass: the
+ * and A dy A^T), then one GEMM a plane into this thread's accumulator. Long, but one pass: the
  * block's V and D stay in cache between the steps.
  */
 static void wino_wgrad_range(const void *vargs, int begin, int end, int tid) {
   const wino_wgrad_args *a = (const wino_wgrad_args *)vargs;
   const int H = a->H, W = a->W, Cin = a->Cin, CinP = a->CinP, Cout = a->Cout, CoutP = a->CoutP;
-  const int th = H / 2, tw = W / 2, tiles_img = th * tw;
+  const int m = a->m, planes = (m + 2) * (m + 2);
+  const int th = H / m, tw = W / m, tiles_img = th * tw;
   const size_t xrow = (size_t)(W + 2) * Cin, img = (size_t)(H + 2) * xrow;
   float *pad = a->scratch + tid * a->scratch_stride;
   float *V = pad + a->pad_floats;
-  float *D = V + (size_t)16 * WINO_TB * CinP;
+  float *D = V + (size_t)planes * WINO_TB * CinP;
   float *acc = a->acc + tid * a->acc_stride;
   const size_t vplane = (size_t)WINO_TB * CinP, dplane = (size_t)WINO_TB * CoutP;
   const int vectors = CoutP / VLEN;
@@ -64,40 +127,18 @@ static void wino_wgrad_range(const void *vargs, int begin, int end, int tid) {
       const int tb = imin(WINO_TB, tiles - t0);
       for (int t = 0; t < tb; t++) {
         const int q = t0 + t, im = q / tiles_img, r = q % tiles_img, ty = r / tw, tx = r % tw;
-        const float *d0 = pad + im * img + (size_t)(2 * ty) * xrow + (size_t)(2 * tx) * Cin;
-        wino_input_tile(d0, xrow, Cin, V + (size_t)t * CinP, vplane);
-        /* D = A dy A^T with A = [[1,0],[1,1],[1,-1],[0,-1]] */
-        const float *y0 = a->dz + (((size_t)(n0 + im) * H + 2 * ty) * W + 2 * tx) * Cout;
-        const float *y1 = y0 + (size_t)W * Cout;
+        const float *d0 = pad + im * img + (size_t)(m * ty) * xrow + (size_t)(m * tx) * Cin;
+        if (m == 4) wino4_input_tile(d0, xrow, Cin, V + (size_t)t * CinP, vplane);
+        else wino_input_tile(d0, xrow, Cin, V + (size_t)t * CinP, vplane);
+        const float *y0 = a->dz + (((size_t)(n0 + im) * H + m * ty) * W + m * tx) * Cout;
         for (int c = 0; c < CoutP; c += VLEN) {
-          vf e[2][2];
-          if (c + VLEN <= Cout) {
-            e[0][0] = vload(y0 + c), e[0][1] = vload(y0 + Cout + c);
-            e[1][0] = vload(y1 + c), e[1][1] = vload(y1 + Cout + c);
-          } else {
-            for (int k = 0; k < 4; k++) e[k / 2][k % 2] = (vf){0};
-            for (int l = 0; c + l < Cout; l++) {
-              e[0][0][l] = y0[c + l], e[0][1][l] = y0[Cout + c + l];
-              e[1][0][l] = y1[c + l], e[1][1][l] = y1[Cout + c + l];
-            }
-          }
-          vf f[4][2];
-          for (int j = 0; j < 2; j++) {
-            f[0][j] = e[0][j];
-            f[1][j] = e[0][j] + e[1][j];
-            f[2][j] = e[0][j] - e[1][j];
-            f[3][j] = -e[1][j];
-          }
+          vf e[4][4];
           float *dt = D + (size_t)t * CoutP + c;
-          for (int i = 0; i < 4; i++) {
-            vstore(dt + (i * 4 + 0) * dplane, f[i][0]);
-            vstore(dt + (i * 4 + 1) * dplane, f[i][0] + f[i][1]);
-            vstore(dt + (i * 4 + 2) * dplane, f[i][0] - f[i][1]);
-            vstore(dt + (i * 4 + 3) * dplane, -f[i][1]);
-          }
+          if (m == 4) load_dy_tile(4, y0, W, Cout, c, e), dy_transform(4, e, dt, dplane);
+          else load_dy_tile(2, y0, W, Cout, c, e), dy_transform(2, e, dt, dplane);
         }
       }
-      for (int xi = 0; xi < 16; xi++) {
+      for (int xi = 0; xi < planes; xi++) {
         const float *v = V + xi * vplane, *d = D + xi * dplane;
         float *out = acc + (size_t)xi * Cin * CoutP;
         for (int ci = 0; ci < Cin; ci += R) {
@@ -116,18 +157,35 @@ static void wino_wgrad_range(const void *vargs, int begin, int end, int tid) {
   }
 }
 
+/* dW = G^T R G for F(2x2, 3x3): G^T = [[1,.5,.5,0],[0,.5,-.5,0],[0,.5,.5,1]]. */
+static inline __attribute__((always_inline)) void wino2_gt(const vf r[4], vf g[3]) {
+  g[0] = r[0] + (r[1] + r[2]) * 0.5f;
+  g[1] = (r[1] - r[2]) * 0.5f;
+  g[2] = (r[1] + r[2]) * 0.5f + r[3];
+}
+
+/* dW = G^T R G for F(4x4, 3x3): G^T's rows (1/4, -1/6, -1/6, 1/24, 1/24, 0),
+ * (0, -1/6, 1/6, 1/12, -1/12, 0), (0, -1/6, -1/6, 1/6, 1/6, 1). */
+static inline __attribute__((always_inline)) void wino4_gt(const vf r[6], vf g[3]) {
+  const vf p12 = r[1] + r[2], d12 = r[1] - r[2], p34 = r[3] + r[4], d34 = r[3] - r[4];
+  g[0] = r[0] * 0.25f - p12 * (1.0f / 6) + p34 * (1.0f / 24);
+  g[1] = d12 * (-1.0f / 6) + d34 * (1.0f / 12);
+  g[2] = (p34 - p12) * (1.0f / 6) + r[5];
+}
+
 void conv3x3_wino_grad_filter(const float *x, const float *dz, int N, int H, int W, int Cin,
                               int Cout, float *dw) {
   const int T = num_threads();
   const int CinP = round_up(Cin, VLEN), CoutP = round_up(Cout, VLEN);
-  const int tiles_img = (H / 2) * (W / 2);
-  wino_wgrad_args a = {x, dz, N, H, W, Cin, CinP, Cout, CoutP, 1, 0, 0, 0, 0, 0};
+  const int m = wino_tile_side(H, W), alpha = m + 2, planes = alpha * alpha;
+  const int tiles_img = (H / m) * (W / m);
+  wino_wgrad_args a = {x, dz, N, H, W, Cin, CinP, Cout, CoutP, 1, m, 0, 0, 0, 0, 0};
   a.group = WINO_TB / tiles_img > 1 ? WINO_TB / tiles_img : 1;
   a.pad_floats = ((size_t)a.group * (H + 2) * (W + 2) * Cin + VLEN + 15) & ~(size_t)15;
-  size_t each = (a.pad_floats + (size_t)16 * WINO_TB * (CinP + CoutP)) * 4;
+  size_t each = (a.pad_floats + (size_t)planes * WINO_TB * (CinP + CoutP)) * 4;
   a.scratch = (float *)scratch_per_thread(each, &a.scratch_stride, T);
   a.scratch_stride /= sizeof(float);
-  a.acc = (float *)scratch_per_thread((size_t)16 * Cin * CoutP * 4, &a.acc_stride, T);
+  a.acc = (float *)scratch_per_thread((size_t)planes * Cin * CoutP * 4, &a.acc_stride, T);
   a.acc_stride /= sizeof(float);
   const size_t total = a.acc_stride * T;
   for (size_t i = 0; i < total; i++) a.acc[i] = 0;
@@ -135,23 +193,21 @@ void conv3x3_wino_grad_filter(const float *x, const float *dz, int N, int H, int
   const int used = T < N ? T : N;
   const size_t plane = (size_t)Cin * CoutP;
   for (int th = 1; th < used; th++)
-    for (size_t i = 0; i < 16 * plane; i++) a.acc[i] += a.acc[th * a.acc_stride + i];
-  /* dW = G^T R G, G^T = [[1,.5,.5,0],[0,.5,-.5,0],[0,.5,.5,1]] */
+    for (size_t i = 0; i < planes * plane; i++) a.acc[i] += a.acc[th * a.acc_stride + i];
   for (int ci = 0; ci < Cin; ci++)
     for (int c = 0; c < CoutP; c += VLEN) {
-      vf r[4][4], t[3][4];
-      for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++) r[i][j] = vload(a.acc + (i * 4 + j) * plane + (size_t)ci * CoutP + c);
-      for (int j = 0; j < 4; j++) {
-        t[0][j] = r[0][j] + (r[1][j] + r[2][j]) * 0.5f;
-        t[1][j] = (r[1][j] - r[2][j]) * 0.5f;
-        t[2][j] = (r[1][j] + r[2][j]) * 0.5f + r[3][j];
+      vf t[3][6];
+      for (int j = 0; j < alpha; j++) {
+        vf r[6], g[3];
+        for (int i = 0; i < alpha; i++) r[i] = vload(a.acc + (i * alpha + j) * plane + (size_t)ci * CoutP + c);
+        if (m == 4) wino4_gt(r, g);
+        else wino2_gt(r, g);
+        for (int i = 0; i < 3; i++) t[i][j] = g[i]; /* t = G^T R */
       }
       for (int i = 0; i < 3; i++) {
         vf g[3];
-        g[0] = t[i][0] + (t[i][1] + t[i][2]) * 0.5f;
-        g[1] = (t[i][1] - t[i][2]) * 0.5f;
-        g[2] = (t[i][1] + t[i][2]) * 0.5f + t[i][3];
+        if (m == 4) wino4_gt(t[i], g);
+        else wino2_gt(t[i], g);
         for (int j = 0; j < 3; j++) {
           float *o = dw + ((size_t)(i * 3 + j) * Cin + ci) * Cout + c;
           const int lanes = imin(VLEN, Cout - c);
