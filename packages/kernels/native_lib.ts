@@ -225,13 +225,12 @@ export async function loadNativeLib(
       return c;
     },
     sgd(param, grad, buffer, hyper: SgdHyper) {
-      const p = lib.alloc(param.length);
-      p.set(param);
-      const b = lib.alloc(param.length);
-      if (buffer) b.set(buffer);
+      const p = lib.alloc(param.length), b = lib.alloc(param.length);
       s.slim_sgd(
-        p,
+        param,
         grad,
+        buffer,
+        p,
         b,
         p.length,
         hyper.lr,

@@ -364,21 +364,18 @@ export async function loadWasmLib(
         (i, o) => e.slim_matmul(i[0], i[1], m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0, o[0]),
       )[0];
     },
-    // The update is in place in the C kernel: on fresh copies, so the inputs stay unchanged.
     sgd(param, grad, buffer, hyper: SgdHyper) {
       const p = lib.alloc(param.length), b = lib.alloc(param.length);
-      p.set(param);
-      if (buffer) b.set(buffer);
-      for (const a of buffer ? [param, buffer] : [param]) {
-        if (!heap.contains(a)) heap.copiedIn += a.byteLength;
-      }
+      // On the first step the kernel reads no buffer: the gradient stands in for its address.
       run(
-        [grad],
+        buffer ? [param, grad, buffer] : [param, grad],
         [p, b],
         (i, o) =>
           e.slim_sgd(
-            o[0],
             i[0],
+            i[1],
+            i[2] ?? i[1],
+            o[0],
             o[1],
             param.length,
             hyper.lr,
@@ -388,7 +385,6 @@ export async function loadWasmLib(
             buffer ? 0 : 1,
             hyper.nesterov ? 1 : 0,
           ),
-        true,
       );
       return { param: p, buffer: b };
     },

@@ -29,8 +29,8 @@ void slim_conv1x1(const float *x, int N, int H, int W, int Cin, const float *w, 
 void slim_maxpool2(const float *x, int N, int H, int W, int C, float *y);
 void slim_matmul(const float *a, const float *b, int m, int k, int n, int transpose_a,
                  int transpose_b, float *c);
-void slim_sgd(float *p, const float *g, float *buf, int n, float lr, float momentum, float wd,
-              float l1, int first, int nesterov);
+void slim_sgd(const float *p, const float *g, const float *buf, float *p_out, float *buf_out, int n,
+              float lr, float momentum, float wd, float l1, int first, int nesterov);
 int slim_set_threads(int n);
 int slim_threading(void);
 int slim_vector_width(void);
@@ -137,9 +137,13 @@ typedef struct {
   int n, h, w, cin, cout;
 } shape;
 
-/* Even sizes with 16+ channels take the Winograd path; the others the direct one. */
+/*
+ * With 16+ channels, sizes that are multiples of 4 take Winograd F(4x4, 3x3), other even sizes
+ * F(2x2, 3x3); the others the direct path.
+ */
 static const shape SHAPES[] = {
     {2, 8, 8, 16, 32}, {1, 5, 7, 3, 10}, {3, 6, 4, 20, 24}, {2, 4, 4, 9, 13}, {1, 1, 1, 5, 17},
+    {2, 4, 12, 17, 19},
 };
 #define NSHAPES (int)(sizeof SHAPES / sizeof SHAPES[0])
 
@@ -278,8 +282,16 @@ static void check_sgd(int n, int first, int nesterov, unsigned seed, const char 
     rb[i] = b;
     rp[i] = p[i] - lr * (nesterov ? d + momentum * b : b);
   }
-  slim_sgd(p, g, buf, n, (float)lr, (float)momentum, (float)wd, (float)l1, first, nesterov);
+  /* out of place; in place too (the outputs alias the inputs), as callers may do */
+  float *p_out = malloc((size_t)n * 4), *buf_out = malloc((size_t)n * 4);
+  slim_sgd(p, g, buf, p_out, buf_out, n, (float)lr, (float)momentum, (float)wd, (float)l1, first,
+           nesterov);
   char what[100];
+  snprintf(what, sizeof what, "sgd out of place n %d first %d nesterov %d %s", n, first, nesterov, tag);
+  check(what, p_out, rp, n);
+  check(what, buf_out, rb, n);
+  free(p_out), free(buf_out);
+  slim_sgd(p, g, buf, p, buf, n, (float)lr, (float)momentum, (float)wd, (float)l1, first, nesterov);
   snprintf(what, sizeof what, "sgd first %d nesterov %d %s", first, nesterov, tag);
   check(what, p, rp, n);
   snprintf(what, sizeof what, "sgd momentum buffer first %d nesterov %d %s", first, nesterov, tag);
@@ -293,7 +305,10 @@ static void check_all(unsigned seed, const char *tag) {
     check_matmul(5, 7, 3, t & 1, t >> 1, seed + 10 + t, tag);
     check_matmul(64, 48, 40, t & 1, t >> 1, seed + 20 + t, tag); /* past the parallel cut */
   }
-  for (int t = 0; t < 4; t++) check_sgd(1000, t & 1, t >> 1, seed + 30 + t, tag);
+  for (int t = 0; t < 4; t++) {
+    check_sgd(1000, t & 1, t >> 1, seed + 30 + t, tag);
+    check_sgd(100003, t & 1, t >> 1, seed + 40 + t, tag); /* past the parallel cut, odd tail */
+  }
 }
 
 /* Several callers at once, each with its own thread cap (kernels from Deno workers). */
