@@ -222,8 +222,8 @@ static inline int wino_pays(int H, int W, int Cin, int Cout) {
          Cout >= WINO_MIN_CHANNELS;
 }
 
-/* V[xi] = (B^T d B)[xi] for the 4x4 input tile at d0 (all channels), into v + xi * vplane. */
-static inline void wino_input_tile(const float *d0, size_t xrow, int Cin, float *v, size_t vplane) {
+/* F(2x2, 3x3): V[xi] = (B^T d B)[xi] for the 4x4 input tile at d0 (all channels), into v + xi * vplane. */
+static inline void wino2_input_tile(const float *d0, size_t xrow, int Cin, float *v, size_t vplane) {
   for (int c = 0; c < Cin; c += VLEN) {
     vf d[4][4], b[4][4];
     for (int i = 0; i < 4; i++)
@@ -282,6 +282,13 @@ static inline void wino4_input_tile(const float *d0, size_t xrow, int Cin, float
       for (int i = 0; i < 6; i++) vstore(v + c + (i * 6 + j) * vplane, b[i]);
     }
   }
+}
+
+/* V = B^T d B of the (m + 2) x (m + 2) input tile at d0, F(m x m, 3x3) for m = 2 or 4. */
+static inline void wino_input_tile(int m, const float *d0, size_t xrow, int Cin, float *v,
+                                   size_t vplane) {
+  if (m == 4) wino4_input_tile(d0, xrow, Cin, v, vplane);
+  else wino2_input_tile(d0, xrow, Cin, v, vplane);
 }
 
 /* The Winograd forward (F(4x4, 3x3) or F(2x2, 3x3)); same contract as conv3x3_run. */

@@ -1,12 +1,4 @@
 /*
- * winograd.c: the 3x3 convolution as Winograd F(2x2, 3x3) for even H and W: 2x2 output
- * tiles, U = G g G^T per (ci, co), V = B^T d B per 4x4 input tile, M = sum_ci U .* V
- * (16 small GEMMs), y = A^T M A. 16 multiplies per 4 outputs instead of 36. Same contract as
- * the direct path (conv.c), which calls it where wino_pays().
- */
-#include "slim_internal.h"
-
-/*
  * winograd.c: the 3x3 convolution as Winograd F(m x m, 3x3) for H and W multiples of m, with
  * m = 4 (6x6 input tiles, 36 small GEMMs, 36 multiplies per 16 outputs) where H and W allow,
  * else m = 2 (4x4 input tiles, 16 GEMMs, 16 multiplies per 4 outputs); the direct path does
@@ -174,8 +166,7 @@ static void wino_range(const void *vargs, int begin, int end, int tid) {
       for (int t = 0; t < tb; t++) {
         const int q = t0 + t, im = q / tiles_img, r = q % tiles_img, ty = r / tw, tx = r % tw;
         const float *d0 = pad + im * img + (size_t)(m * ty) * xrow + (size_t)(m * tx) * Cin;
-        if (m == 4) wino4_input_tile(d0, xrow, Cin, V + (size_t)t * CinP, vplane);
-        else wino_input_tile(d0, xrow, Cin, V + (size_t)t * CinP, vplane);
+        wino_input_tile(m, d0, xrow, Cin, V + (size_t)t * CinP, vplane);
       }
       /* one GEMM a plane: M[xi] (tb x CoutP) = V[xi] (tb x Cin) . U[xi] (Cin x CoutP) */
       for (int xi = 0; xi < planes; xi++) {

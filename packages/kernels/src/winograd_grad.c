@@ -128,8 +128,7 @@ static void wino_wgrad_range(const void *vargs, int begin, int end, int tid) {
       for (int t = 0; t < tb; t++) {
         const int q = t0 + t, im = q / tiles_img, r = q % tiles_img, ty = r / tw, tx = r % tw;
         const float *d0 = pad + im * img + (size_t)(m * ty) * xrow + (size_t)(m * tx) * Cin;
-        if (m == 4) wino4_input_tile(d0, xrow, Cin, V + (size_t)t * CinP, vplane);
-        else wino_input_tile(d0, xrow, Cin, V + (size_t)t * CinP, vplane);
+        wino_input_tile(m, d0, xrow, Cin, V + (size_t)t * CinP, vplane);
         const float *y0 = a->dz + (((size_t)(n0 + im) * H + m * ty) * W + m * tx) * Cout;
         for (int c = 0; c < CoutP; c += VLEN) {
           vf e[4][4];
