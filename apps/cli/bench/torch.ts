@@ -4,6 +4,25 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import type { Architecture, ModelParams } from "@slimming/architectures";
+
+/** What PyTorch needs to build the same model as `arch` at `spec` (see torch_bench.py). */
+export function torchModel(
+  arch: Architecture<ModelParams>,
+  spec: ReturnType<Architecture<ModelParams>["specFor"]>,
+  depth: number,
+  classes: number,
+): Record<string, unknown> {
+  return {
+    arch: arch.name,
+    ...(arch.torchTwin ? { twin: arch.torchTwin } : {}),
+    cfg: spec.cfg,
+    depth,
+    ...(spec.planes ? { planes: spec.planes } : {}),
+    ...(spec.growthRate ? { growthRate: spec.growthRate } : {}),
+    classes,
+  };
+}
 
 /** A PyTorch process answering timing requests (see bench/torch_bench.py), or undefined. */
 export class TorchBench {
@@ -32,6 +51,7 @@ export class TorchBench {
     }
     return new TorchBench(process);
   }
+  /** Images/s of the request's model and mode on the PyTorch side. */
   async measure(request: Record<string, unknown>): Promise<number | undefined> {
     await this.#writer.write(new TextEncoder().encode(JSON.stringify(request) + "\n"));
     const next = await this.#lines.next();
@@ -39,6 +59,13 @@ export class TorchBench {
     const answer = JSON.parse(next.value) as { imagesPerSecond: number; torch: string };
     this.version = answer.torch;
     return answer.imagesPerSecond;
+  }
+  /** This process's peak resident bytes so far (undefined if it has gone). */
+  async peakBytes(): Promise<number | undefined> {
+    await this.#writer.write(new TextEncoder().encode(JSON.stringify({ mode: "peak" }) + "\n"));
+    const next = await this.#lines.next();
+    if (next.done) return undefined;
+    return (JSON.parse(next.value) as { peakBytes: number }).peakBytes;
   }
   async close(): Promise<void> {
     await this.#writer.close().catch(() => {});

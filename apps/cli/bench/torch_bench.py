@@ -4,6 +4,8 @@ Reads one JSON request per line on stdin, answers one JSON line on stdout:
   {"mode": "train"|"infer", "cfg": [...], "batch": 64, "steps": 10, "threads": 2, "classes": 10,
    "arch": "resnet", "twin": "preresnet_ref", "depth": 164, "planes": [16, 32, 64], "growthRate": 12}
   -> {"imagesPerSecond": 1234.5, "torch": "1.13.1"}
+  {"mode": "peak"} -> {"peakBytes": 123456789, "torch": "1.13.1"}: this process's peak resident
+  memory so far (`bench --memory` starts one process per model for it).
 The VGG is the reference's models/vgg.py (conv3x3 without bias, BN, ReLU, max-pools, 2x2 average
 pool, linear head); any other architecture is the PyTorch twin its descriptor names (`twin`: a
 module of tests/tools/ with a bench_model(request, classes) function, e.g. preresnet_ref for the
@@ -13,6 +15,7 @@ momentum 0.9 and weight decay 1e-4.
 import importlib
 import json
 import os
+import resource
 import sys
 import time
 
@@ -81,5 +84,11 @@ for line in sys.stdin:
     line = line.strip()
     if not line:
         continue
-    rate = measure(json.loads(line))
+    request = json.loads(line)
+    if request.get("mode") == "peak":
+        # ru_maxrss is in KiB on Linux.
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        print(json.dumps({"peakBytes": peak, "torch": torch.__version__}), flush=True)
+        continue
+    rate = measure(request)
     print(json.dumps({"imagesPerSecond": rate, "torch": torch.__version__}), flush=True)

@@ -32,9 +32,10 @@ import {
   timeTraining,
   trainStepSeconds,
 } from "../bench/timing.ts";
-import { TorchBench } from "../bench/torch.ts";
+import { TorchBench, torchModel } from "../bench/torch.ts";
 import { contendedBench, type ContendedResult, contendedTable } from "../bench/contended.ts";
 import { exportedBench, type ExportedTiming } from "../bench/exported.ts";
+import { memoryBench, type MemoryResult, memoryTable } from "../bench/memory.ts";
 import { TRAINING_OPTIONS } from "./training_options.ts";
 import { datasetOption } from "../dataset.ts";
 import {
@@ -53,6 +54,8 @@ export { type BenchResult, type BenchRow, benchTable } from "../bench/table.ts";
 
 /** The model `bench` times by default ("VGG-19"), and the other `--arch` choices. */
 const DEFAULT_MODEL = modelName({ arch: DEFAULT_ARCH, depth: archInfo(DEFAULT_ARCH).defaultDepth });
+/** Training steps (after one warm-up step) of each `--memory` measurement. */
+const MEMORY_STEPS = 4;
 const OTHER_ARCHS = ARCH_NAMES.filter((name) => name !== DEFAULT_ARCH).join(", ");
 
 const SPECS: OptionSpecs = {
@@ -100,6 +103,11 @@ const SPECS: OptionSpecs = {
   contended: {
     type: "boolean",
     help: "time training alone and with a busy process beside it (no PyTorch side)",
+  },
+  memory: {
+    type: "boolean",
+    help: `peak resident memory of ${MEMORY_STEPS + 1} training steps, ours and PyTorch's, ` +
+      "each in a fresh process",
   },
 };
 
@@ -192,19 +200,9 @@ async function measureRow(
 ): Promise<{ row: BenchRow; profile?: BenchResult["profile"] }> {
   const { batch, inferBatch, rounds, numClasses: classes, arch, depth } = options;
   const spec = arch.specFor({ depth, width });
-  const cfg = spec.cfg;
   await useBackend(backend, { threads: options.threads, log });
   const params = arch.init(spec, { seed: 1, numClasses: classes });
-  // What PyTorch needs to build the same model (bench/torch_bench.py).
-  const model = {
-    arch: arch.name,
-    ...(arch.torchTwin ? { twin: arch.torchTwin } : {}),
-    cfg,
-    depth,
-    ...(spec.planes ? { planes: spec.planes } : {}),
-    ...(spec.growthRate ? { growthRate: spec.growthRate } : {}),
-    classes,
-  };
+  const model = torchModel(arch, spec, depth, classes);
   const steps = stepsFor(options.seconds, await trainStepSeconds(params, batch));
   const train: number[] = [], infer: number[] = [];
   const torchTrain: number[] = [], torchInfer: number[] = [];
@@ -271,7 +269,7 @@ async function measureSlim(
 }
 
 /** Runs `bench` with command-line arguments. */
-const timingCommand: Command<BenchResult | ContendedResult> = defineCommand(
+const timingCommand: Command<BenchResult | ContendedResult | MemoryResult> = defineCommand(
   "bench",
   `Time training and inference of ${DEFAULT_MODEL} (or --arch ${OTHER_ARCHS}) on each backend against\n` +
     "PyTorch on the same machine.",
@@ -279,6 +277,14 @@ const timingCommand: Command<BenchResult | ContendedResult> = defineCommand(
   async (values, log) => {
     const options = benchOptions(values);
     const backends = await timedBackends(options, log);
+    if (values.memory) {
+      const result = await memoryBench(
+        { ...options, backends, python: requiredString(values, "python"), steps: MEMORY_STEPS },
+        log,
+      );
+      console.log(values.json ? JSON.stringify(result, null, 2) : memoryTable(result));
+      return result;
+    }
     if (values.contended) {
       const result = await contendedBench({ ...options, backends }, log);
       console.log(values.json ? JSON.stringify(result, null, 2) : contendedTable(result));
@@ -333,7 +339,9 @@ const timingCommand: Command<BenchResult | ContendedResult> = defineCommand(
  * Runs `bench` with command-line arguments: the backends against PyTorch, or with
  * `--exported DIR...` first, the exported models in ONNX Runtime and stock tfjs.
  */
-export const benchCommand: Command<BenchResult | ContendedResult | ExportedTiming[]> = {
+export const benchCommand: Command<
+  BenchResult | ContendedResult | MemoryResult | ExportedTiming[]
+> = {
   help: timingCommand.help,
   run: (args, log) =>
     args[0] === "--exported" ? exportedBench(args.slice(1), log) : timingCommand.run(args, log),
