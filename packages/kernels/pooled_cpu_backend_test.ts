@@ -4,7 +4,7 @@
  * arena (the wasm-simd heap), where buffers come from and go back to, and adoption.
  */
 import assert from "node:assert/strict";
-import { defaultPoolBytes, PooledCpuBackend } from "./pooled_cpu_backend.ts";
+import { defaultPoolBytes, PooledCpuBackend, REUSE_SLACK } from "./pooled_cpu_backend.ts";
 
 /** A pool-born array of `length` floats written as a tensor's data; its data id. */
 function held(backend: PooledCpuBackend, length: number) {
@@ -21,6 +21,60 @@ Deno.test("a freed buffer is reused for the next allocation of its size", () => 
   assert.notEqual(backend.allocate(50), a.values);
   assert.equal(backend.allocate(100), a.values);
   assert.equal(backend.pooledBytes, 0);
+});
+
+Deno.test("a larger idle buffer, up to REUSE_SLACK times the request, serves it as a view", () => {
+  const backend = new PooledCpuBackend(1 << 20);
+  const big = held(backend, 120);
+  backend.disposeData(big.id);
+  // Too large for a request of 120 / REUSE_SLACK - 1 floats: a fresh array.
+  const tooSmall = backend.allocate(Math.floor(120 / REUSE_SLACK) - 1);
+  assert.notEqual(tooSmall.buffer, big.values.buffer);
+  const view = held(backend, 100);
+  assert.equal(view.values.length, 100);
+  assert.equal(view.values.buffer, big.values.buffer);
+  assert.equal(view.values.byteOffset, big.values.byteOffset);
+  assert.equal(backend.pooledBytes, 0);
+  assert.equal(backend.liveBytes, 120 * 4 + tooSmall.byteLength);
+  // Freed, the whole buffer goes back and serves a full-size request again.
+  backend.disposeData(view.id);
+  assert.equal(backend.pooledBytes, 480);
+  assert.equal(backend.allocate(120), big.values);
+});
+
+Deno.test("the smallest idle buffer that fits is the one handed out", () => {
+  const backend = new PooledCpuBackend(1 << 20);
+  const sizes = [140, 100, 110, 90];
+  const arrays = sizes.map((n) => held(backend, n));
+  for (const a of arrays) backend.disposeData(a.id);
+  assert.equal(backend.allocate(95).buffer, arrays[1].values.buffer);
+  assert.equal(backend.allocate(95).buffer, arrays[2].values.buffer);
+  assert.equal(backend.allocate(95).buffer, arrays[0].values.buffer);
+  assert.equal(backend.allocate(95).byteLength, 95 * 4); // 90 is too small: fresh
+  assert.equal(backend.freshBytes, (140 + 100 + 110 + 90 + 95) * 4);
+});
+
+Deno.test("endStep gives back the idle buffers the ending step did not use", () => {
+  const backend = new PooledCpuBackend(1 << 20);
+  // Step 1 uses buffers of 100 and 50 floats; evaluation-like work leaves one of 400.
+  const step1 = [held(backend, 100), held(backend, 50)];
+  for (const t of step1) backend.disposeData(t.id);
+  backend.endStep();
+  const other = held(backend, 400);
+  backend.disposeData(other.id);
+  assert.equal(backend.pooledBytes, 2200);
+  // Step 2 reuses the 100 only: the 400 (used in step 2's span) stays one more step, the 50
+  // (last used in step 1) goes.
+  const reused = held(backend, 100);
+  backend.disposeData(reused.id);
+  backend.endStep();
+  assert.equal(backend.pooledBytes, 2000);
+  // Step 3 uses the 100 again: the 400 is given back, the 100 kept.
+  backend.disposeData(held(backend, 100).id);
+  backend.endStep();
+  assert.equal(backend.pooledBytes, 400);
+  assert.equal(backend.allocate(100), reused.values);
+  assert.equal(backend.liveBytes, 400);
 });
 
 Deno.test("a full pool evicts the least recently freed buffers, never exceeding its size", () => {

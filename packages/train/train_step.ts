@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { architectureOf, type ModelParams } from "@slimming/architectures";
+import { frugalValueAndGrads } from "./backprop.ts";
 import { type MomentumBuffers, type SgdOptions, sgdStep } from "./sgd.ts";
 
 /**
@@ -103,7 +104,7 @@ export function trainStep(
   const trainables = ops.trainableLeaves(state.params).map(([, t]) => t);
   let logits: tf.Tensor2D | undefined;
   let runningStats: Array<{ runningMean: tf.Tensor1D; runningVar: tf.Tensor1D }> = [];
-  const { value: loss, grads } = tf.valueAndGrads((...values: tf.Tensor[]) => {
+  const { value: loss, grads } = frugalValueAndGrads((...values: tf.Tensor[]) => {
     const out = ops.forward(ops.withTrainable(state.params, values), x, { training: true });
     logits = tf.keep(out.logits);
     runningStats = out.runningStats ?? [];
@@ -111,13 +112,22 @@ export function trainStep(
     return distill
       ? distillationLoss(out.logits, distill.teacherLogits, labels, distill, labelSmoothing)
       : crossEntropy(out.logits, labels, labelSmoothing);
-  })(trainables);
+  }, trainables);
   const step = sgdStep(trainables, grads, state.buffers, gammaFlags(state.params), options);
   for (const g of grads) g.dispose();
   const correct = correctCount(logits!, labels);
   logits!.dispose();
   const params = ops.withRunningStats(ops.withTrainable(state.params, step.params), runningStats);
+  endStep();
   return { state: { params, buffers: step.buffers }, loss: loss as tf.Scalar, correct };
+}
+
+/**
+ * Tells the backend that a training step ended, if it sizes a buffer pool by steps (the
+ * kernels' backends do: the pool then holds about what one step needs).
+ */
+function endStep(): void {
+  (tf.backend() as { endStep?: () => void }).endStep?.();
 }
 
 /** Disposes a state's tensors. */
