@@ -68,7 +68,7 @@ static inline __attribute__((always_inline)) void conv_tile(
         for (int j = 0; j < J; j++) wv[j] = vload(wt + (size_t)ci * CoutP + j * VLEN);
         for (int p = 0; p < P; p++) {
           vf xs = vsplat(xp[p][tap + ci]);
-          for (int j = 0; j < J; j++) acc[p][j] += wv[j] * xs;
+          for (int j = 0; j < J; j++) acc[p][j] = vmadd(wv[j], xs, acc[p][j]);
         }
       }
     }

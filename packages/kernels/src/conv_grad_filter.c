@@ -29,7 +29,7 @@ static inline __attribute__((always_inline)) void wgrad_tile(
         for (int j = 0; j < J; j++) d[j] = vload(dr + (size_t)w * CoutP + j * VLEN);
         for (int r = 0; r < R; r++) {
           vf xs = vsplat(xr[(size_t)w * Cin + r]);
-          for (int j = 0; j < J; j++) acc[r][j] += xs * d[j];
+          for (int j = 0; j < J; j++) acc[r][j] = vmadd(xs, d[j], acc[r][j]);
         }
       }
     }

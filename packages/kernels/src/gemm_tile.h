@@ -20,7 +20,7 @@ static inline __attribute__((always_inline)) void gemm_tile(
     for (int j = 0; j < J; j++) bv[j] = vload(b + (size_t)k * NP + c0 + j * VLEN);
     for (int p = 0; p < P; p++) {
       vf as = vsplat(arow[p][k]);
-      for (int j = 0; j < J; j++) acc[p][j] += bv[j] * as;
+      for (int j = 0; j < J; j++) acc[p][j] = vmadd(bv[j], as, acc[p][j]);
     }
   }
   for (int j = 0; j < J; j++) {
@@ -46,7 +46,7 @@ static inline __attribute__((always_inline)) void wgrad_rows_tile(
     for (int j = 0; j < J; j++) d[j] = vload(db + (size_t)m * CoutP + j * VLEN);
     for (int r = 0; r < R; r++) {
       vf xs = vsplat(xb[(size_t)m * Cin + r]);
-      for (int j = 0; j < J; j++) t[r][j] += xs * d[j];
+      for (int j = 0; j < J; j++) t[r][j] = vmadd(xs, d[j], t[r][j]);
     }
   }
   for (int r = 0; r < R; r++)

@@ -89,6 +89,19 @@ static inline __attribute__((always_inline)) vf vsplat(float s) {
   vf v = {s};
   return __builtin_shufflevector(v, v, SPLAT_LANES);
 }
+/*
+ * acc + a * b as one fused multiply-add where the target has one: natively the compiler
+ * contracts it (-ffp-contract=fast); WebAssembly built with relaxed SIMD (clang 16+) uses
+ * f32x4.relaxed_madd, which the engine makes an FMA where the CPU has one (x86 FMA3, arm64)
+ * and a multiply and an add elsewhere.
+ */
+static inline __attribute__((always_inline)) vf vmadd(vf a, vf b, vf acc) {
+#if defined(__wasm_relaxed_simd__) && __clang_major__ >= 16 && VLEN == 4
+  return __builtin_wasm_relaxed_madd_f32x4(a, b, acc);
+#else
+  return acc + a * b;
+#endif
+}
 static inline __attribute__((always_inline)) vf vmax0(vf v) {
   vi m = v > (vf){0};
   return (vf)((vi)v & m);

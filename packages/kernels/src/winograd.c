@@ -94,7 +94,7 @@ static inline __attribute__((always_inline)) void wino_gemm_tile(
     for (int j = 0; j < J; j++) uv[j] = vload(u + (size_t)k * CoutP + j * VLEN);
     for (int p = 0; p < P; p++) {
       vf xs = vsplat(v[p * vrow + k]);
-      for (int j = 0; j < J; j++) acc[p][j] += uv[j] * xs;
+      for (int j = 0; j < J; j++) acc[p][j] = vmadd(uv[j], xs, acc[p][j]);
     }
   }
   for (int p = 0; p < P; p++)

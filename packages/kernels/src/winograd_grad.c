@@ -27,7 +27,7 @@ static inline __attribute__((always_inline)) void wino_wgrad_tile(
     for (int j = 0; j < J; j++) dv[j] = vload(d + (size_t)t * CoutP + j * VLEN);
     for (int r = 0; r < R; r++) {
       vf xs = vsplat(v[(size_t)t * vrow + r]);
-      for (int j = 0; j < J; j++) acc[r][j] += xs * dv[j];
+      for (int j = 0; j < J; j++) acc[r][j] = vmadd(xs, dv[j], acc[r][j]);
     }
   }
   for (int r = 0; r < R; r++)
