@@ -5,7 +5,7 @@ import { type BatchNormState, disposeTree } from "@slimming/tensor-utils";
 import { forward, selectChannels } from "./forward.ts";
 import { densenetOps } from "./ops.ts";
 import { type DensenetParams, type SelectedBn, selectedBns } from "./params.ts";
-import type { DensenetSpec } from "./cfg.ts";
+import { denseLayersPerBlock, densenetBnWidths, type DensenetSpec } from "./cfg.ts";
 import { arbFullSpec, arbSpec, maxAbsDiff, randomDensenet, randomImages } from "./testing.ts";
 
 await tf.setBackend("cpu");
@@ -153,4 +153,28 @@ Deno.test("an unselected channel's gamma gets no gradient", () => {
       if (!kept.has(c)) assert.equal(v, 0, `${name}[${c}]`);
     });
   });
+});
+
+Deno.test("forward in eval mode frees each feature map once the next exists", async () => {
+  const spec = { depth: 40, growthRate: 4, cfg: densenetBnWidths(40, 4) };
+  const p = randomDensenet(spec, 3);
+  const n = 4;
+  const x = randomImages(n, 3);
+  // What a tidy-to-the-end pass would hold: every dense layer's concatenation.
+  const perBlock = denseLayersPerBlock(40);
+  let concatBytes = 0;
+  for (let b = 0; b < 3; b++) {
+    const pixels = (32 >> b) ** 2;
+    for (let l = 0; l < perBlock; l++) {
+      concatBytes += 4 * n * pixels * (spec.cfg[b * (perBlock + 1) + l] + spec.growthRate);
+    }
+  }
+  const before = tf.memory().numBytes;
+  const profile = await tf.profile(() => {
+    tf.dispose(forward(p, x, { training: false }).logits);
+  });
+  const peak = profile.peakBytes - before;
+  assert.ok(peak < concatBytes / 2, `${peak} of ${concatBytes}`);
+  tf.dispose(x);
+  disposeTree(p);
 });

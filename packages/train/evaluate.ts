@@ -7,6 +7,14 @@ import * as tf from "@tensorflow/tfjs";
 import { batchesOf, type CifarSplit, makeBatch } from "@slimming/cifar";
 import { architectureOf, type ModelParams } from "@slimming/architectures";
 import { evalBatch } from "./train_step.ts";
+import { markStepEnd } from "./step_end.ts";
+
+/**
+ * Images per evaluation batch. An eval-mode forward pass keeps its activations until it ends,
+ * so the batch sets its memory: DenseNet-40 evaluated 1,000 images at batch 500 with a 10.8 GB
+ * peak (29.9 s), at batch 100 with 2.1 GB (8.2 s), native kernels.
+ */
+export const EVAL_BATCH_SIZE = 100;
 
 /** Loss and accuracy (percent) over a split. */
 export interface Evaluation {
@@ -22,7 +30,7 @@ function identityOrder(count: number): Int32Array {
 export async function evaluate(
   params: ModelParams,
   split: CifarSplit,
-  batchSize = 500,
+  batchSize: number = EVAL_BATCH_SIZE,
 ): Promise<Evaluation> {
   let lossSum = 0;
   let correct = 0;
@@ -34,6 +42,7 @@ export async function evaluate(
     lossSum += (await out.lossSum.data())[0];
     correct += (await out.correct.data())[0];
     tf.dispose([xs, ys, out.lossSum, out.correct]);
+    markStepEnd();
   }
   return { loss: lossSum / split.count, accuracy: (100 * correct) / split.count };
 }

@@ -38,7 +38,8 @@ export {
   trainEpoch,
 } from "./epoch.ts";
 export { epochFinish, runTraining, type TrainingOptions, type TrainingResult } from "./training.ts";
-export { evaluate, type Evaluation, inferenceSpeed } from "./evaluate.ts";
+export { EVAL_BATCH_SIZE, evaluate, type Evaluation, inferenceSpeed } from "./evaluate.ts";
+export { markStepEnd } from "./step_end.ts";
 export { recalibrate, RECALIBRATION_BATCH } from "./recalibration.ts";
 export {
   checkpointCfg,

@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { architectureOf, type ModelParams } from "@slimming/architectures";
 import { frugalValueAndGrads } from "./backprop.ts";
+import { markStepEnd } from "./step_end.ts";
 import { type MomentumBuffers, type SgdOptions, sgdStep } from "./sgd.ts";
 
 /**
@@ -118,16 +119,8 @@ export function trainStep(
   const correct = correctCount(logits!, labels);
   logits!.dispose();
   const params = ops.withRunningStats(ops.withTrainable(state.params, step.params), runningStats);
-  endStep();
+  markStepEnd();
   return { state: { params, buffers: step.buffers }, loss: loss as tf.Scalar, correct };
-}
-
-/**
- * Tells the backend that a training step ended, if it sizes a buffer pool by steps (the
- * kernels' backends do: the pool then holds about what one step needs).
- */
-function endStep(): void {
-  (tf.backend() as { endStep?: () => void }).endStep?.();
 }
 
 /** Disposes a state's tensors. */
