@@ -82,19 +82,23 @@ export function frugalValueAndGrads(
     () => engine.endTape(),
     () => engine.tidy("forward", () => f(...xs)),
   );
-  if (!(y instanceof tf.Tensor) || y.rank !== 0) {
-    throw new Error("frugalValueAndGrads: f() must return a scalar tensor");
-  }
   const tape = engine.state.activeTape ?? [];
   try {
-    const nodes = nodesBetween(tape, xs, y);
-    if (nodes.length === 0 && xs.length > 0) {
-      throw new Error("frugalValueAndGrads: y does not depend on any of xs");
+    if (!(y instanceof tf.Tensor) || y.rank !== 0) {
+      throw new Error("frugalValueAndGrads: f() must return a scalar tensor");
     }
+    const nodes = nodesBetween(tape, xs, y);
     return engine.tidy("backward", () => {
       const grads = backpropagate(nodes, y);
+      const missing = xs.findIndex((x) => !grads.has(x.id));
+      if (missing >= 0) {
+        throw new Error(`frugalValueAndGrads: f() does not depend on input ${missing}`);
+      }
       return { value: y as tf.Scalar, grads: xs.map((x) => grads.get(x.id)!) };
     });
+  } catch (error) {
+    tf.dispose(y);
+    throw error;
   } finally {
     for (const node of tape) for (const t of node.saved ?? []) t.dispose();
     engine.state.activeTape = null;

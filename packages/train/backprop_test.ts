@@ -118,10 +118,17 @@ Deno.test("inside another gradient (higher order) it keeps the tape, as tf.value
   tf.dispose([x, second]);
 });
 
-Deno.test("a value that is not a scalar, or does not depend on the inputs, is an error", () => {
+Deno.test("a value that is not a scalar, or misses an input, is an error that leaks nothing", () => {
   const w = tf.tensor1d([1, 2]);
-  assert.throws(() => frugalValueAndGrads(() => tf.mul(w, 2) as unknown as tf.Scalar, [w]));
   const other = tf.scalar(1);
-  assert.throws(() => frugalValueAndGrads(() => tf.mul(other, 2), [w]), /depend/);
+  const before = tf.memory().numTensors;
+  assert.throws(() => frugalValueAndGrads(() => tf.mul(w, 2), [w]), /scalar/);
+  assert.throws(() => frugalValueAndGrads(() => tf.mul(other, 2), [w]), /input 0/);
+  assert.throws(() => frugalValueAndGrads(() => tf.sum(tf.mul(w, 2)), [w, other]), /input 1/);
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(
+    (tf.engine() as unknown as { state: { activeTape: unknown } }).state.activeTape,
+    null,
+  );
   tf.dispose([w, other]);
 });
