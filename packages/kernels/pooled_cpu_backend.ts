@@ -96,8 +96,8 @@ export class PooledCpuBackend extends MathBackendCPU {
     return array;
   }
 
-  /** The smallest idle buffer that can serve `length` floats, taken out of the pool. */
-  #takeIdle(length: number): Float32Array | undefined {
+  /** The index of the first idle length >= `length` in `#lengths` (its length if none). */
+  #lowerBound(length: number): number {
     const lengths = this.#lengths;
     let lo = 0, hi = lengths.length;
     while (lo < hi) {
@@ -105,6 +105,13 @@ export class PooledCpuBackend extends MathBackendCPU {
       if (lengths[mid] < length) lo = mid + 1;
       else hi = mid;
     }
+    return lo;
+  }
+
+  /** The smallest idle buffer that can serve `length` floats, taken out of the pool. */
+  #takeIdle(length: number): Float32Array | undefined {
+    const lengths = this.#lengths;
+    const lo = this.#lowerBound(length);
     if (lo === lengths.length || lengths[lo] > length * REUSE_SLACK) return undefined;
     const list = this.#free.get(lengths[lo])!;
     const base = list.pop()!;
@@ -216,9 +223,10 @@ export class PooledCpuBackend extends MathBackendCPU {
   }
 
   /**
-   * Marks the end of a training step. Idle buffers that neither this step nor the one before
-   * it used are given back: the pool keeps what a step needs, and what another workload left
-   * (evaluation, a model no longer trained) goes after two steps.
+   * Marks the end of a step (a training step, or an evaluation batch). Idle buffers that were
+   * not handed out since the previous mark are given back: the pool keeps what a step needs,
+   * and what another workload left (evaluation, a model no longer trained) goes at the end of
+   * the first step that does not use it.
    */
   endStep(): void {
     this.#step++;
@@ -244,8 +252,7 @@ export class PooledCpuBackend extends MathBackendCPU {
     if (!list) {
       list = [];
       this.#free.set(base.length, list);
-      const at = this.#lengths.findIndex((n) => n > base.length);
-      this.#lengths.splice(at < 0 ? this.#lengths.length : at, 0, base.length);
+      this.#lengths.splice(this.#lowerBound(base.length), 0, base.length);
     }
     list.push(base);
     this.#idle.add(base);

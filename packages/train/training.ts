@@ -16,7 +16,7 @@ import { type EpochRecord, RUN_FILES, type RunConfig } from "@slimming/run-forma
 import type { ModelParams } from "@slimming/architectures";
 import type { LoadedData } from "./data.ts";
 import { commitEpoch, type EpochFinish, epochImages, epochLine, trainEpoch } from "./epoch.ts";
-import { EVAL_BATCH_SIZE, evaluate } from "./evaluate.ts";
+import { evaluate } from "./evaluate.ts";
 import { createProgressPrinter, type ProgressPrinter } from "./progress.ts";
 import { catchUpBest, startingPoint } from "./resume.ts";
 import { learningRateAt, type LrSchedule, scheduleOf } from "@slimming/run-format";
@@ -30,7 +30,7 @@ export interface TrainingOptions {
   readonly resume: boolean;
   /** The starting model of a fresh run (called only when not resuming). */
   readonly initial: () => ModelParams | Promise<ModelParams>;
-  /** Images per test-set evaluation batch (default {@linkcode EVAL_BATCH_SIZE}). */
+  /** Images per test-set evaluation batch (default: `evaluate`'s, `EVAL_BATCH_SIZE`). */
   readonly evalBatchSize?: number;
   readonly progress?: ProgressPrinter;
   /** Called after each committed epoch (tests use it to watch memory). */
@@ -141,7 +141,7 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
     const evaluation = await evaluate(
       state.params,
       data.test,
-      options.evalBatchSize ?? EVAL_BATCH_SIZE,
+      options.evalBatchSize,
     );
     cost = {
       trainSecondsPerImage: trained.seconds / trained.images,

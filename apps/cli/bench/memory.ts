@@ -8,6 +8,7 @@
 import { fileURLToPath } from "node:url";
 import type { Architecture, ModelParams } from "@slimming/architectures";
 import type { MemoryRequest } from "./memory_child.ts";
+import { modelLabel } from "./table.ts";
 import { TorchBench, torchModel } from "./torch.ts";
 
 /** One model on one backend. */
@@ -88,7 +89,7 @@ export async function memoryBench(
   const rows: MemoryRow[] = [];
   for (const width of options.widths) {
     const spec = arch.specFor({ depth, width });
-    const model = `${arch.title}-${depth} x${width}${classes === 10 ? "" : `, ${classes} classes`}`;
+    const model = modelLabel(arch.title, depth, width, classes);
     log(`${model} PyTorch: ${steps} training steps in a fresh process`);
     const torchPeakBytes = await torchPeak(options.python, {
       ...torchModel(arch, spec, depth, classes),

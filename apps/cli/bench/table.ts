@@ -42,6 +42,11 @@ export interface BenchResult {
   >;
 }
 
+/** A table row's model label: "VGG-19 x0.25", with the class count unless it is 10. */
+export function modelLabel(title: string, depth: number, width: number, classes: number): string {
+  return `${title}-${depth} x${width}${classes === 10 ? "" : `, ${classes} classes`}`;
+}
+
 function fmt(n: number | undefined, digits = 0): string {
   return n === undefined ? "n/a" : n.toFixed(digits);
 }

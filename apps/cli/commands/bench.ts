@@ -20,7 +20,7 @@ import {
   stringOption,
 } from "../cli_args.ts";
 import { inferenceSpeed } from "@slimming/train";
-import { type BenchResult, type BenchRow, benchTable } from "../bench/table.ts";
+import { type BenchResult, type BenchRow, benchTable, modelLabel } from "../bench/table.ts";
 import {
   cpuName,
   dataShare,
@@ -221,7 +221,7 @@ async function measureRow(
   const launches = backend === "webgpu" ? await launchesPerStep(params, batch) : undefined;
   disposeTree(params);
   const row = {
-    model: `${arch.title}-${depth} x${width}${classes === 10 ? "" : `, ${classes} classes`}`,
+    model: modelLabel(arch.title, depth, width, classes),
     backend,
     trainImagesPerSecond: median(train),
     inferImagesPerSecond: median(infer),
